@@ -1,0 +1,417 @@
+//! Status reports: where every assignment stands, with totals, rates and
+//! medians, overall and per organisation — as of today or any past day.
+//!
+//! This is the pure definition of a report. The store computes the same
+//! figures with SQL aggregates for speed; its results must equal these on the
+//! same data, which is why the rounding helpers ([`rate`], [`median`]) are
+//! public. A report for a past day is rebuilt from what had been *recorded*
+//! by the end of that day (UTC), never from the dates the records carry.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::assignment::AssignmentStatus;
+use crate::deadline::{self, FlagInputs};
+use crate::ids::{AssignmentId, MilestoneId};
+use crate::milestone::MilestoneStatus;
+use crate::organisation::OrgCode;
+use crate::response::ResponseDecision;
+use crate::text::{Slug, Title};
+use crate::time::{end_of_day, utc_micros};
+
+/// A milestone as a report needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MilestoneState {
+    /// Its id.
+    pub id: MilestoneId,
+    /// By when.
+    pub due_on: NaiveDate,
+    /// Where it stands.
+    pub status: MilestoneStatus,
+}
+
+/// What a report needs to know of one assignment at one moment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssignmentSnapshot {
+    /// The assignment.
+    pub assignment_id: AssignmentId,
+    /// Slug of the report that made the recommendation.
+    pub report: Slug,
+    /// The recommendation's number in its report.
+    pub number: u32,
+    /// The recommendation's title.
+    pub title: Title,
+    /// The recommendation's themes.
+    pub themes: Vec<Slug>,
+    /// The recipient.
+    pub organisation: OrgCode,
+    /// Issue day of the recommendation.
+    pub issued_on: NaiveDate,
+    /// Current response due day.
+    pub response_due_on: NaiveDate,
+    /// Current status.
+    pub status: AssignmentStatus,
+    /// The decision of the current response, if any.
+    pub decision: Option<ResponseDecision>,
+    /// Day the first response was recorded.
+    pub first_response_on: Option<NaiveDate>,
+    /// Day verification was recorded.
+    pub verified_on: Option<NaiveDate>,
+    /// Day a final status was recorded.
+    pub closed_on: Option<NaiveDate>,
+    /// Its milestones.
+    pub milestones: Vec<MilestoneState>,
+}
+
+/// One recorded change to an assignment, as the audit events tell it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum Change {
+    /// A response (first or revised) with this decision.
+    Responded {
+        /// The decision.
+        decision: ResponseDecision,
+    },
+    /// Any other move to this status.
+    Status {
+        /// The new status.
+        status: AssignmentStatus,
+    },
+    /// The response due day moved (a granted extension).
+    DueDate {
+        /// The new due day.
+        due_on: NaiveDate,
+    },
+    /// A milestone was added or changed.
+    Milestone(MilestoneState),
+}
+
+impl AssignmentSnapshot {
+    /// Applies one change recorded on day `on`.
+    pub fn apply(&mut self, change: &Change, on: NaiveDate) {
+        match change {
+            Change::Responded { decision } => {
+                self.decision = Some(*decision);
+                self.first_response_on.get_or_insert(on);
+                self.set_status(decision.status(), on);
+            }
+            Change::Status { status } => self.set_status(*status, on),
+            Change::DueDate { due_on } => self.response_due_on = *due_on,
+            Change::Milestone(milestone) => {
+                match self.milestones.iter_mut().find(|m| m.id == milestone.id) {
+                    Some(existing) => *existing = *milestone,
+                    None => self.milestones.push(*milestone),
+                }
+            }
+        }
+    }
+
+    fn set_status(&mut self, status: AssignmentStatus, on: NaiveDate) {
+        self.status = status;
+        if status == AssignmentStatus::Verified {
+            self.verified_on.get_or_insert(on);
+        }
+        if status.is_final() {
+            self.closed_on.get_or_insert(on);
+        }
+    }
+}
+
+/// A change and the moment it was recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recorded {
+    /// When it was recorded (the audit event's `at`).
+    #[serde(with = "utc_micros")]
+    pub at: DateTime<Utc>,
+    /// What changed.
+    pub change: Change,
+}
+
+/// An assignment's whole recorded history: its state when created, and every
+/// change since, in the order recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssignmentTimeline {
+    /// When it was created.
+    #[serde(with = "utc_micros")]
+    pub created_at: DateTime<Utc>,
+    /// Its state when created.
+    pub initial: AssignmentSnapshot,
+    /// Every change since, in recording order.
+    pub changes: Vec<Recorded>,
+}
+
+impl AssignmentTimeline {
+    /// The assignment as it stood at the end of `day` (UTC), from what had
+    /// been recorded by then; `None` if it had not been created yet.
+    pub fn as_of(&self, day: NaiveDate) -> Option<AssignmentSnapshot> {
+        let cutoff = end_of_day(day);
+        if self.created_at >= cutoff {
+            return None;
+        }
+        let mut snapshot = self.initial.clone();
+        for recorded in self.changes.iter().filter(|r| r.at < cutoff) {
+            snapshot.apply(&recorded.change, recorded.at.date_naive());
+        }
+        Some(snapshot)
+    }
+}
+
+/// Which assignments a report covers; absent filters cover everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportFilters {
+    /// Only this report's recommendations.
+    pub report: Option<Slug>,
+    /// Only this recipient.
+    pub organisation: Option<OrgCode>,
+    /// Only recommendations with this theme.
+    pub theme: Option<Slug>,
+}
+
+impl ReportFilters {
+    /// Whether `snapshot` is covered.
+    pub fn matches(&self, snapshot: &AssignmentSnapshot) -> bool {
+        self.report.as_ref().is_none_or(|r| r == &snapshot.report)
+            && self
+                .organisation
+                .as_ref()
+                .is_none_or(|o| o == &snapshot.organisation)
+            && self
+                .theme
+                .as_ref()
+                .is_none_or(|t| snapshot.themes.contains(t))
+    }
+}
+
+/// The figures of a set of assignments.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Figures {
+    /// How many assignments.
+    pub assignments: u64,
+    /// How many stand in each status; every status is present, even at 0.
+    pub by_status: BTreeMap<AssignmentStatus, u64>,
+    /// How many await a response past their due day.
+    pub response_overdue: u64,
+    /// Open milestones past their due day, summed over the assignments.
+    pub overdue_milestones: u64,
+    /// Of assignments with a response, the share accepting it fully or in
+    /// part (4 decimals); null when none has a response.
+    pub accepted_rate: Option<f64>,
+    /// Of assignments not withdrawn, the share verified (4 decimals); null
+    /// when every one is withdrawn or there are none.
+    pub verified_rate: Option<f64>,
+    /// Median days from issue to the first response; null when none.
+    pub median_days_to_response: Option<f64>,
+    /// Median days from issue to verification; null when none.
+    pub median_days_to_verification: Option<f64>,
+}
+
+/// `numerator / denominator` rounded to 4 decimals; `None` when dividing by 0.
+pub fn rate(numerator: u64, denominator: u64) -> Option<f64> {
+    (denominator > 0).then(|| {
+        #[allow(clippy::cast_precision_loss)] // counts stay far below 2^52
+        let share = numerator as f64 / denominator as f64;
+        (share * 10_000.0).round() / 10_000.0
+    })
+}
+
+/// The median of whole days (the mean of the middle two for an even count);
+/// `None` when empty. Sorts `days` in place.
+pub fn median(days: &mut [i64]) -> Option<f64> {
+    if days.is_empty() {
+        return None;
+    }
+    days.sort_unstable();
+    let middle = days.len() / 2;
+    #[allow(clippy::cast_precision_loss)] // day counts are small
+    let value = if days.len() % 2 == 1 {
+        days[middle] as f64
+    } else {
+        (days[middle - 1] + days[middle]) as f64 / 2.0
+    };
+    Some(value)
+}
+
+/// Accumulates [`Figures`] one assignment at a time.
+#[derive(Debug, Clone, Default)]
+struct Tally {
+    assignments: u64,
+    by_status: BTreeMap<AssignmentStatus, u64>,
+    response_overdue: u64,
+    overdue_milestones: u64,
+    responded: u64,
+    accepting: u64,
+    withdrawn: u64,
+    days_to_response: Vec<i64>,
+    days_to_verification: Vec<i64>,
+}
+
+impl Tally {
+    fn add(&mut self, snapshot: &AssignmentSnapshot, as_of: NaiveDate) {
+        self.assignments += 1;
+        *self.by_status.entry(snapshot.status).or_default() += 1;
+        let flags = deadline::flags(
+            &FlagInputs {
+                status: snapshot.status,
+                issued_on: snapshot.issued_on,
+                response_due_on: snapshot.response_due_on,
+                closed_on: snapshot.closed_on,
+            },
+            snapshot.milestones.iter().map(|m| (m.due_on, m.status)),
+            as_of,
+        );
+        self.response_overdue += u64::from(flags.response_overdue);
+        self.overdue_milestones += u64::from(flags.overdue_milestones);
+        if let Some(decision) = snapshot.decision {
+            self.responded += 1;
+            self.accepting += u64::from(decision.accepts());
+        }
+        if snapshot.status == AssignmentStatus::Withdrawn {
+            self.withdrawn += 1;
+        }
+        let days_since_issue = |day: NaiveDate| (day - snapshot.issued_on).num_days().max(0);
+        if let Some(day) = snapshot.first_response_on {
+            self.days_to_response.push(days_since_issue(day));
+        }
+        if let Some(day) = snapshot.verified_on {
+            self.days_to_verification.push(days_since_issue(day));
+        }
+    }
+
+    fn figures(mut self) -> Figures {
+        let verified = self
+            .by_status
+            .get(&AssignmentStatus::Verified)
+            .copied()
+            .unwrap_or(0);
+        let by_status = AssignmentStatus::ALL
+            .into_iter()
+            .map(|status| (status, self.by_status.get(&status).copied().unwrap_or(0)))
+            .collect();
+        Figures {
+            assignments: self.assignments,
+            by_status,
+            response_overdue: self.response_overdue,
+            overdue_milestones: self.overdue_milestones,
+            accepted_rate: rate(self.accepting, self.responded),
+            verified_rate: rate(verified, self.assignments - self.withdrawn),
+            median_days_to_response: median(&mut self.days_to_response),
+            median_days_to_verification: median(&mut self.days_to_verification),
+        }
+    }
+}
+
+/// One organisation's figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrganisationFigures {
+    /// The recipient.
+    pub organisation: OrgCode,
+    /// Its figures.
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+/// One recipient's status on one recommendation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecipientStatus {
+    /// The recipient.
+    pub organisation: OrgCode,
+    /// Where its assignment stands.
+    pub status: AssignmentStatus,
+}
+
+/// One recommendation and where each recipient stands on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecommendationStatus {
+    /// The report that made it.
+    pub report: Slug,
+    /// Its number in the report.
+    pub number: u32,
+    /// Its title.
+    pub title: Title,
+    /// Each covered recipient's status, by organisation code.
+    pub recipients: Vec<RecipientStatus>,
+}
+
+/// A status report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusReport {
+    /// The day it describes the end of.
+    pub as_of: NaiveDate,
+    /// What it covers.
+    pub filters: ReportFilters,
+    /// Figures over every covered assignment.
+    pub totals: Figures,
+    /// The same figures per recipient, by organisation code.
+    pub by_organisation: Vec<OrganisationFigures>,
+    /// Every covered recommendation, by report and number.
+    pub recommendations: Vec<RecommendationStatus>,
+}
+
+/// The report over `snapshots` (the assignments as they stand on `as_of`),
+/// keeping those `filters` cover.
+pub fn status_report(
+    snapshots: impl IntoIterator<Item = AssignmentSnapshot>,
+    filters: &ReportFilters,
+    as_of: NaiveDate,
+) -> StatusReport {
+    let mut totals = Tally::default();
+    let mut per_organisation: BTreeMap<OrgCode, Tally> = BTreeMap::new();
+    let mut recommendations: BTreeMap<(Slug, u32), RecommendationStatus> = BTreeMap::new();
+    for snapshot in snapshots.into_iter().filter(|s| filters.matches(s)) {
+        totals.add(&snapshot, as_of);
+        per_organisation
+            .entry(snapshot.organisation.clone())
+            .or_default()
+            .add(&snapshot, as_of);
+        recommendations
+            .entry((snapshot.report.clone(), snapshot.number))
+            .or_insert_with(|| RecommendationStatus {
+                report: snapshot.report.clone(),
+                number: snapshot.number,
+                title: snapshot.title.clone(),
+                recipients: Vec::new(),
+            })
+            .recipients
+            .push(RecipientStatus {
+                organisation: snapshot.organisation,
+                status: snapshot.status,
+            });
+    }
+    let recommendations = recommendations
+        .into_values()
+        .map(|mut line| {
+            line.recipients
+                .sort_by(|a, b| a.organisation.cmp(&b.organisation));
+            line
+        })
+        .collect();
+    StatusReport {
+        as_of,
+        filters: filters.clone(),
+        totals: totals.figures(),
+        by_organisation: per_organisation
+            .into_iter()
+            .map(|(organisation, tally)| OrganisationFigures {
+                organisation,
+                figures: tally.figures(),
+            })
+            .collect(),
+        recommendations,
+    }
+}
+
+/// The report as it stood at the end of `as_of`, rebuilt from each
+/// assignment's recorded history: what was recorded later is not counted.
+pub fn status_report_as_of<'a>(
+    timelines: impl IntoIterator<Item = &'a AssignmentTimeline>,
+    filters: &ReportFilters,
+    as_of: NaiveDate,
+) -> StatusReport {
+    status_report(
+        timelines.into_iter().filter_map(|t| t.as_of(as_of)),
+        filters,
+        as_of,
+    )
+}
