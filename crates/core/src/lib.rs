@@ -25,7 +25,7 @@
 
 pub mod assignment;
 pub mod audit;
-
+pub mod dataset;
 pub mod deadline;
 pub mod error;
 pub mod evidence;
