@@ -1,0 +1,92 @@
+//! The enum values clients rely on (DESIGN.md), spelled out here: serde and
+//! the `as_str` names must both give exactly these.
+
+#![allow(clippy::unwrap_used)] // a panic in a test is a failed test
+
+use rectrack_core::assignment::AssignmentStatus;
+use rectrack_core::evidence::EvidenceKind;
+use rectrack_core::milestone::MilestoneStatus;
+use rectrack_core::organisation::OrganisationKind;
+use rectrack_core::recommendation::LegalBasis;
+use rectrack_core::response::ResponseDecision;
+use rectrack_core::review::ReviewOutcome;
+use rectrack_core::role::Role;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+fn check<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(
+    values: &[T],
+    names: &[&str],
+    as_str: impl Fn(&T) -> &'static str,
+) {
+    assert_eq!(values.len(), names.len());
+    for (value, name) in values.iter().zip(names) {
+        assert_eq!(
+            serde_json::to_value(value).unwrap(),
+            serde_json::json!(name)
+        );
+        assert_eq!(
+            &serde_json::from_value::<T>(serde_json::json!(name)).unwrap(),
+            value
+        );
+        assert_eq!(as_str(value), *name);
+    }
+}
+
+#[test]
+fn enum_values_are_spelled_as_the_contract_says() {
+    check(
+        &AssignmentStatus::ALL,
+        &[
+            "awaiting_response",
+            "accepted",
+            "partially_accepted",
+            "not_accepted",
+            "in_progress",
+            "implementation_claimed",
+            "verified",
+            "closed_not_implemented",
+            "withdrawn",
+        ],
+        |s| s.as_str(),
+    );
+    check(
+        &OrganisationKind::ALL,
+        &["oversight_body", "police_force", "national_body", "other"],
+        |k| k.as_str(),
+    );
+    check(&LegalBasis::ALL, &["para_28a", "learning", "other"], |b| {
+        b.as_str()
+    });
+    check(
+        &ResponseDecision::ALL,
+        &["accepted", "partially_accepted", "not_accepted"],
+        |d| d.as_str(),
+    );
+    check(
+        &MilestoneStatus::ALL,
+        &["planned", "in_progress", "done", "dropped"],
+        |m| m.as_str(),
+    );
+    check(
+        &ReviewOutcome::ALL,
+        &["verified", "returned", "closed_not_implemented", "comment"],
+        |o| o.as_str(),
+    );
+    check(&Role::ALL, &["overseer", "recipient", "observer"], |r| {
+        r.as_str()
+    });
+    check(
+        &[
+            EvidenceKind::Document,
+            EvidenceKind::Link,
+            EvidenceKind::Statement,
+        ],
+        &["document", "link", "statement"],
+        |k| match k {
+            EvidenceKind::Document => "document",
+            EvidenceKind::Link => "link",
+            EvidenceKind::Statement => "statement",
+        },
+    );
+}
