@@ -29,13 +29,14 @@ pub enum Refusal {
     /// others' data are not confirmed.
     #[error("no such assignment")]
     NotVisible,
-    /// The actor sees the assignment but its role never gives this command (403).
-    #[error("a {role:?} may not {command}")]
+    /// The actor sees the data but its role never does this (403).
+    #[error("{} may not {action}", role.map_or("the console", Role::as_str))]
     NotPermitted {
-        /// The command refused.
-        command: Command,
-        /// The actor's role.
-        role: Role,
+        /// What was refused: a command name such as `claim`, or an action
+        /// such as `create_report`.
+        action: String,
+        /// The actor's role; none for the console.
+        role: Option<Role>,
     },
     /// The command is the actor's to give, but not from the current status
     /// (409). `allowed` lists every move open from it: empty from a final status.

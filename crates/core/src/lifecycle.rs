@@ -266,8 +266,8 @@ pub fn decide(
     let party_may = |row: &&Transition| row.command == command && Some(row.by) == party;
     if !TRANSITIONS.iter().any(|row| party_may(&row)) {
         return Err(Refusal::NotPermitted {
-            command,
-            role: actor.role,
+            action: command.name().to_owned(),
+            role: Some(actor.role),
         });
     }
     TRANSITIONS

@@ -5,6 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::audit::AuditActor;
+use crate::error::Refusal;
+use crate::ids::TokenId;
 use crate::organisation::{OrgCode, OrganisationKind};
 
 /// What a token may do.
@@ -70,5 +73,64 @@ impl Actor {
     /// Data it may not see must be answered as if it did not exist.
     pub fn sees(&self, organisation: &OrgCode) -> bool {
         self.sees_everything() || &self.organisation == organisation
+    }
+}
+
+/// Who is behind a change: a token, or the operator at the console running
+/// `rectrack init`, `seed` or `token` (who holds the database itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// The operator at the console; audited with no token.
+    Console,
+    /// A client presenting a token.
+    Token {
+        /// The token's id.
+        token_id: TokenId,
+        /// The token's organisation and role.
+        actor: Actor,
+    },
+}
+
+impl Principal {
+    /// The actor of a token; none for the console.
+    pub fn actor(&self) -> Option<&Actor> {
+        match self {
+            Self::Console => None,
+            Self::Token { actor, .. } => Some(actor),
+        }
+    }
+
+    /// How this principal is recorded in the audit chain.
+    pub fn audit_actor(&self) -> AuditActor {
+        match self {
+            Self::Console => AuditActor::default(),
+            Self::Token { token_id, actor } => AuditActor {
+                token_id: Some(*token_id),
+                organisation: Some(actor.organisation.clone()),
+                role: Some(actor.role),
+            },
+        }
+    }
+
+    /// Creating organisations, reports and recommendations, and managing
+    /// tokens, is for the overseer (or the console); `action` names the
+    /// refused action, e.g. `create_report`.
+    pub fn require_overseer(&self, action: &str) -> Result<(), Refusal> {
+        match self {
+            Self::Console => Ok(()),
+            Self::Token { actor, .. } if actor.role == Role::Overseer => Ok(()),
+            Self::Token { actor, .. } => Err(Refusal::NotPermitted {
+                action: action.to_owned(),
+                role: Some(actor.role),
+            }),
+        }
+    }
+
+    /// The actor for a lifecycle command; the console gives none.
+    pub fn require_actor(&self, action: &str) -> Result<&Actor, Refusal> {
+        self.actor().ok_or_else(|| Refusal::NotPermitted {
+            action: action.to_owned(),
+            role: None,
+        })
     }
 }

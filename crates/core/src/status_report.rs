@@ -3,8 +3,8 @@
 //!
 //! This is the pure definition of a report. The store computes the same
 //! figures with SQL aggregates for speed; its results must equal these on the
-//! same data, which is why the rounding helpers ([`rate`], [`median`]) are
-//! public. A report for a past day is rebuilt from what had been *recorded*
+//! same data, which is why the arithmetic ([`Tally`], [`rate`], [`median`])
+//! is public and shared. A report for a past day is rebuilt from what had been *recorded*
 //! by the end of that day (UTC), never from the dates the records carry.
 
 use std::collections::BTreeMap;
@@ -216,26 +216,57 @@ pub fn rate(numerator: u64, denominator: u64) -> Option<f64> {
     })
 }
 
-/// The median of whole days (the mean of the middle two for an even count);
-/// `None` when empty. Sorts `days` in place.
-pub fn median(days: &mut [i64]) -> Option<f64> {
-    if days.is_empty() {
+/// The median of a histogram of whole days (day count → how many): the
+/// middle value, or the mean of the middle two for an even total; `None`
+/// when empty.
+pub fn median(histogram: &BTreeMap<i64, u64>) -> Option<f64> {
+    let total: u64 = histogram.values().sum();
+    if total == 0 {
         return None;
     }
-    days.sort_unstable();
-    let middle = days.len() / 2;
+    let at = |rank: u64| {
+        let mut seen = 0;
+        for (days, n) in histogram {
+            seen += n;
+            if seen > rank {
+                return *days;
+            }
+        }
+        0
+    };
     #[allow(clippy::cast_precision_loss)] // day counts are small
-    let value = if days.len() % 2 == 1 {
-        days[middle] as f64
+    let value = if total % 2 == 1 {
+        at(total / 2) as f64
     } else {
-        (days[middle - 1] + days[middle]) as f64 / 2.0
+        (at(total / 2 - 1) + at(total / 2)) as f64 / 2.0
     };
     Some(value)
 }
 
-/// Accumulates [`Figures`] one assignment at a time.
+/// Assignments that look alike to a report: the same status, decision and
+/// lateness, and the same days to response and to verification. The store
+/// counts them with `GROUP BY`; core counts one snapshot at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Group {
+    /// Their status.
+    pub status: AssignmentStatus,
+    /// Their current decision.
+    pub decision: Option<ResponseDecision>,
+    /// Whether they await a response past its due day.
+    pub response_overdue: bool,
+    /// Days from issue to the first response (negative counts as 0).
+    pub days_to_response: Option<i64>,
+    /// Days from issue to verification (negative counts as 0).
+    pub days_to_verification: Option<i64>,
+    /// How many assignments.
+    pub count: u64,
+}
+
+/// Accumulates [`Figures`]: from snapshots, or from groups counted elsewhere.
+/// Days are kept as histograms, so memory grows with distinct day counts,
+/// not with assignments.
 #[derive(Debug, Clone, Default)]
-struct Tally {
+pub struct Tally {
     assignments: u64,
     by_status: BTreeMap<AssignmentStatus, u64>,
     response_overdue: u64,
@@ -243,14 +274,13 @@ struct Tally {
     responded: u64,
     accepting: u64,
     withdrawn: u64,
-    days_to_response: Vec<i64>,
-    days_to_verification: Vec<i64>,
+    days_to_response: BTreeMap<i64, u64>,
+    days_to_verification: BTreeMap<i64, u64>,
 }
 
 impl Tally {
-    fn add(&mut self, snapshot: &AssignmentSnapshot, as_of: NaiveDate) {
-        self.assignments += 1;
-        *self.by_status.entry(snapshot.status).or_default() += 1;
+    /// Counts one assignment as it stands on `as_of`.
+    pub fn add(&mut self, snapshot: &AssignmentSnapshot, as_of: NaiveDate) {
         let flags = deadline::flags(
             &FlagInputs {
                 status: snapshot.status,
@@ -261,43 +291,86 @@ impl Tally {
             snapshot.milestones.iter().map(|m| (m.due_on, m.status)),
             as_of,
         );
-        self.response_overdue += u64::from(flags.response_overdue);
-        self.overdue_milestones += u64::from(flags.overdue_milestones);
-        if let Some(decision) = snapshot.decision {
-            self.responded += 1;
-            self.accepting += u64::from(decision.accepts());
+        let days_since_issue = |day: NaiveDate| (day - snapshot.issued_on).num_days();
+        self.add_group(&Group {
+            status: snapshot.status,
+            decision: snapshot.decision,
+            response_overdue: flags.response_overdue,
+            days_to_response: snapshot.first_response_on.map(days_since_issue),
+            days_to_verification: snapshot.verified_on.map(days_since_issue),
+            count: 1,
+        });
+        self.add_overdue_milestones(u64::from(flags.overdue_milestones));
+    }
+
+    /// Counts a group of alike assignments.
+    pub fn add_group(&mut self, group: &Group) {
+        let n = group.count;
+        self.assignments += n;
+        *self.by_status.entry(group.status).or_default() += n;
+        if group.response_overdue {
+            self.response_overdue += n;
         }
-        if snapshot.status == AssignmentStatus::Withdrawn {
-            self.withdrawn += 1;
+        if let Some(decision) = group.decision {
+            self.responded += n;
+            if decision.accepts() {
+                self.accepting += n;
+            }
         }
-        let days_since_issue = |day: NaiveDate| (day - snapshot.issued_on).num_days().max(0);
-        if let Some(day) = snapshot.first_response_on {
-            self.days_to_response.push(days_since_issue(day));
+        if group.status == AssignmentStatus::Withdrawn {
+            self.withdrawn += n;
         }
-        if let Some(day) = snapshot.verified_on {
-            self.days_to_verification.push(days_since_issue(day));
+        if let Some(days) = group.days_to_response {
+            *self.days_to_response.entry(days.max(0)).or_default() += n;
+        }
+        if let Some(days) = group.days_to_verification {
+            *self.days_to_verification.entry(days.max(0)).or_default() += n;
         }
     }
 
-    fn figures(mut self) -> Figures {
+    /// Counts overdue milestones (of open assignments).
+    pub fn add_overdue_milestones(&mut self, n: u64) {
+        self.overdue_milestones += n;
+    }
+
+    /// Adds another tally's counts to this one.
+    pub fn merge(&mut self, other: &Tally) {
+        self.assignments += other.assignments;
+        for (status, n) in &other.by_status {
+            *self.by_status.entry(*status).or_default() += n;
+        }
+        self.response_overdue += other.response_overdue;
+        self.overdue_milestones += other.overdue_milestones;
+        self.responded += other.responded;
+        self.accepting += other.accepting;
+        self.withdrawn += other.withdrawn;
+        for (days, n) in &other.days_to_response {
+            *self.days_to_response.entry(*days).or_default() += n;
+        }
+        for (days, n) in &other.days_to_verification {
+            *self.days_to_verification.entry(*days).or_default() += n;
+        }
+    }
+
+    /// The figures counted so far.
+    pub fn figures(&self) -> Figures {
         let verified = self
             .by_status
             .get(&AssignmentStatus::Verified)
             .copied()
             .unwrap_or(0);
-        let by_status = AssignmentStatus::ALL
-            .into_iter()
-            .map(|status| (status, self.by_status.get(&status).copied().unwrap_or(0)))
-            .collect();
         Figures {
             assignments: self.assignments,
-            by_status,
+            by_status: AssignmentStatus::ALL
+                .into_iter()
+                .map(|status| (status, self.by_status.get(&status).copied().unwrap_or(0)))
+                .collect(),
             response_overdue: self.response_overdue,
             overdue_milestones: self.overdue_milestones,
             accepted_rate: rate(self.accepting, self.responded),
             verified_rate: rate(verified, self.assignments - self.withdrawn),
-            median_days_to_response: median(&mut self.days_to_response),
-            median_days_to_verification: median(&mut self.days_to_verification),
+            median_days_to_response: median(&self.days_to_response),
+            median_days_to_verification: median(&self.days_to_verification),
         }
     }
 }
