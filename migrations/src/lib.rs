@@ -1,0 +1,23 @@
+//! The rectrack schema: the only place tables, keys and indexes are defined.
+//!
+//! Migrations are applied in name order by [`Migrator`]; each has an `up` and
+//! a `down`, and both are tested on SQLite, PostgreSQL and MariaDB. Schema
+//! helpers that differ by backend (long text on MySQL, table character set)
+//! live in [`columns`]. Never edit a released migration: add a new one.
+
+#![forbid(unsafe_code)]
+
+pub use sea_orm_migration::prelude::*;
+
+pub mod columns;
+mod m20261125_000001_initial_schema;
+
+/// Applies rectrack's migrations.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_initial_schema::Migration)]
+    }
+}
