@@ -1,0 +1,388 @@
+//! Assignments: reading them, and the helpers every assignment command
+//! shares — load under the chain lock, ask the lifecycle, check the expected
+//! version, apply the move and bump the version.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use rectrack_core::assignment::{Assignment, AssignmentStatus};
+use rectrack_core::error::Refusal;
+use rectrack_core::ids::{AssignmentId, RecommendationId};
+use rectrack_core::lifecycle::{self, Command, Transition};
+use rectrack_core::milestone::MilestoneStatus;
+use rectrack_core::organisation::OrgCode;
+use rectrack_core::response::{Response, ResponseContent, ResponseDraft};
+use rectrack_core::text::LongText;
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::Store;
+use crate::convert::{day_number, from_micros, from_wire, micros, wire};
+use crate::entities::{assignments, milestones, recommendations, responses};
+use crate::error::{Error, Result, stored};
+use crate::page::{Page, PageRequest};
+use crate::write::{Ctx, EventDraft, Touch, Tx, Written, insert, update};
+
+/// An assignment with its milestones' due days and statuses, from which the
+/// derived flags are computed (`Assignment::flags`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssignmentRecord {
+    /// The assignment.
+    pub assignment: Assignment,
+    /// Its milestones: due day and status.
+    pub milestones: Vec<(NaiveDate, MilestoneStatus)>,
+}
+
+/// Filters of the assignment list; absent ones match everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AssignmentFilter {
+    /// Only this recipient's.
+    pub organisation: Option<String>,
+    /// Only this report's.
+    pub report: Option<String>,
+    /// Only in this status.
+    pub status: Option<AssignmentStatus>,
+    /// Only those overdue on this day: awaiting a response past its due day,
+    /// or open with a milestone open past its due day.
+    pub overdue_on: Option<NaiveDate>,
+}
+
+impl Store {
+    /// One assignment with its current response (404 if none).
+    pub async fn assignment(&self, id: AssignmentId) -> Result<AssignmentRecord> {
+        let row = assignments::Entity::find_by_id(id.as_uuid())
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| Error::not_found("assignment", id))?;
+        let mut records = records(&self.db, vec![row]).await?;
+        records
+            .pop()
+            .ok_or_else(|| Error::not_found("assignment", id))
+    }
+
+    /// Assignments in creation order, filtered.
+    pub async fn assignments(
+        &self,
+        filter: &AssignmentFilter,
+        page: &PageRequest,
+    ) -> Result<Page<AssignmentRecord>> {
+        let mut query = assignments::Entity::find()
+            .order_by_asc(assignments::Column::CreatedAtUs)
+            .order_by_asc(assignments::Column::Id);
+        if let Some(organisation) = &filter.organisation {
+            query = query.filter(assignments::Column::Organisation.eq(organisation.as_str()));
+        }
+        if let Some(status) = filter.status {
+            query = query.filter(assignments::Column::Status.eq(wire(&status)));
+        }
+        if let Some(report) = &filter.report {
+            query = query.filter(
+                assignments::Column::RecommendationId.in_subquery(
+                    Query::select()
+                        .column(recommendations::Column::Id)
+                        .from(recommendations::Entity)
+                        .and_where(recommendations::Column::ReportSlug.eq(report.as_str()))
+                        .take(),
+                ),
+            );
+        }
+        if let Some(day) = filter.overdue_on {
+            query = query.filter(overdue_on(day));
+        }
+        if let Some(after) = &page.after {
+            let (at, id) = parse_key(after)?;
+            query = query.filter(
+                Condition::any()
+                    .add(assignments::Column::CreatedAtUs.gt(at))
+                    .add(
+                        Condition::all()
+                            .add(assignments::Column::CreatedAtUs.eq(at))
+                            .add(assignments::Column::Id.gt(id)),
+                    ),
+            );
+        }
+        let rows = query.limit(page.limit() + 1).all(&self.db).await?;
+        let page = Page::from_rows(rows, page.limit(), |row| {
+            format!("{}:{}", row.created_at_us, row.id)
+        });
+        let items = records(&self.db, page.items).await?;
+        Ok(Page {
+            items,
+            next: page.next,
+        })
+    }
+
+    /// Submits or revises the recipient's response.
+    pub async fn respond(
+        &self,
+        ctx: &Ctx<'_, AssignmentRecord>,
+        id: AssignmentId,
+        expected_version: Option<i64>,
+        draft: &ResponseDraft,
+    ) -> Result<Written<AssignmentRecord>> {
+        self.write(ctx, async |tx| {
+            let row = load(tx, id).await?;
+            let transition = authorise(tx, &row, Command::Respond(draft.decision), expected_version)?;
+            let content = draft.parse(row.issued_on)?;
+            let revision = responses::Entity::find()
+                .filter(responses::Column::AssignmentId.eq(row.id))
+                .count(tx.db)
+                .await?
+                + 1;
+            let submitted_by = tx.principal.require_actor("respond")?.organisation.clone();
+            insert(
+                tx.db,
+                responses::Model {
+                    id: Uuid::new_v4(),
+                    assignment_id: row.id,
+                    revision: i32::try_from(revision).unwrap_or(i32::MAX),
+                    decision: wire(&content.decision),
+                    rationale: content.rationale.to_string(),
+                    planned_completion_on: content.planned_completion_on,
+                    submitted_at_us: micros(tx.now),
+                    submitted_by: submitted_by.to_string(),
+                },
+            )
+            .await?;
+            let mut row = apply(tx, row, &transition);
+            row.decision = Some(wire(&content.decision));
+            row.first_response_on.get_or_insert(tx.today);
+            row.first_response_day.get_or_insert(day_number(tx.today));
+            update(tx.db, row.clone()).await?;
+            let record = record_for(tx, row).await?;
+            let action = if revision == 1 { "response.submitted" } else { "response.revised" };
+            let event = EventDraft {
+                action,
+                entity_type: "assignment",
+                entity_id: id.to_string(),
+                payload: json!({ "assignment": summary(&record.assignment), "response": record.assignment.response, "revision": revision }),
+                touches: vec![Touch {
+                    status: Some(transition.to),
+                    decision: Some(content.decision),
+                    ..Touch::of(id.as_uuid())
+                }],
+            };
+            Ok((record, event))
+        })
+        .await
+    }
+}
+
+/// Whether a row is overdue on `day` (see [`AssignmentFilter::overdue_on`]).
+fn overdue_on(day: NaiveDate) -> Condition {
+    let finals: Vec<String> = AssignmentStatus::ALL
+        .into_iter()
+        .filter(|s| s.is_final())
+        .map(|s| wire(&s))
+        .collect();
+    Condition::any()
+        .add(
+            Condition::all()
+                .add(assignments::Column::Status.eq(wire(&AssignmentStatus::AwaitingResponse)))
+                .add(assignments::Column::ResponseDueOn.lt(day)),
+        )
+        .add(
+            Condition::all()
+                .add(assignments::Column::Status.is_not_in(finals))
+                .add(
+                    assignments::Column::Id.in_subquery(
+                        Query::select()
+                            .column(milestones::Column::AssignmentId)
+                            .from(milestones::Entity)
+                            .and_where(milestones::Column::Status.is_in([
+                                wire(&MilestoneStatus::Planned),
+                                wire(&MilestoneStatus::InProgress),
+                            ]))
+                            .and_where(milestones::Column::DueOn.lt(day))
+                            .take(),
+                    ),
+                ),
+        )
+}
+
+fn parse_key(key: &str) -> Result<(i64, Uuid)> {
+    let bad = || Error::invalid("cursor", "is not a cursor of this list");
+    let (at, id) = key.split_once(':').ok_or_else(bad)?;
+    Ok((
+        at.parse().map_err(|_| bad())?,
+        id.parse().map_err(|_| bad())?,
+    ))
+}
+
+/// Loads an assignment for a command (404 if none).
+pub(crate) async fn load(tx: &Tx<'_>, id: AssignmentId) -> Result<assignments::Model> {
+    assignments::Entity::find_by_id(id.as_uuid())
+        .one(tx.db)
+        .await?
+        .ok_or_else(|| Error::not_found("assignment", id))
+}
+
+/// Asks the lifecycle whether the principal may give `command` now, and
+/// checks the version the client expects. A principal that may not see the
+/// assignment learns nothing about its version.
+pub(crate) fn authorise(
+    tx: &Tx<'_>,
+    row: &assignments::Model,
+    command: Command,
+    expected_version: Option<i64>,
+) -> Result<Transition> {
+    let actor = tx.principal.require_actor(command.name())?;
+    let status: AssignmentStatus = from_wire("assignments.status", &row.status)?;
+    let organisation = stored(
+        "assignments.organisation",
+        OrgCode::parse(&row.organisation),
+    )?;
+    let decided = lifecycle::decide(status, &organisation, actor, command);
+    if let Err(Refusal::NotVisible | Refusal::NotPermitted { .. }) = &decided {
+        return decided.map_err(Into::into);
+    }
+    if let Some(expected) = expected_version
+        && expected != row.version
+    {
+        return Err(Error::StaleVersion {
+            expected,
+            current: row.version,
+        });
+    }
+    decided.map_err(Into::into)
+}
+
+/// Refuses (as not found) a principal who may not see the assignment.
+pub(crate) fn visible(tx: &Tx<'_>, row: &assignments::Model) -> Result<()> {
+    let organisation = stored(
+        "assignments.organisation",
+        OrgCode::parse(&row.organisation),
+    )?;
+    match tx.principal.actor() {
+        Some(actor) if !actor.sees(&organisation) => Err(Refusal::NotVisible.into()),
+        _ => Ok(()),
+    }
+}
+
+/// The row after `transition`: new status, closing and verification days,
+/// next version.
+pub(crate) fn apply(
+    tx: &Tx<'_>,
+    mut row: assignments::Model,
+    transition: &Transition,
+) -> assignments::Model {
+    row.status = wire(&transition.to);
+    if transition.to.is_final() {
+        row.closed_on.get_or_insert(tx.today);
+    }
+    if transition.to == AssignmentStatus::Verified {
+        row.verified_on.get_or_insert(tx.today);
+        row.verified_day.get_or_insert(day_number(tx.today));
+    }
+    row.version += 1;
+    row.updated_at_us = micros(tx.now);
+    row
+}
+
+/// Applies a move, writes the row, and returns the assignment as it now is.
+pub(crate) async fn move_and_save(
+    tx: &Tx<'_>,
+    row: assignments::Model,
+    transition: &Transition,
+) -> Result<AssignmentRecord> {
+    let row = apply(tx, row, transition);
+    update(tx.db, row.clone()).await?;
+    record_for(tx, row).await
+}
+
+/// The assignment fields an audit payload records.
+pub(crate) fn summary(assignment: &Assignment) -> serde_json::Value {
+    json!({
+        "id": assignment.id,
+        "organisation": assignment.organisation,
+        "status": assignment.status,
+        "response_due_on": assignment.response_due_on,
+        "closed_on": assignment.closed_on,
+        "version": assignment.version,
+    })
+}
+
+pub(crate) async fn record_for(tx: &Tx<'_>, row: assignments::Model) -> Result<AssignmentRecord> {
+    let mut records = records(tx.db, vec![row]).await?;
+    records
+        .pop()
+        .ok_or_else(|| Error::Corrupt("an assignment vanished mid-transaction".to_owned()))
+}
+
+/// Converts rows to records, fetching their current responses and milestones
+/// in two queries.
+pub(crate) async fn records(
+    db: &impl ConnectionTrait,
+    rows: Vec<assignments::Model>,
+) -> Result<Vec<AssignmentRecord>> {
+    let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+    let mut latest: HashMap<Uuid, responses::Model> = HashMap::new();
+    if !ids.is_empty() {
+        for response in responses::Entity::find()
+            .filter(responses::Column::AssignmentId.is_in(ids.clone()))
+            .order_by_asc(responses::Column::Revision)
+            .all(db)
+            .await?
+        {
+            latest.insert(response.assignment_id, response);
+        }
+    }
+    let mut plans: HashMap<Uuid, Vec<(NaiveDate, MilestoneStatus)>> = HashMap::new();
+    if !ids.is_empty() {
+        for milestone in milestones::Entity::find()
+            .filter(milestones::Column::AssignmentId.is_in(ids))
+            .all(db)
+            .await?
+        {
+            let status = from_wire("milestones.status", &milestone.status)?;
+            plans
+                .entry(milestone.assignment_id)
+                .or_default()
+                .push((milestone.due_on, status));
+        }
+    }
+    rows.into_iter()
+        .map(|row| {
+            let response = latest.remove(&row.id).map(response).transpose()?;
+            let milestones = plans.remove(&row.id).unwrap_or_default();
+            Ok(AssignmentRecord {
+                assignment: assignment(row, response)?,
+                milestones,
+            })
+        })
+        .collect()
+}
+
+fn assignment(row: assignments::Model, response: Option<Response>) -> Result<Assignment> {
+    Ok(Assignment {
+        id: AssignmentId::from_uuid(row.id),
+        recommendation_id: RecommendationId::from_uuid(row.recommendation_id),
+        organisation: stored(
+            "assignments.organisation",
+            OrgCode::parse(&row.organisation),
+        )?,
+        status: from_wire("assignments.status", &row.status)?,
+        response,
+        issued_on: row.issued_on,
+        response_due_on: row.response_due_on,
+        closed_on: row.closed_on,
+        version: row.version,
+    })
+}
+
+fn response(row: responses::Model) -> Result<Response> {
+    Ok(Response {
+        content: ResponseContent {
+            decision: from_wire("responses.decision", &row.decision)?,
+            rationale: stored("responses.rationale", LongText::parse(&row.rationale))?,
+            planned_completion_on: row.planned_completion_on,
+        },
+        submitted_at: from_micros(row.submitted_at_us)?,
+        submitted_by: stored("responses.submitted_by", OrgCode::parse(&row.submitted_by))?,
+    })
+}

@@ -1,0 +1,25 @@
+//! `idempotency_keys`: Idempotency keys, with the request's hash and the response to replay.
+
+use sea_orm::entity::prelude::*;
+
+/// One row.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "idempotency_keys")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub scope: String,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub idempotency_key: String,
+    pub request_hash: String,
+    pub response_status: i32,
+    #[sea_orm(column_type = "Text")]
+    pub response_body: String,
+    pub response_location: Option<String>,
+    pub created_at_us: i64,
+}
+
+/// No relations are declared: queries join explicitly.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

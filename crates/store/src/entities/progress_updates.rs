@@ -1,0 +1,22 @@
+//! `progress_updates`: Progress updates (append-only).
+
+use sea_orm::entity::prelude::*;
+
+/// One row.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "progress_updates")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub assignment_id: Uuid,
+    #[sea_orm(column_type = "Text")]
+    pub narrative: String,
+    pub submitted_at_us: i64,
+    pub submitted_by: String,
+}
+
+/// No relations are declared: queries join explicitly.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,220 @@
+//! Evidence items. A document's bytes are already in the blob store when its
+//! row is written (the API streams the upload first); the row is refused if
+//! they are not. Evidence is never changed or deleted.
+
+use bytes::Bytes;
+use rectrack_core::evidence::{
+    Evidence, EvidenceContent, EvidenceDraft, HttpUrl, MediaType, SafeFilename, Sha256Hex,
+};
+use rectrack_core::ids::{AssignmentId, EvidenceId};
+use rectrack_core::lifecycle::Command;
+use rectrack_core::organisation::OrgCode;
+use rectrack_core::text::{LongText, Title};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::Store;
+use crate::assignments::{authorise, load, move_and_save, summary};
+use crate::convert::{from_micros, micros, wire};
+use crate::entities::evidence;
+use crate::error::{Error, Result, stored};
+use crate::write::{Ctx, EventDraft, Touch, Written, insert};
+
+impl Store {
+    /// Adds an evidence item to an assignment.
+    pub async fn add_evidence(
+        &self,
+        ctx: &Ctx<'_, Evidence>,
+        id: AssignmentId,
+        expected_version: Option<i64>,
+        draft: &EvidenceDraft,
+    ) -> Result<Written<Evidence>> {
+        self.write(ctx, async |tx| {
+            let row = load(tx, id).await?;
+            let transition = authorise(tx, &row, Command::AddEvidence, expected_version)?;
+            let parts = draft.parse()?;
+            if let EvidenceContent::Document { sha256, .. } = &parts.content
+                && !self.blobs.contains(sha256).await?
+            {
+                return Err(Error::invalid("sha256", "no uploaded file has this hash"));
+            }
+            let submitted_by = tx
+                .principal
+                .require_actor("add_evidence")?
+                .organisation
+                .clone();
+            let item = Evidence {
+                id: EvidenceId::from_uuid(Uuid::new_v4()),
+                assignment_id: id,
+                title: parts.title,
+                description: parts.description,
+                content: parts.content,
+                submitted_at: tx.now,
+                submitted_by,
+            };
+            insert(tx.db, to_row(&item)).await?;
+            let record = move_and_save(tx, row, &transition).await?;
+            let event = EventDraft {
+                action: "evidence.added",
+                entity_type: "evidence",
+                entity_id: item.id.to_string(),
+                payload: json!({ "assignment": summary(&record.assignment), "evidence": item }),
+                touches: vec![Touch::of(id.as_uuid())],
+            };
+            Ok((item, event))
+        })
+        .await
+    }
+
+    /// One evidence item (404 if none).
+    pub async fn evidence(&self, id: EvidenceId) -> Result<Evidence> {
+        evidence::Entity::find_by_id(id.as_uuid())
+            .one(&self.db)
+            .await?
+            .map(item)
+            .transpose()?
+            .ok_or_else(|| Error::not_found("evidence", id))
+    }
+
+    /// A document's bytes, checked against their hash (404 for links and
+    /// statements, which have none).
+    pub async fn evidence_content(&self, id: EvidenceId) -> Result<(Evidence, Bytes)> {
+        let item = self.evidence(id).await?;
+        let EvidenceContent::Document { sha256, .. } = &item.content else {
+            return Err(Error::not_found("evidence content", id));
+        };
+        let bytes = self.blobs.get(sha256).await?;
+        Ok((item, bytes))
+    }
+
+    /// An assignment's evidence, oldest first.
+    pub async fn evidence_of(&self, id: AssignmentId) -> Result<Vec<Evidence>> {
+        of_assignment(&self.db, id).await
+    }
+
+    /// The SHA-256 of every stored document: the blobs to keep.
+    pub async fn referenced_blobs(&self) -> Result<std::collections::HashSet<String>> {
+        Ok(evidence::Entity::find()
+            .filter(evidence::Column::Sha256.is_not_null())
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .filter_map(|row| row.sha256)
+            .collect())
+    }
+}
+
+/// The ids of an assignment's evidence.
+pub(crate) async fn ids_of(db: &impl ConnectionTrait, id: AssignmentId) -> Result<Vec<EvidenceId>> {
+    Ok(of_assignment(db, id)
+        .await?
+        .into_iter()
+        .map(|e| e.id)
+        .collect())
+}
+
+async fn of_assignment(db: &impl ConnectionTrait, id: AssignmentId) -> Result<Vec<Evidence>> {
+    evidence::Entity::find()
+        .filter(evidence::Column::AssignmentId.eq(id.as_uuid()))
+        .order_by_asc(evidence::Column::SubmittedAtUs)
+        .order_by_asc(evidence::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(item)
+        .collect()
+}
+
+fn to_row(item: &Evidence) -> evidence::Model {
+    let mut row = evidence::Model {
+        id: item.id.as_uuid(),
+        assignment_id: item.assignment_id.as_uuid(),
+        kind: wire(&item.content.kind()),
+        title: item.title.to_string(),
+        description: item.description.as_ref().map(ToString::to_string),
+        filename: None,
+        media_type: None,
+        size_bytes: None,
+        sha256: None,
+        url: None,
+        statement_text: None,
+        submitted_at_us: micros(item.submitted_at),
+        submitted_by: item.submitted_by.to_string(),
+    };
+    match &item.content {
+        EvidenceContent::Document {
+            filename,
+            media_type,
+            size_bytes,
+            sha256,
+        } => {
+            row.filename = Some(filename.to_string());
+            row.media_type = Some(media_type.to_string());
+            row.size_bytes = Some(i64::try_from(*size_bytes).unwrap_or(i64::MAX));
+            row.sha256 = Some(sha256.to_string());
+        }
+        EvidenceContent::Link { url } => row.url = Some(url.to_string()),
+        EvidenceContent::Statement { text } => row.statement_text = Some(text.to_string()),
+    }
+    row
+}
+
+fn item(row: evidence::Model) -> Result<Evidence> {
+    let missing = |column: &str| Error::Corrupt(format!("evidence.{column} is missing"));
+    let content = match row.kind.as_str() {
+        "document" => EvidenceContent::Document {
+            filename: stored(
+                "evidence.filename",
+                SafeFilename::parse(row.filename.as_deref().ok_or_else(|| missing("filename"))?),
+            )?,
+            media_type: stored(
+                "evidence.media_type",
+                MediaType::parse(
+                    row.media_type
+                        .as_deref()
+                        .ok_or_else(|| missing("media_type"))?,
+                ),
+            )?,
+            size_bytes: u64::try_from(row.size_bytes.ok_or_else(|| missing("size_bytes"))?)
+                .map_err(|_| missing("size_bytes"))?,
+            sha256: stored(
+                "evidence.sha256",
+                Sha256Hex::parse(row.sha256.as_deref().ok_or_else(|| missing("sha256"))?),
+            )?,
+        },
+        "link" => EvidenceContent::Link {
+            url: stored(
+                "evidence.url",
+                HttpUrl::parse(row.url.as_deref().ok_or_else(|| missing("url"))?),
+            )?,
+        },
+        "statement" => EvidenceContent::Statement {
+            text: stored(
+                "evidence.statement_text",
+                LongText::parse(
+                    row.statement_text
+                        .as_deref()
+                        .ok_or_else(|| missing("statement_text"))?,
+                ),
+            )?,
+        },
+        other => {
+            return Err(Error::Corrupt(format!(
+                "evidence.kind `{other}` is unknown"
+            )));
+        }
+    };
+    Ok(Evidence {
+        id: EvidenceId::from_uuid(row.id),
+        assignment_id: AssignmentId::from_uuid(row.assignment_id),
+        title: stored("evidence.title", Title::parse(&row.title))?,
+        description: stored(
+            "evidence.description",
+            row.description.as_deref().map(LongText::parse).transpose(),
+        )?,
+        content,
+        submitted_at: from_micros(row.submitted_at_us)?,
+        submitted_by: stored("evidence.submitted_by", OrgCode::parse(&row.submitted_by))?,
+    })
+}

@@ -1,0 +1,162 @@
+//! Extension requests: the recipient asks for a later response due day
+//! before it passes; the overseer grants (moving the due day) or refuses.
+
+use rectrack_core::deadline::{
+    ExtensionDecisionDraft, ExtensionDraft, ExtensionRequest, ExtensionStatus,
+};
+use rectrack_core::ids::{AssignmentId, ExtensionRequestId};
+use rectrack_core::lifecycle::Command;
+use rectrack_core::organisation::OrgCode;
+use rectrack_core::text::LongText;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::Store;
+use crate::assignments::{authorise, load, move_and_save, summary};
+use crate::convert::{from_micros, from_wire, micros, wire};
+use crate::entities::extension_requests;
+use crate::error::{Error, Result, stored};
+use crate::write::{Ctx, EventDraft, Touch, Written, insert, update};
+
+impl Store {
+    /// Asks for a later response due day.
+    pub async fn request_extension(
+        &self,
+        ctx: &Ctx<'_, ExtensionRequest>,
+        id: AssignmentId,
+        expected_version: Option<i64>,
+        draft: &ExtensionDraft,
+    ) -> Result<Written<ExtensionRequest>> {
+        self.write(ctx, async |tx| {
+            let row = load(tx, id).await?;
+            let transition = authorise(tx, &row, Command::RequestExtension, expected_version)?;
+            let pending = extension_requests::Entity::find()
+                .filter(extension_requests::Column::AssignmentId.eq(row.id))
+                .filter(extension_requests::Column::Status.eq(wire(&ExtensionStatus::Pending)))
+                .one(tx.db)
+                .await?
+                .is_some();
+            let ask = draft.parse(row.response_due_on, tx.today, pending)?;
+            let requested_by = tx.principal.require_actor("request_extension")?.organisation.clone();
+            let request = ExtensionRequest {
+                id: ExtensionRequestId::from_uuid(Uuid::new_v4()),
+                assignment_id: id,
+                requested_due_on: ask.requested_due_on,
+                reason: ask.reason,
+                status: ExtensionStatus::Pending,
+                requested_at: tx.now,
+                requested_by,
+                decision_comment: None,
+                decided_at: None,
+            };
+            insert(tx.db, to_row(&request, None)).await?;
+            let record = move_and_save(tx, row, &transition).await?;
+            let event = EventDraft {
+                action: "extension.requested",
+                entity_type: "assignment",
+                entity_id: id.to_string(),
+                payload: json!({ "assignment": summary(&record.assignment), "extension_request": request }),
+                touches: vec![Touch::of(id.as_uuid())],
+            };
+            Ok((request, event))
+        })
+        .await
+    }
+
+    /// Grants or refuses a pending extension request.
+    pub async fn decide_extension(
+        &self,
+        ctx: &Ctx<'_, ExtensionRequest>,
+        id: AssignmentId,
+        request_id: ExtensionRequestId,
+        expected_version: Option<i64>,
+        draft: &ExtensionDecisionDraft,
+    ) -> Result<Written<ExtensionRequest>> {
+        self.write(ctx, async |tx| {
+            let mut row = load(tx, id).await?;
+            let transition = authorise(tx, &row, Command::DecideExtension, expected_version)?;
+            let stored_row = extension_requests::Entity::find_by_id(request_id.as_uuid())
+                .one(tx.db)
+                .await?
+                .filter(|r| r.assignment_id == row.id)
+                .ok_or_else(|| Error::not_found("extension request", request_id))?;
+            let mut request = request(stored_row)?;
+            let decision = draft.decide(&request, row.response_due_on)?;
+            let decided_by = tx.principal.require_actor("decide_extension")?.organisation.clone();
+            request.status = decision.status;
+            request.decision_comment = decision.comment;
+            request.decided_at = Some(tx.now);
+            update(tx.db, to_row(&request, Some(&decided_by))).await?;
+            let moved = decision.response_due_on != row.response_due_on;
+            row.response_due_on = decision.response_due_on;
+            let record = move_and_save(tx, row, &transition).await?;
+            let event = EventDraft {
+                action: if decision.status == ExtensionStatus::Granted { "extension.granted" } else { "extension.refused" },
+                entity_type: "assignment",
+                entity_id: id.to_string(),
+                payload: json!({ "assignment": summary(&record.assignment), "extension_request": request }),
+                touches: vec![Touch {
+                    response_due_on: moved.then_some(decision.response_due_on),
+                    ..Touch::of(id.as_uuid())
+                }],
+            };
+            Ok((request, event))
+        })
+        .await
+    }
+
+    /// An assignment's extension requests, oldest first.
+    pub async fn extension_requests(&self, id: AssignmentId) -> Result<Vec<ExtensionRequest>> {
+        list(&self.db, id).await
+    }
+}
+
+async fn list(db: &impl ConnectionTrait, id: AssignmentId) -> Result<Vec<ExtensionRequest>> {
+    extension_requests::Entity::find()
+        .filter(extension_requests::Column::AssignmentId.eq(id.as_uuid()))
+        .order_by_asc(extension_requests::Column::RequestedAtUs)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(request)
+        .collect()
+}
+
+fn to_row(request: &ExtensionRequest, decided_by: Option<&OrgCode>) -> extension_requests::Model {
+    extension_requests::Model {
+        id: request.id.as_uuid(),
+        assignment_id: request.assignment_id.as_uuid(),
+        requested_due_on: request.requested_due_on,
+        reason: request.reason.to_string(),
+        status: wire(&request.status),
+        requested_at_us: micros(request.requested_at),
+        requested_by: request.requested_by.to_string(),
+        decision_comment: request.decision_comment.as_ref().map(ToString::to_string),
+        decided_at_us: request.decided_at.map(micros),
+        decided_by: decided_by.map(ToString::to_string),
+    }
+}
+
+fn request(row: extension_requests::Model) -> Result<ExtensionRequest> {
+    Ok(ExtensionRequest {
+        id: ExtensionRequestId::from_uuid(row.id),
+        assignment_id: AssignmentId::from_uuid(row.assignment_id),
+        requested_due_on: row.requested_due_on,
+        reason: stored("extension_requests.reason", LongText::parse(&row.reason))?,
+        status: from_wire("extension_requests.status", &row.status)?,
+        requested_at: from_micros(row.requested_at_us)?,
+        requested_by: stored(
+            "extension_requests.requested_by",
+            OrgCode::parse(&row.requested_by),
+        )?,
+        decision_comment: stored(
+            "extension_requests.decision_comment",
+            row.decision_comment
+                .as_deref()
+                .map(LongText::parse)
+                .transpose(),
+        )?,
+        decided_at: row.decided_at_us.map(from_micros).transpose()?,
+    })
+}

@@ -1,0 +1,233 @@
+//! Progress updates (append-only) and claims of implementation. Both may cite
+//! only the milestones and evidence of their own assignment.
+
+use rectrack_core::ValidationErrors;
+use rectrack_core::ids::{AssignmentId, ClaimId, EvidenceId, MilestoneId, UpdateId};
+use rectrack_core::lifecycle::Command;
+use rectrack_core::organisation::OrgCode;
+use rectrack_core::progress::{ProgressUpdate, UpdateDraft};
+use rectrack_core::review::{Claim, ClaimDraft};
+use rectrack_core::text::LongText;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::Store;
+use crate::assignments::{AssignmentRecord, authorise, load, move_and_save, summary};
+use crate::convert::{from_micros, micros};
+use crate::entities::{
+    claim_evidence, claims, milestones, progress_updates, update_evidence, update_milestones,
+};
+use crate::error::{Result, stored};
+use crate::evidence::ids_of;
+use crate::write::{Ctx, EventDraft, Touch, Written, insert};
+
+/// A claim and the assignment as it stands after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimOutcome {
+    /// The claim.
+    pub claim: Claim,
+    /// The assignment, now `implementation_claimed`.
+    pub assignment: AssignmentRecord,
+}
+
+impl Store {
+    /// Posts a progress update; the first one moves an accepted assignment
+    /// to `in_progress`.
+    pub async fn post_update(
+        &self,
+        ctx: &Ctx<'_, ProgressUpdate>,
+        id: AssignmentId,
+        expected_version: Option<i64>,
+        draft: &UpdateDraft,
+    ) -> Result<Written<ProgressUpdate>> {
+        self.write(ctx, async |tx| {
+            let row = load(tx, id).await?;
+            let transition = authorise(tx, &row, Command::PostUpdate, expected_version)?;
+            let content = draft.parse()?;
+            let milestone_ids: Vec<MilestoneId> = milestones::Entity::find()
+                .filter(milestones::Column::AssignmentId.eq(row.id))
+                .all(tx.db)
+                .await?
+                .into_iter()
+                .map(|m| MilestoneId::from_uuid(m.id))
+                .collect();
+            let evidence_ids = ids_of(tx.db, id).await?;
+            let mut errors = ValidationErrors::new();
+            errors.check("milestone_ids", belongs(&content.milestone_ids, &milestone_ids, "milestone"));
+            errors.check("evidence_ids", belongs(&content.evidence_ids, &evidence_ids, "evidence item"));
+            errors.into_result()?;
+            let submitted_by = tx.principal.require_actor("post_update")?.organisation.clone();
+            let update = ProgressUpdate {
+                id: UpdateId::from_uuid(Uuid::new_v4()),
+                assignment_id: id,
+                narrative: content.narrative,
+                milestone_ids: content.milestone_ids,
+                evidence_ids: content.evidence_ids,
+                submitted_at: tx.now,
+                submitted_by,
+            };
+            insert(
+                tx.db,
+                progress_updates::Model {
+                    id: update.id.as_uuid(),
+                    assignment_id: row.id,
+                    narrative: update.narrative.to_string(),
+                    submitted_at_us: micros(tx.now),
+                    submitted_by: update.submitted_by.to_string(),
+                },
+            )
+            .await?;
+            for (position, milestone) in update.milestone_ids.iter().enumerate() {
+                insert(
+                    tx.db,
+                    update_milestones::Model { update_id: update.id.as_uuid(), milestone_id: milestone.as_uuid(), position: position_of(position) },
+                )
+                .await?;
+            }
+            for (position, evidence) in update.evidence_ids.iter().enumerate() {
+                insert(
+                    tx.db,
+                    update_evidence::Model { update_id: update.id.as_uuid(), evidence_id: evidence.as_uuid(), position: position_of(position) },
+                )
+                .await?;
+            }
+            let record = move_and_save(tx, row, &transition).await?;
+            let event = EventDraft {
+                action: "progress.posted",
+                entity_type: "progress_update",
+                entity_id: update.id.to_string(),
+                payload: json!({ "assignment": summary(&record.assignment), "progress_update": update }),
+                touches: vec![Touch {
+                    status: (transition.to != transition.from).then_some(transition.to),
+                    ..Touch::of(id.as_uuid())
+                }],
+            };
+            Ok((update, event))
+        })
+        .await
+    }
+
+    /// Claims implementation, citing evidence of the assignment.
+    pub async fn claim(
+        &self,
+        ctx: &Ctx<'_, ClaimOutcome>,
+        id: AssignmentId,
+        expected_version: Option<i64>,
+        draft: &ClaimDraft,
+    ) -> Result<Written<ClaimOutcome>> {
+        self.write(ctx, async |tx| {
+            let row = load(tx, id).await?;
+            let transition = authorise(tx, &row, Command::Claim, expected_version)?;
+            let content = draft.parse()?;
+            let evidence_ids = ids_of(tx.db, id).await?;
+            belongs(&content.evidence_ids, &evidence_ids, "evidence item")
+                .map_err(|message| ValidationErrors::single("evidence_ids", message))?;
+            let submitted_by = tx.principal.require_actor("claim")?.organisation.clone();
+            let claim = Claim {
+                id: ClaimId::from_uuid(Uuid::new_v4()),
+                assignment_id: id,
+                summary: content.summary,
+                evidence_ids: content.evidence_ids,
+                submitted_at: tx.now,
+                submitted_by,
+            };
+            insert(
+                tx.db,
+                claims::Model {
+                    id: claim.id.as_uuid(),
+                    assignment_id: row.id,
+                    summary: claim.summary.to_string(),
+                    submitted_at_us: micros(tx.now),
+                    submitted_by: claim.submitted_by.to_string(),
+                },
+            )
+            .await?;
+            for (position, evidence) in claim.evidence_ids.iter().enumerate() {
+                insert(
+                    tx.db,
+                    claim_evidence::Model {
+                        claim_id: claim.id.as_uuid(),
+                        evidence_id: evidence.as_uuid(),
+                        position: position_of(position),
+                    },
+                )
+                .await?;
+            }
+            let assignment = move_and_save(tx, row, &transition).await?;
+            let event = EventDraft {
+                action: "implementation.claimed",
+                entity_type: "assignment",
+                entity_id: id.to_string(),
+                payload: json!({ "assignment": summary(&assignment.assignment), "claim": claim }),
+                touches: vec![Touch {
+                    status: Some(transition.to),
+                    ..Touch::of(id.as_uuid())
+                }],
+            };
+            Ok((ClaimOutcome { claim, assignment }, event))
+        })
+        .await
+    }
+
+    /// An assignment's progress updates, oldest first.
+    pub async fn updates(&self, id: AssignmentId) -> Result<Vec<ProgressUpdate>> {
+        let rows = progress_updates::Entity::find()
+            .filter(progress_updates::Column::AssignmentId.eq(id.as_uuid()))
+            .order_by_asc(progress_updates::Column::SubmittedAtUs)
+            .order_by_asc(progress_updates::Column::Id)
+            .all(&self.db)
+            .await?;
+        let mut updates = Vec::with_capacity(rows.len());
+        for row in rows {
+            let milestone_ids = update_milestones::Entity::find()
+                .filter(update_milestones::Column::UpdateId.eq(row.id))
+                .order_by_asc(update_milestones::Column::Position)
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(|m| MilestoneId::from_uuid(m.milestone_id))
+                .collect();
+            let evidence_ids = update_evidence::Entity::find()
+                .filter(update_evidence::Column::UpdateId.eq(row.id))
+                .order_by_asc(update_evidence::Column::Position)
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(|e| EvidenceId::from_uuid(e.evidence_id))
+                .collect();
+            updates.push(ProgressUpdate {
+                id: UpdateId::from_uuid(row.id),
+                assignment_id: id,
+                narrative: stored(
+                    "progress_updates.narrative",
+                    LongText::parse(&row.narrative),
+                )?,
+                milestone_ids,
+                evidence_ids,
+                submitted_at: from_micros(row.submitted_at_us)?,
+                submitted_by: stored(
+                    "progress_updates.submitted_by",
+                    OrgCode::parse(&row.submitted_by),
+                )?,
+            });
+        }
+        Ok(updates)
+    }
+}
+
+fn position_of(index: usize) -> i32 {
+    i32::try_from(index).unwrap_or(i32::MAX)
+}
+
+/// Refuses ids that are not among `known`, naming the first.
+fn belongs<T: PartialEq + std::fmt::Display>(
+    ids: &[T],
+    known: &[T],
+    what: &str,
+) -> Result<(), String> {
+    match ids.iter().find(|id| !known.contains(id)) {
+        Some(id) => Err(format!("`{id}` is not a {what} of this assignment")),
+        None => Ok(()),
+    }
+}

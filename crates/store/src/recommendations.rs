@@ -1,0 +1,360 @@
+//! Recommendations: creating one makes one assignment per recipient;
+//! withdrawing one closes every open assignment of it.
+
+use rectrack_core::assignment::AssignmentStatus;
+use rectrack_core::ids::{AssignmentId, RecommendationId};
+use rectrack_core::lifecycle::Command;
+use rectrack_core::organisation::OrganisationKind;
+use rectrack_core::recommendation::{Recommendation, RecommendationContent, RecommendationDraft};
+use rectrack_core::review::WithdrawalDraft;
+use rectrack_core::text::{LongText, Slug, Title};
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::Store;
+use crate::assignments::{AssignmentRecord, authorise, move_and_save, records, summary};
+use crate::convert::{day_number, from_wire, micros, wire};
+use crate::entities::{assignments, recommendation_themes, recommendations};
+use crate::error::{Error, Result, stored};
+use crate::organisations::kind_of;
+use crate::page::{Page, PageRequest};
+use crate::reports;
+use crate::write::{Ctx, EventDraft, Touch, Written, insert, update};
+
+/// A recommendation with its assignments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecommendationView {
+    /// The recommendation.
+    pub recommendation: Recommendation,
+    /// One assignment per recipient, by organisation code.
+    pub assignments: Vec<AssignmentRecord>,
+}
+
+/// Filters of the recommendation list; absent ones match everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecommendationFilter {
+    /// Only this report's.
+    pub report: Option<String>,
+    /// Only those addressed to this organisation.
+    pub recipient: Option<String>,
+    /// Only those with an assignment in this status.
+    pub status: Option<AssignmentStatus>,
+    /// Only those with this theme.
+    pub theme: Option<String>,
+}
+
+impl Store {
+    /// Creates a recommendation in report `slug` and one assignment per
+    /// recipient, awaiting its response.
+    pub async fn create_recommendation(
+        &self,
+        ctx: &Ctx<'_, RecommendationView>,
+        slug: &str,
+        draft: &RecommendationDraft,
+    ) -> Result<Written<RecommendationView>> {
+        self.write(ctx, async |tx| {
+            tx.principal.require_overseer("create_recommendation")?;
+            let report = reports::find(tx.db, slug).await?.ok_or_else(|| Error::not_found("report", slug))?;
+            let content = draft.parse()?;
+            for code in &content.recipients {
+                match kind_of(tx.db, code.as_str()).await? {
+                    None => return Err(Error::invalid("recipients", format!("no organisation has the code `{code}`"))),
+                    Some(OrganisationKind::OversightBody) => {
+                        return Err(Error::invalid("recipients", format!("`{code}` is an oversight body, not a recipient")));
+                    }
+                    Some(_) => {}
+                }
+            }
+            let taken = recommendations::Entity::find()
+                .filter(recommendations::Column::ReportSlug.eq(slug))
+                .filter(recommendations::Column::Number.eq(number(content.number)))
+                .one(tx.db)
+                .await?;
+            if taken.is_some() {
+                return Err(Error::Conflict(format!(
+                    "report `{slug}` already has a recommendation number {}",
+                    content.number
+                )));
+            }
+            let recommendation = Recommendation {
+                id: RecommendationId::from_uuid(Uuid::new_v4()),
+                report: report.slug.clone(),
+                content,
+                withdrawn: false,
+            };
+            insert_recommendation(tx.db, &recommendation, micros(tx.now)).await?;
+            let mut rows = Vec::new();
+            for organisation in &recommendation.content.recipients {
+                let row = assignments::Model {
+                    id: Uuid::new_v4(),
+                    recommendation_id: recommendation.id.as_uuid(),
+                    organisation: organisation.to_string(),
+                    status: wire(&AssignmentStatus::AwaitingResponse),
+                    decision: None,
+                    issued_on: recommendation.content.issued_on,
+                    issued_day: day_number(recommendation.content.issued_on),
+                    initial_due_on: recommendation.content.response_due_on,
+                    response_due_on: recommendation.content.response_due_on,
+                    first_response_on: None,
+                    first_response_day: None,
+                    verified_on: None,
+                    verified_day: None,
+                    closed_on: None,
+                    version: 1,
+                    created_at_us: micros(tx.now),
+                    updated_at_us: micros(tx.now),
+                };
+                insert(tx.db, row.clone()).await?;
+                rows.push(row);
+            }
+            let assignments = records(tx.db, rows).await?;
+            let event = EventDraft {
+                action: "recommendation.created",
+                entity_type: "recommendation",
+                entity_id: recommendation.id.to_string(),
+                payload: json!({
+                    "recommendation": recommendation,
+                    "assignments": assignments.iter().map(|a| summary(&a.assignment)).collect::<Vec<_>>(),
+                }),
+                touches: assignments
+                    .iter()
+                    .map(|a| Touch {
+                        status: Some(AssignmentStatus::AwaitingResponse),
+                        ..Touch::of(a.assignment.id.as_uuid())
+                    })
+                    .collect(),
+            };
+            Ok((RecommendationView { recommendation, assignments }, event))
+        })
+        .await
+    }
+
+    /// Withdraws a recommendation: every assignment still open becomes
+    /// `withdrawn`; those already final stay as they are.
+    pub async fn withdraw_recommendation(
+        &self,
+        ctx: &Ctx<'_, RecommendationView>,
+        id: RecommendationId,
+        draft: &WithdrawalDraft,
+    ) -> Result<Written<RecommendationView>> {
+        self.write(ctx, async |tx| {
+            let mut row = recommendations::Entity::find_by_id(id.as_uuid())
+                .one(tx.db)
+                .await?
+                .ok_or_else(|| Error::not_found("recommendation", id))?;
+            tx.principal.require_overseer("withdraw")?;
+            let reason = draft.parse()?;
+            if row.withdrawn {
+                return Err(Error::Conflict("this recommendation is already withdrawn".to_owned()));
+            }
+            let mut closed = Vec::new();
+            let mut touches = Vec::new();
+            for assignment in assignments_of(tx.db, id.as_uuid()).await? {
+                let status: AssignmentStatus = from_wire("assignments.status", &assignment.status)?;
+                if status.is_final() {
+                    continue;
+                }
+                let transition = authorise(tx, &assignment, Command::Withdraw, None)?;
+                let record = move_and_save(tx, assignment, &transition).await?;
+                touches.push(Touch {
+                    status: Some(transition.to),
+                    ..Touch::of(record.assignment.id.as_uuid())
+                });
+                closed.push(summary(&record.assignment));
+            }
+            row.withdrawn = true;
+            row.withdrawn_reason = Some(reason.to_string());
+            update(tx.db, row.clone()).await?;
+            let view = view(tx.db, row).await?;
+            let event = EventDraft {
+                action: "recommendation.withdrawn",
+                entity_type: "recommendation",
+                entity_id: id.to_string(),
+                payload: json!({ "recommendation_id": id, "reason": reason, "assignments": closed }),
+                touches,
+            };
+            Ok((view, event))
+        })
+        .await
+    }
+
+    /// One recommendation with its assignments (404 if none).
+    pub async fn recommendation(&self, id: RecommendationId) -> Result<RecommendationView> {
+        let row = recommendations::Entity::find_by_id(id.as_uuid())
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| Error::not_found("recommendation", id))?;
+        view(&self.db, row).await
+    }
+
+    /// The recommendation an assignment tracks.
+    pub async fn recommendation_of(&self, assignment: AssignmentId) -> Result<RecommendationView> {
+        let row = assignments::Entity::find_by_id(assignment.as_uuid())
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| Error::not_found("assignment", assignment))?;
+        self.recommendation(RecommendationId::from_uuid(row.recommendation_id))
+            .await
+    }
+
+    /// Recommendations by report and number, filtered.
+    pub async fn recommendations(
+        &self,
+        filter: &RecommendationFilter,
+        page: &PageRequest,
+    ) -> Result<Page<RecommendationView>> {
+        let mut query = recommendations::Entity::find()
+            .order_by_asc(recommendations::Column::ReportSlug)
+            .order_by_asc(recommendations::Column::Number);
+        if let Some(report) = &filter.report {
+            query = query.filter(recommendations::Column::ReportSlug.eq(report.as_str()));
+        }
+        if filter.recipient.is_some() || filter.status.is_some() {
+            let mut having = Query::select();
+            having
+                .column(assignments::Column::RecommendationId)
+                .from(assignments::Entity);
+            if let Some(recipient) = &filter.recipient {
+                having.and_where(assignments::Column::Organisation.eq(recipient.as_str()));
+            }
+            if let Some(status) = filter.status {
+                having.and_where(assignments::Column::Status.eq(wire(&status)));
+            }
+            query = query.filter(recommendations::Column::Id.in_subquery(having.take()));
+        }
+        if let Some(theme) = &filter.theme {
+            query = query.filter(
+                recommendations::Column::Id.in_subquery(
+                    Query::select()
+                        .column(recommendation_themes::Column::RecommendationId)
+                        .from(recommendation_themes::Entity)
+                        .and_where(recommendation_themes::Column::Theme.eq(theme.as_str()))
+                        .take(),
+                ),
+            );
+        }
+        if let Some(after) = &page.after {
+            let (slug, number) = after
+                .rsplit_once('/')
+                .and_then(|(slug, number)| Some((slug.to_owned(), number.parse::<i32>().ok()?)))
+                .ok_or_else(|| Error::invalid("cursor", "is not a cursor of this list"))?;
+            query = query.filter(
+                Condition::any()
+                    .add(recommendations::Column::ReportSlug.gt(slug.as_str()))
+                    .add(
+                        Condition::all()
+                            .add(recommendations::Column::ReportSlug.eq(slug.as_str()))
+                            .add(recommendations::Column::Number.gt(number)),
+                    ),
+            );
+        }
+        let rows = query.limit(page.limit() + 1).all(&self.db).await?;
+        let page = Page::from_rows(rows, page.limit(), |row| {
+            format!("{}/{}", row.report_slug, row.number)
+        });
+        let mut items = Vec::with_capacity(page.items.len());
+        for row in page.items {
+            items.push(view(&self.db, row).await?);
+        }
+        Ok(Page {
+            items,
+            next: page.next,
+        })
+    }
+}
+
+fn number(n: u32) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+async fn insert_recommendation(
+    db: &impl ConnectionTrait,
+    recommendation: &Recommendation,
+    at_us: i64,
+) -> Result<()> {
+    let content = &recommendation.content;
+    insert(
+        db,
+        recommendations::Model {
+            id: recommendation.id.as_uuid(),
+            report_slug: recommendation.report.to_string(),
+            number: number(content.number),
+            title: content.title.to_string(),
+            body: content.body.to_string(),
+            legal_basis: wire(&content.legal_basis),
+            issued_on: content.issued_on,
+            response_due_on: content.response_due_on,
+            withdrawn: false,
+            withdrawn_reason: None,
+            created_at_us: at_us,
+        },
+    )
+    .await?;
+    for (position, theme) in content.themes.iter().enumerate() {
+        insert(
+            db,
+            recommendation_themes::Model {
+                recommendation_id: recommendation.id.as_uuid(),
+                theme: theme.to_string(),
+                position: i32::try_from(position).unwrap_or(i32::MAX),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+async fn assignments_of(
+    db: &impl ConnectionTrait,
+    recommendation: Uuid,
+) -> Result<Vec<assignments::Model>> {
+    Ok(assignments::Entity::find()
+        .filter(assignments::Column::RecommendationId.eq(recommendation))
+        .order_by_asc(assignments::Column::Organisation)
+        .all(db)
+        .await?)
+}
+
+async fn view(
+    db: &impl ConnectionTrait,
+    row: recommendations::Model,
+) -> Result<RecommendationView> {
+    let themes = recommendation_themes::Entity::find()
+        .filter(recommendation_themes::Column::RecommendationId.eq(row.id))
+        .order_by_asc(recommendation_themes::Column::Position)
+        .all(db)
+        .await?;
+    let assignments = records(db, assignments_of(db, row.id).await?).await?;
+    let recipients = assignments
+        .iter()
+        .map(|a| a.assignment.organisation.clone())
+        .collect();
+    let themes = themes
+        .into_iter()
+        .map(|t| stored("recommendation_themes.theme", Slug::parse(&t.theme)))
+        .collect::<Result<Vec<_>>>()?;
+    let recommendation = Recommendation {
+        id: RecommendationId::from_uuid(row.id),
+        report: stored("recommendations.report_slug", Slug::parse(&row.report_slug))?,
+        content: RecommendationContent {
+            number: u32::try_from(row.number)
+                .map_err(|_| Error::Corrupt("recommendations.number".to_owned()))?,
+            title: stored("recommendations.title", Title::parse(&row.title))?,
+            body: stored("recommendations.body", LongText::parse(&row.body))?,
+            themes,
+            recipients,
+            issued_on: row.issued_on,
+            response_due_on: row.response_due_on,
+            legal_basis: from_wire("recommendations.legal_basis", &row.legal_basis)?,
+        },
+        withdrawn: row.withdrawn,
+    };
+    Ok(RecommendationView {
+        recommendation,
+        assignments,
+    })
+}

@@ -1,0 +1,109 @@
+//! The overseer's reviews: verify or return a claim, close an assignment as
+//! not implemented, or comment.
+
+use rectrack_core::ids::{AssignmentId, ReviewId};
+use rectrack_core::lifecycle::Command;
+use rectrack_core::organisation::OrgCode;
+use rectrack_core::review::{Review, ReviewDraft};
+use rectrack_core::text::LongText;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::Store;
+use crate::assignments::{AssignmentRecord, authorise, load, move_and_save, summary};
+use crate::convert::{from_micros, from_wire, micros, wire};
+use crate::entities::reviews;
+use crate::error::{Result, stored};
+use crate::write::{Ctx, EventDraft, Touch, Written, insert};
+
+/// A review and the assignment as it stands after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewOutcomeView {
+    /// The review.
+    pub review: Review,
+    /// The assignment after it.
+    pub assignment: AssignmentRecord,
+}
+
+impl Store {
+    /// Records a review; its outcome moves the assignment as the lifecycle says.
+    pub async fn review(
+        &self,
+        ctx: &Ctx<'_, ReviewOutcomeView>,
+        id: AssignmentId,
+        expected_version: Option<i64>,
+        draft: &ReviewDraft,
+    ) -> Result<Written<ReviewOutcomeView>> {
+        self.write(ctx, async |tx| {
+            let row = load(tx, id).await?;
+            let transition = authorise(tx, &row, Command::Review(draft.outcome), expected_version)?;
+            let content = draft.parse()?;
+            let reviewer = tx.principal.require_actor("review")?.organisation.clone();
+            let review = Review {
+                id: ReviewId::from_uuid(Uuid::new_v4()),
+                assignment_id: id,
+                outcome: content.outcome,
+                comment: content.comment,
+                reviewer,
+                at: tx.now,
+            };
+            insert(
+                tx.db,
+                reviews::Model {
+                    id: review.id.as_uuid(),
+                    assignment_id: row.id,
+                    outcome: wire(&review.outcome),
+                    comment: review.comment.as_ref().map(ToString::to_string),
+                    reviewer: review.reviewer.to_string(),
+                    at_us: micros(tx.now),
+                },
+            )
+            .await?;
+            let assignment = move_and_save(tx, row, &transition).await?;
+            let event = EventDraft {
+                action: match review.outcome {
+                    rectrack_core::review::ReviewOutcome::Verified => "review.verified",
+                    rectrack_core::review::ReviewOutcome::Returned => "review.returned",
+                    rectrack_core::review::ReviewOutcome::ClosedNotImplemented => {
+                        "review.closed_not_implemented"
+                    }
+                    rectrack_core::review::ReviewOutcome::Comment => "review.commented",
+                },
+                entity_type: "assignment",
+                entity_id: id.to_string(),
+                payload: json!({ "assignment": summary(&assignment.assignment), "review": review }),
+                touches: vec![Touch {
+                    status: (transition.to != transition.from).then_some(transition.to),
+                    ..Touch::of(id.as_uuid())
+                }],
+            };
+            Ok((ReviewOutcomeView { review, assignment }, event))
+        })
+        .await
+    }
+
+    /// An assignment's reviews, oldest first.
+    pub async fn reviews(&self, id: AssignmentId) -> Result<Vec<Review>> {
+        reviews::Entity::find()
+            .filter(reviews::Column::AssignmentId.eq(id.as_uuid()))
+            .order_by_asc(reviews::Column::AtUs)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|row| {
+                Ok(Review {
+                    id: ReviewId::from_uuid(row.id),
+                    assignment_id: id,
+                    outcome: from_wire("reviews.outcome", &row.outcome)?,
+                    comment: stored(
+                        "reviews.comment",
+                        row.comment.as_deref().map(LongText::parse).transpose(),
+                    )?,
+                    reviewer: stored("reviews.reviewer", OrgCode::parse(&row.reviewer))?,
+                    at: from_micros(row.at_us)?,
+                })
+            })
+            .collect()
+    }
+}
