@@ -1,0 +1,1110 @@
+//! The conformance cases: each takes a fresh harness of some backend and
+//! states one rule the store must keep, whatever the database.
+
+use std::collections::BTreeSet;
+
+use chrono::{Duration, NaiveDate};
+use rectrack_core::assignment::AssignmentStatus;
+use rectrack_core::deadline::{ExtensionDecisionDraft, ExtensionDraft};
+use rectrack_core::evidence::EvidenceDraft;
+use rectrack_core::ids::{AssignmentId, RecommendationId};
+use rectrack_core::milestone::{MilestoneChange, MilestoneDraft, MilestoneStatus};
+use rectrack_core::organisation::{OrganisationDraft, OrganisationKind};
+use rectrack_core::progress::UpdateDraft;
+use rectrack_core::recommendation::RecommendationDraft;
+use rectrack_core::report::ReportDraft;
+use rectrack_core::response::{ResponseDecision, ResponseDraft};
+use rectrack_core::review::{ClaimDraft, ReviewDraft, ReviewOutcome, WithdrawalDraft};
+use rectrack_core::role::{Principal, Role};
+use rectrack_core::status_report::{ReportFilters, status_report_as_of};
+use rectrack_core::text::Slug;
+use rectrack_core::{Error as CoreError, Refusal};
+use rectrack_migrations::{Migrator, MigratorTrait};
+use rectrack_store::page::PageRequest;
+use rectrack_store::tokens::TokenDraft;
+use rectrack_store::{Ctx, Error, Idempotency, Store, StoredResponse, Written};
+
+use crate::harness::{Harness, mps, overseer, wmp};
+
+pub struct Seeded {
+    pub recommendation: RecommendationId,
+    pub mps: AssignmentId,
+    pub wmp: AssignmentId,
+}
+
+fn day(raw: &str) -> NaiveDate {
+    raw.parse().unwrap()
+}
+
+fn fresh<T>(written: Result<Written<T>, Error>) -> T {
+    match written {
+        Ok(Written::Fresh(value)) => value,
+        Ok(Written::Replayed(_)) => panic!("expected a fresh write, got a replay"),
+        Err(e) => panic!("expected a fresh write, got {e:?}"),
+    }
+}
+
+async fn organisation(store: &Store, code: &str, name: &str, kind: OrganisationKind) {
+    let draft = OrganisationDraft {
+        code: code.into(),
+        name: name.into(),
+        kind,
+    };
+    fresh(
+        store
+            .create_organisation(&Ctx::new(&Principal::Console), &draft)
+            .await,
+    );
+}
+
+/// The IOPC, the MPS and West Midlands Police, the Hotton report, and one
+/// recommendation addressed to both forces: 5 events.
+pub async fn seed(h: &Harness) -> Seeded {
+    let store = &h.store;
+    organisation(
+        store,
+        "iopc",
+        "Independent Office for Police Conduct",
+        OrganisationKind::OversightBody,
+    )
+    .await;
+    organisation(
+        store,
+        "mps",
+        "Metropolitan Police Service",
+        OrganisationKind::PoliceForce,
+    )
+    .await;
+    organisation(
+        store,
+        "wmp",
+        "West Midlands Police",
+        OrganisationKind::PoliceForce,
+    )
+    .await;
+    let report = ReportDraft {
+        slug: "operation-hotton".into(),
+        title: "Operation Hotton".into(),
+        issued_by: "iopc".into(),
+        published_on: day("2022-02-01"),
+        url: Some("https://www.policeconduct.gov.uk/".into()),
+        summary: None,
+    };
+    fresh(store.create_report(&Ctx::new(&overseer()), &report).await);
+    let view = fresh(
+        store
+            .create_recommendation(
+                &Ctx::new(&overseer()),
+                "operation-hotton",
+                &recommendation(1),
+            )
+            .await,
+    );
+    let id_of = |code: &str| {
+        view.assignments
+            .iter()
+            .find(|a| a.assignment.organisation.as_str() == code)
+            .unwrap()
+            .assignment
+            .id
+    };
+    Seeded {
+        recommendation: view.recommendation.id,
+        mps: id_of("mps"),
+        wmp: id_of("wmp"),
+    }
+}
+
+fn recommendation(number: i64) -> RecommendationDraft {
+    RecommendationDraft {
+        number,
+        title: format!("Recommendation {number}"),
+        body: "The force should act.".into(),
+        themes: vec![
+            "culture".into(),
+            if number % 2 == 0 {
+                "vetting".into()
+            } else {
+                "misogyny".into()
+            },
+        ],
+        recipients: vec!["mps".into(), "wmp".into()],
+        issued_on: day("2022-02-01"),
+        response_due_on: None,
+        legal_basis: None,
+    }
+}
+
+fn accept() -> ResponseDraft {
+    ResponseDraft {
+        decision: ResponseDecision::Accepted,
+        rationale: "We accept.".into(),
+        planned_completion_on: Some(day("2023-01-31")),
+    }
+}
+
+fn link(title: &str) -> EvidenceDraft {
+    EvidenceDraft::Link {
+        title: title.into(),
+        description: None,
+        url: "https://www.met.police.uk/".into(),
+    }
+}
+
+fn update(narrative: &str) -> UpdateDraft {
+    UpdateDraft {
+        narrative: narrative.into(),
+        milestone_ids: vec![],
+        evidence_ids: vec![],
+    }
+}
+
+async fn chain_length(h: &Harness) -> u64 {
+    let verdict = h.store.verify_chain().await.unwrap();
+    assert!(verdict.valid, "{verdict:?}");
+    verdict.length
+}
+
+pub async fn creating_a_recommendation_makes_one_assignment_per_recipient(h: Harness) {
+    let seeded = seed(&h).await;
+    let view = h.store.recommendation(seeded.recommendation).await.unwrap();
+    let recipients: Vec<&str> = view
+        .assignments
+        .iter()
+        .map(|a| a.assignment.organisation.as_str())
+        .collect();
+    assert_eq!(recipients, ["mps", "wmp"]);
+    assert!(view.assignments.iter().all(|a| a.assignment.status
+        == AssignmentStatus::AwaitingResponse
+        && a.assignment.version == 1));
+    assert_eq!(
+        view.assignments[0].assignment.response_due_on,
+        day("2022-03-29")
+    );
+    assert_eq!(
+        view.recommendation.content.themes,
+        vec![
+            Slug::parse("culture").unwrap(),
+            Slug::parse("misogyny").unwrap()
+        ]
+    );
+    assert_eq!(chain_length(&h).await, 5);
+    let events = h.store.audit_events(0, 100).await.unwrap();
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "organisation.created",
+            "organisation.created",
+            "organisation.created",
+            "report.created",
+            "recommendation.created"
+        ]
+    );
+    assert_eq!(
+        events[4].payload["assignments"].as_array().unwrap().len(),
+        2
+    );
+    assert_eq!(
+        events[0].actor.token_id, None,
+        "the console acts without a token"
+    );
+    assert!(events[3].actor.token_id.is_some());
+    let history = h.store.history(seeded.mps).await.unwrap();
+    assert_eq!(history.iter().map(|e| e.seq).collect::<Vec<_>>(), [5]);
+    h.finish().await;
+}
+
+pub async fn duplicates_conflict_and_write_nothing(h: Harness) {
+    seed(&h).await;
+    let before = h.snapshot().await;
+    let again = OrganisationDraft {
+        code: "mps".into(),
+        name: "Another".into(),
+        kind: OrganisationKind::PoliceForce,
+    };
+    assert!(matches!(
+        h.store
+            .create_organisation(&Ctx::new(&overseer()), &again)
+            .await,
+        Err(Error::Conflict(_))
+    ));
+    assert!(matches!(
+        h.store
+            .create_recommendation(
+                &Ctx::new(&overseer()),
+                "operation-hotton",
+                &recommendation(1)
+            )
+            .await,
+        Err(Error::Conflict(_))
+    ));
+    let mut unknown = recommendation(2);
+    unknown.recipients = vec!["mps".into(), "nobody".into()];
+    assert!(matches!(
+        h.store
+            .create_recommendation(&Ctx::new(&overseer()), "operation-hotton", &unknown)
+            .await,
+        Err(Error::Domain(CoreError::Validation(_)))
+    ));
+    assert!(matches!(
+        h.store
+            .create_recommendation(&Ctx::new(&overseer()), "no-such-report", &recommendation(2))
+            .await,
+        Err(Error::NotFound { .. })
+    ));
+    assert!(matches!(
+        h.store
+            .create_organisation(
+                &Ctx::new(&mps()),
+                &OrganisationDraft {
+                    code: "gmp".into(),
+                    name: "GMP".into(),
+                    kind: OrganisationKind::PoliceForce
+                }
+            )
+            .await,
+        Err(Error::Domain(CoreError::Refused(
+            Refusal::NotPermitted { .. }
+        )))
+    ));
+    assert_eq!(h.snapshot().await, before);
+    h.finish().await;
+}
+
+pub async fn refused_moves_leave_no_row_and_no_event(h: Harness) {
+    let seeded = seed(&h).await;
+    let before = h.snapshot().await;
+    let claim = ClaimDraft {
+        summary: "Done".into(),
+        evidence_ids: vec![uuid::Uuid::new_v4().into()],
+    };
+    let refused = h
+        .store
+        .claim(&Ctx::new(&mps()), seeded.mps, Some(1), &claim)
+        .await;
+    match refused {
+        Err(Error::Domain(CoreError::Refused(Refusal::InvalidMove { current_status, .. }))) => {
+            assert_eq!(current_status, AssignmentStatus::AwaitingResponse)
+        }
+        other => panic!("expected a refused move, got {other:?}"),
+    }
+    // Another force's assignment is not even visible to the MPS.
+    assert!(matches!(
+        h.store
+            .respond(&Ctx::new(&mps()), seeded.wmp, Some(1), &accept())
+            .await,
+        Err(Error::Domain(CoreError::Refused(Refusal::NotVisible)))
+    ));
+    // The overseer may not respond for the force.
+    assert!(matches!(
+        h.store
+            .respond(&Ctx::new(&overseer()), seeded.mps, Some(1), &accept())
+            .await,
+        Err(Error::Domain(CoreError::Refused(
+            Refusal::NotPermitted { .. }
+        )))
+    ));
+    // Invalid input is refused whole.
+    let bad = ResponseDraft {
+        decision: ResponseDecision::Accepted,
+        rationale: " ".into(),
+        planned_completion_on: None,
+    };
+    match h
+        .store
+        .respond(&Ctx::new(&mps()), seeded.mps, Some(1), &bad)
+        .await
+    {
+        Err(Error::Domain(CoreError::Validation(errors))) => assert_eq!(errors.errors().len(), 2),
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+    assert_eq!(h.snapshot().await, before);
+    h.finish().await;
+}
+
+pub async fn the_whole_lifecycle_is_stored_with_one_event_per_command(h: Harness) {
+    let seeded = seed(&h).await;
+    let store = &h.store;
+    let id = seeded.mps;
+    h.clock.advance(Duration::days(20));
+    let record = fresh(
+        store
+            .respond(&Ctx::new(&mps()), id, Some(1), &accept())
+            .await,
+    );
+    assert_eq!(
+        (record.assignment.status, record.assignment.version),
+        (AssignmentStatus::Accepted, 2)
+    );
+    let milestone = fresh(
+        store
+            .add_milestone(
+                &Ctx::new(&mps()),
+                id,
+                Some(2),
+                &MilestoneDraft {
+                    title: "Publish the policy".into(),
+                    due_on: day("2022-06-30"),
+                },
+            )
+            .await,
+    );
+    let started = MilestoneChange {
+        status: Some(MilestoneStatus::InProgress),
+        ..MilestoneChange::default()
+    };
+    fresh(
+        store
+            .change_milestone(&Ctx::new(&mps()), id, milestone.id, Some(3), &started)
+            .await,
+    );
+    assert_eq!(
+        store.assignment(id).await.unwrap().assignment.status,
+        AssignmentStatus::InProgress
+    );
+    let blob = store
+        .blobs()
+        .put_bytes(bytes::Bytes::from_static(b"%PDF-1.4 policy"), 1024)
+        .await
+        .unwrap();
+    let document = EvidenceDraft::Document {
+        title: "Policy".into(),
+        description: None,
+        filename: "policy.pdf".into(),
+        media_type: Some("application/pdf".into()),
+        size_bytes: blob.size_bytes,
+        sha256: blob.sha256.to_string(),
+    };
+    let document = fresh(
+        store
+            .add_evidence(&Ctx::new(&mps()), id, None, &document)
+            .await,
+    );
+    let link = fresh(
+        store
+            .add_evidence(&Ctx::new(&mps()), id, None, &link("Announcement"))
+            .await,
+    );
+    let (_, bytes) = store.evidence_content(document.id).await.unwrap();
+    assert_eq!(&bytes[..], b"%PDF-1.4 policy");
+    let posted = UpdateDraft {
+        narrative: "Policy drafted.".into(),
+        milestone_ids: vec![milestone.id],
+        evidence_ids: vec![link.id],
+    };
+    fresh(
+        store
+            .post_update(&Ctx::new(&mps()), id, None, &posted)
+            .await,
+    );
+    let version = store.assignment(id).await.unwrap().assignment.version;
+    let claim = ClaimDraft {
+        summary: "Implemented.".into(),
+        evidence_ids: vec![document.id],
+    };
+    let claimed = fresh(
+        store
+            .claim(&Ctx::new(&mps()), id, Some(version), &claim)
+            .await,
+    );
+    assert_eq!(
+        claimed.assignment.assignment.status,
+        AssignmentStatus::ImplementationClaimed
+    );
+    let returned = ReviewDraft {
+        outcome: ReviewOutcome::Returned,
+        comment: Some("Training not yet delivered.".into()),
+    };
+    let outcome = fresh(
+        store
+            .review(&Ctx::new(&overseer()), id, Some(version + 1), &returned)
+            .await,
+    );
+    assert_eq!(
+        outcome.assignment.assignment.status,
+        AssignmentStatus::InProgress
+    );
+    fresh(
+        store
+            .post_update(&Ctx::new(&mps()), id, None, &update("Training delivered."))
+            .await,
+    );
+    let version = store.assignment(id).await.unwrap().assignment.version;
+    fresh(
+        store
+            .claim(&Ctx::new(&mps()), id, Some(version), &claim)
+            .await,
+    );
+    h.clock.advance(Duration::days(10));
+    let verified = ReviewDraft {
+        outcome: ReviewOutcome::Verified,
+        comment: None,
+    };
+    let outcome = fresh(
+        store
+            .review(&Ctx::new(&overseer()), id, Some(version + 1), &verified)
+            .await,
+    );
+    let assignment = outcome.assignment.assignment;
+    assert_eq!(assignment.status, AssignmentStatus::Verified);
+    assert_eq!(assignment.closed_on, Some(day("2022-03-03")));
+    // Eleven commands since creation, each bumping the version once.
+    assert_eq!(assignment.version, 12);
+    // 5 seed events + 11 commands, one event each.
+    assert_eq!(chain_length(&h).await, 16);
+    assert_eq!(store.history(id).await.unwrap().len(), 12);
+    assert_eq!(
+        store.updates(id).await.unwrap()[0].milestone_ids,
+        vec![milestone.id]
+    );
+    assert_eq!(store.reviews(id).await.unwrap().len(), 2);
+    assert_eq!(store.evidence_of(id).await.unwrap().len(), 2);
+    // A final status is final.
+    assert!(matches!(
+        store
+            .post_update(&Ctx::new(&mps()), id, None, &update("More"))
+            .await,
+        Err(Error::Domain(CoreError::Refused(
+            Refusal::InvalidMove { .. }
+        )))
+    ));
+    h.finish().await;
+}
+
+pub async fn a_stale_expected_version_is_refused(h: Harness) {
+    let seeded = seed(&h).await;
+    fresh(
+        h.store
+            .respond(&Ctx::new(&mps()), seeded.mps, Some(1), &accept())
+            .await,
+    );
+    let before = h.snapshot().await;
+    match h
+        .store
+        .respond(&Ctx::new(&mps()), seeded.mps, Some(1), &accept())
+        .await
+    {
+        Err(Error::StaleVersion {
+            expected: 1,
+            current: 2,
+        }) => {}
+        other => panic!("expected a stale version, got {other:?}"),
+    }
+    assert_eq!(h.snapshot().await, before);
+    h.finish().await;
+}
+
+/// 8 writers × 50 updates, each expecting the version it last read: every
+/// write lands or is refused as stale, none is lost, and the chain holds.
+async fn race(h: &Harness, stores: Vec<Store>) {
+    let seeded = seed(h).await;
+    fresh(
+        h.store
+            .respond(&Ctx::new(&mps()), seeded.mps, Some(1), &accept())
+            .await,
+    );
+    let events_before = chain_length(h).await;
+    let mut tasks = Vec::new();
+    for writer in 0..8 {
+        let store = stores[writer % stores.len()].clone();
+        let id = seeded.mps;
+        tasks.push(tokio::spawn(async move {
+            let mut landed = 0u64;
+            let mut stale = 0u64;
+            for n in 0..50 {
+                let version = store.assignment(id).await.unwrap().assignment.version;
+                let draft = update(&format!("writer {writer}, write {n}"));
+                match store
+                    .post_update(&Ctx::new(&mps()), id, Some(version), &draft)
+                    .await
+                {
+                    Ok(Written::Fresh(_)) => landed += 1,
+                    Err(Error::StaleVersion { .. }) => stale += 1,
+                    other => panic!("unexpected outcome {other:?}"),
+                }
+            }
+            (landed, stale)
+        }));
+    }
+    let mut landed = 0;
+    for task in tasks {
+        let (l, s) = task.await.unwrap();
+        assert_eq!(l + s, 50);
+        landed += l;
+    }
+    assert!(landed > 0);
+    let assignment = h.store.assignment(seeded.mps).await.unwrap().assignment;
+    assert_eq!(
+        assignment.version,
+        2 + landed as i64,
+        "every landed write bumped the version once"
+    );
+    assert_eq!(
+        h.store.updates(seeded.mps).await.unwrap().len() as u64,
+        landed,
+        "no update lost"
+    );
+    let verdict = h.store.verify_chain().await.unwrap();
+    assert!(verdict.valid, "{verdict:?}");
+    assert_eq!(verdict.length, events_before + landed);
+    let seqs: Vec<u64> = h
+        .store
+        .audit_events(0, 10_000)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(
+        seqs,
+        (1..=verdict.length).collect::<Vec<_>>(),
+        "seq has no gaps"
+    );
+}
+
+pub async fn concurrent_writers_lose_no_update_and_keep_one_chain(h: Harness) {
+    race(&h, vec![h.store.clone()]).await;
+    h.finish().await;
+}
+
+pub async fn two_connection_pools_write_one_chain(h: Harness) {
+    let second = h.second_store().await;
+    race(&h, vec![h.store.clone(), second]).await;
+    h.finish().await;
+}
+
+pub async fn a_fault_mid_transaction_leaves_no_row_and_no_event(h: Harness) {
+    let seeded = seed(&h).await;
+    fresh(
+        h.store
+            .respond(&Ctx::new(&mps()), seeded.mps, Some(1), &accept())
+            .await,
+    );
+    let length = chain_length(&h).await;
+    // Occupy the next seq, so the append fails after the command has written its rows.
+    h.exec(&format!(
+        "INSERT INTO audit_events (seq, at_us, action, entity_type, entity_id, payload, prev_hash, hash) \
+         VALUES ({}, 0, 'fault', 'fault', 'fault', '{{}}', 'x', 'fault-{}')",
+        length + 1,
+        length + 1
+    ))
+    .await;
+    let before = h.snapshot().await;
+    let draft = MilestoneDraft {
+        title: "Never stored".into(),
+        due_on: day("2022-06-30"),
+    };
+    assert!(matches!(
+        h.store
+            .add_milestone(&Ctx::new(&mps()), seeded.mps, None, &draft)
+            .await,
+        Err(Error::Database(_))
+    ));
+    assert_eq!(
+        h.snapshot().await,
+        before,
+        "the milestone and its version bump were rolled back"
+    );
+    assert_eq!(
+        h.store
+            .assignment(seeded.mps)
+            .await
+            .unwrap()
+            .assignment
+            .version,
+        2
+    );
+    h.exec(&format!(
+        "DELETE FROM audit_events WHERE seq = {}",
+        length + 1
+    ))
+    .await;
+    assert_eq!(chain_length(&h).await, length);
+    fresh(
+        h.store
+            .add_milestone(&Ctx::new(&mps()), seeded.mps, None, &draft)
+            .await,
+    );
+    assert_eq!(chain_length(&h).await, length + 1);
+    h.finish().await;
+}
+
+pub async fn tampering_with_a_stored_event_is_named_by_verification(h: Harness) {
+    seed(&h).await;
+    assert!(h.store.verify_chain().await.unwrap().valid);
+    h.exec("UPDATE audit_events SET payload = '{\"organisation\":{\"code\":\"mps\",\"kind\":\"police_force\",\"name\":\"Someone else\"}}' WHERE seq = 2").await;
+    let verdict = h.store.verify_chain().await.unwrap();
+    assert!(!verdict.valid);
+    assert_eq!(verdict.first_invalid_seq, Some(2));
+    assert_eq!(verdict.length, 5);
+    h.finish().await;
+}
+
+pub async fn an_idempotent_replay_returns_the_first_answer_and_writes_nothing(h: Harness) {
+    seed(&h).await;
+    let principal = overseer();
+    let render = |org: &rectrack_core::organisation::Organisation| StoredResponse {
+        status: 201,
+        body: serde_json::to_string(org).unwrap(),
+        location: Some(format!("/v1/organisations/{}", org.code)),
+    };
+    let ctx = |hash: &str| Ctx {
+        principal: &principal,
+        idempotency: Some(Idempotency {
+            scope: "token-1".into(),
+            key: "key-1".into(),
+            request_hash: hash.into(),
+            render: &render,
+        }),
+    };
+    let draft = OrganisationDraft {
+        code: "gmp".into(),
+        name: "Greater Manchester Police".into(),
+        kind: OrganisationKind::PoliceForce,
+    };
+    fresh(h.store.create_organisation(&ctx("hash-a"), &draft).await);
+    let before = h.snapshot().await;
+    match h.store.create_organisation(&ctx("hash-a"), &draft).await {
+        Ok(Written::Replayed(answer)) => {
+            assert_eq!(answer.status, 201);
+            assert_eq!(answer.location.as_deref(), Some("/v1/organisations/gmp"));
+            assert!(answer.body.contains("Greater Manchester Police"));
+        }
+        other => panic!("expected a replay, got {other:?}"),
+    }
+    assert!(matches!(
+        h.store.create_organisation(&ctx("hash-b"), &draft).await,
+        Err(Error::IdempotencyMismatch)
+    ));
+    assert_eq!(h.snapshot().await, before);
+    h.finish().await;
+}
+
+pub async fn tokens_are_stored_as_hashes_and_revocation_is_immediate(h: Harness) {
+    seed(&h).await;
+    let draft = TokenDraft {
+        organisation: "mps".into(),
+        role: Role::Recipient,
+        label: Some("MPS integration".into()),
+    };
+    let created = fresh(h.store.create_token(&Ctx::new(&overseer()), &draft).await);
+    assert!(
+        created.secret.starts_with("rtk_") && created.secret.len() == 47,
+        "{}",
+        created.secret
+    );
+    let (record, actor) = h
+        .store
+        .authenticate(&created.secret)
+        .await
+        .unwrap()
+        .expect("the new token works");
+    assert_eq!(
+        (actor.organisation.as_str(), actor.role),
+        ("mps", Role::Recipient)
+    );
+    assert_eq!(record.id, created.record.id);
+    let listed = h.store.tokens(&PageRequest::first(10)).await.unwrap();
+    assert!(listed.items[0].last_used_at.is_some(), "use is recorded");
+    assert!(
+        h.store
+            .authenticate("rtk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let events = h.store.audit_events(0, 100).await.unwrap();
+    let stored = serde_json::to_string(&events).unwrap();
+    assert!(
+        !stored.contains(&created.secret),
+        "the audit chain never holds a token"
+    );
+    let bad_role = TokenDraft {
+        organisation: "mps".into(),
+        role: Role::Overseer,
+        label: None,
+    };
+    assert!(matches!(
+        h.store
+            .create_token(&Ctx::new(&overseer()), &bad_role)
+            .await,
+        Err(Error::Domain(CoreError::Validation(_)))
+    ));
+    fresh(
+        h.store
+            .revoke_token(&Ctx::new(&overseer()), created.record.id)
+            .await,
+    );
+    assert!(
+        h.store
+            .authenticate(&created.secret)
+            .await
+            .unwrap()
+            .is_none(),
+        "revoked at once"
+    );
+    assert!(matches!(
+        h.store
+            .revoke_token(&Ctx::new(&overseer()), created.record.id)
+            .await,
+        Err(Error::Conflict(_))
+    ));
+    let listed = h.store.tokens(&PageRequest::first(10)).await.unwrap();
+    assert_eq!(listed.items.len(), 1);
+    assert!(listed.items[0].revoked_at.is_some());
+    h.finish().await;
+}
+
+pub async fn extensions_move_the_due_day_only_when_granted(h: Harness) {
+    let seeded = seed(&h).await;
+    let ask = ExtensionDraft {
+        requested_due_on: day("2022-04-30"),
+        reason: "The board meets in April.".into(),
+    };
+    let request = fresh(
+        h.store
+            .request_extension(&Ctx::new(&mps()), seeded.mps, None, &ask)
+            .await,
+    );
+    assert!(matches!(
+        h.store
+            .request_extension(&Ctx::new(&mps()), seeded.mps, None, &ask)
+            .await,
+        Err(Error::Domain(CoreError::Refused(Refusal::Conflict { .. })))
+    ));
+    let grant = ExtensionDecisionDraft {
+        granted: true,
+        comment: None,
+    };
+    fresh(
+        h.store
+            .decide_extension(&Ctx::new(&overseer()), seeded.mps, request.id, None, &grant)
+            .await,
+    );
+    assert_eq!(
+        h.store
+            .assignment(seeded.mps)
+            .await
+            .unwrap()
+            .assignment
+            .response_due_on,
+        day("2022-04-30")
+    );
+    assert!(matches!(
+        h.store
+            .decide_extension(&Ctx::new(&overseer()), seeded.mps, request.id, None, &grant)
+            .await,
+        Err(Error::Domain(CoreError::Refused(Refusal::Conflict { .. })))
+    ));
+    h.clock.advance(Duration::days(100));
+    assert!(
+        matches!(
+            h.store
+                .request_extension(&Ctx::new(&wmp()), seeded.wmp, None, &ask)
+                .await,
+            Err(Error::Domain(CoreError::Refused(Refusal::Conflict { .. })))
+        ),
+        "too late for the WMP"
+    );
+    h.finish().await;
+}
+
+pub async fn withdrawal_closes_only_open_assignments(h: Harness) {
+    let seeded = seed(&h).await;
+    let reason = WithdrawalDraft {
+        reason: "Superseded by a later report.".into(),
+    };
+    assert!(matches!(
+        h.store
+            .withdraw_recommendation(&Ctx::new(&mps()), seeded.recommendation, &reason)
+            .await,
+        Err(Error::Domain(CoreError::Refused(
+            Refusal::NotPermitted { .. }
+        )))
+    ));
+    let close = ReviewDraft {
+        outcome: ReviewOutcome::ClosedNotImplemented,
+        comment: Some("No response.".into()),
+    };
+    fresh(
+        h.store
+            .review(&Ctx::new(&overseer()), seeded.wmp, None, &close)
+            .await,
+    );
+    let view = fresh(
+        h.store
+            .withdraw_recommendation(&Ctx::new(&overseer()), seeded.recommendation, &reason)
+            .await,
+    );
+    assert!(view.recommendation.withdrawn);
+    let statuses: Vec<AssignmentStatus> = view
+        .assignments
+        .iter()
+        .map(|a| a.assignment.status)
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            AssignmentStatus::Withdrawn,
+            AssignmentStatus::ClosedNotImplemented
+        ]
+    );
+    let last = h.store.audit_events(6, 10).await.unwrap();
+    assert_eq!(last.len(), 1, "one withdrawal, one event");
+    assert_eq!(last[0].payload["assignments"].as_array().unwrap().len(), 1);
+    assert!(matches!(
+        h.store
+            .withdraw_recommendation(&Ctx::new(&overseer()), seeded.recommendation, &reason)
+            .await,
+        Err(Error::Conflict(_))
+    ));
+    h.finish().await;
+}
+
+pub async fn lists_page_through_everything_once(h: Harness) {
+    seed(&h).await;
+    for number in 2..=7 {
+        fresh(
+            h.store
+                .create_recommendation(
+                    &Ctx::new(&overseer()),
+                    "operation-hotton",
+                    &recommendation(number),
+                )
+                .await,
+        );
+    }
+    let mut seen = Vec::new();
+    let mut page = PageRequest::first(3);
+    loop {
+        let got = h
+            .store
+            .recommendations(&Default::default(), &page)
+            .await
+            .unwrap();
+        seen.extend(got.items.iter().map(|v| v.recommendation.content.number));
+        match got.next {
+            Some(next) => page.after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen, (1..=7).collect::<Vec<u32>>());
+    let mut assignments = BTreeSet::new();
+    let mut page = PageRequest::first(4);
+    loop {
+        let got = h
+            .store
+            .assignments(&Default::default(), &page)
+            .await
+            .unwrap();
+        for record in &got.items {
+            assert!(assignments.insert(record.assignment.id), "seen twice");
+        }
+        match got.next {
+            Some(next) => page.after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(assignments.len(), 14);
+    let filter = rectrack_store::recommendations::RecommendationFilter {
+        theme: Some("vetting".into()),
+        ..Default::default()
+    };
+    let vetting = h
+        .store
+        .recommendations(&filter, &PageRequest::first(50))
+        .await
+        .unwrap();
+    assert_eq!(
+        vetting
+            .items
+            .iter()
+            .map(|v| v.recommendation.content.number)
+            .collect::<Vec<_>>(),
+        [2, 4, 6]
+    );
+    let overdue = rectrack_store::assignments::AssignmentFilter {
+        organisation: Some("mps".into()),
+        overdue_on: Some(day("2022-03-30")),
+        ..Default::default()
+    };
+    assert_eq!(
+        h.store
+            .assignments(&overdue, &PageRequest::first(50))
+            .await
+            .unwrap()
+            .items
+            .len(),
+        7
+    );
+    h.finish().await;
+}
+
+/// The SQL report equals core's pure report over the recorded timelines, on
+/// every day of a scenario and under every filter.
+pub async fn the_sql_report_equals_the_core_report(h: Harness) {
+    let seeded = seed(&h).await;
+    let store = &h.store;
+    let second = fresh(
+        store
+            .create_recommendation(
+                &Ctx::new(&overseer()),
+                "operation-hotton",
+                &recommendation(2),
+            )
+            .await,
+    );
+    let second_mps = second.assignments[0].assignment.id;
+    h.clock.advance(Duration::days(10));
+    fresh(
+        store
+            .respond(&Ctx::new(&mps()), seeded.mps, None, &accept())
+            .await,
+    );
+    let partial = ResponseDraft {
+        decision: ResponseDecision::PartiallyAccepted,
+        rationale: "In part.".into(),
+        planned_completion_on: Some(day("2022-12-31")),
+    };
+    fresh(
+        store
+            .respond(&Ctx::new(&wmp()), seeded.wmp, None, &partial)
+            .await,
+    );
+    h.clock.advance(Duration::days(15));
+    fresh(
+        store
+            .add_milestone(
+                &Ctx::new(&mps()),
+                seeded.mps,
+                None,
+                &MilestoneDraft {
+                    title: "Train supervisors".into(),
+                    due_on: day("2022-03-15"),
+                },
+            )
+            .await,
+    );
+    fresh(
+        store
+            .add_evidence(&Ctx::new(&mps()), seeded.mps, None, &link("Announcement"))
+            .await,
+    );
+    let evidence = store.evidence_of(seeded.mps).await.unwrap()[0].id;
+    fresh(
+        store
+            .respond(
+                &Ctx::new(&mps()),
+                second_mps,
+                None,
+                &ResponseDraft {
+                    decision: ResponseDecision::NotAccepted,
+                    rationale: "No.".into(),
+                    planned_completion_on: None,
+                },
+            )
+            .await,
+    );
+    h.clock.advance(Duration::days(30));
+    fresh(
+        store
+            .claim(
+                &Ctx::new(&mps()),
+                seeded.mps,
+                None,
+                &ClaimDraft {
+                    summary: "Done.".into(),
+                    evidence_ids: vec![evidence],
+                },
+            )
+            .await,
+    );
+    h.clock.advance(Duration::days(5));
+    fresh(
+        store
+            .review(
+                &Ctx::new(&overseer()),
+                seeded.mps,
+                None,
+                &ReviewDraft {
+                    outcome: ReviewOutcome::Verified,
+                    comment: None,
+                },
+            )
+            .await,
+    );
+    let reason = WithdrawalDraft {
+        reason: "Superseded.".into(),
+    };
+    fresh(
+        store
+            .withdraw_recommendation(&Ctx::new(&overseer()), second.recommendation.id, &reason)
+            .await,
+    );
+    h.clock.advance(Duration::days(40));
+
+    let timelines = store.assignment_timelines().await.unwrap();
+    assert_eq!(timelines.len(), 4);
+    let today = h.clock_today();
+    let filters = [
+        ReportFilters::default(),
+        ReportFilters {
+            organisation: Some("mps".parse().unwrap()),
+            ..Default::default()
+        },
+        ReportFilters {
+            theme: Some("vetting".parse().unwrap()),
+            ..Default::default()
+        },
+        ReportFilters {
+            report: Some("operation-hotton".parse().unwrap()),
+            ..Default::default()
+        },
+    ];
+    let mut days = vec![
+        day("2022-01-31"),
+        day("2022-02-01"),
+        day("2022-02-11"),
+        day("2022-02-26"),
+        day("2022-03-16"),
+        day("2022-03-28"),
+        day("2022-04-02"),
+        today,
+        today + Duration::days(30),
+    ];
+    days.dedup();
+    for as_of in days {
+        for filter in &filters {
+            let sql = store.status_report(filter, as_of).await.unwrap();
+            let pure = status_report_as_of(&timelines, filter, as_of);
+            assert_eq!(sql, pure, "as of {as_of}, {filter:?}");
+        }
+    }
+    let now = store
+        .status_report(&ReportFilters::default(), today)
+        .await
+        .unwrap();
+    assert_eq!(now.totals.by_status[&AssignmentStatus::Verified], 1);
+    assert_eq!(now.totals.by_status[&AssignmentStatus::Withdrawn], 2);
+    assert_eq!(now.totals.median_days_to_verification, Some(60.0));
+    h.finish().await;
+}
+
+pub async fn migrations_go_down_and_up_again(h: Harness) {
+    seed(&h).await;
+    let db = h.store.connection();
+    Migrator::down(db, None).await.unwrap();
+    assert!(
+        Migrator::get_applied_migrations(db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    Migrator::up(db, None).await.unwrap();
+    assert_eq!(h.count("organisations").await, 0);
+    assert_eq!(h.count("audit_head").await, 1);
+    seed(&h).await;
+    assert_eq!(chain_length(&h).await, 5);
+    h.finish().await;
+}

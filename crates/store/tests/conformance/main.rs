@@ -1,0 +1,59 @@
+//! The store's conformance suite, written once and run on every backend:
+//! SQLite always; PostgreSQL and MariaDB with `--include-ignored` and the
+//! servers named by `RECTRACK_TEST_POSTGRES_URL` and `RECTRACK_TEST_MYSQL_URL`
+//! (`.ci/run` does both, and fails if a server does not answer).
+
+#![allow(clippy::unwrap_used)] // a panic in a test is a failed test
+
+mod cases;
+mod harness;
+
+macro_rules! conformance {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    crate::cases::$case(crate::harness::Harness::new(crate::harness::Backend::Sqlite).await).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                #[ignore = "needs PostgreSQL: set RECTRACK_TEST_POSTGRES_URL and run with --include-ignored (.ci/run does)"]
+                async fn $case() {
+                    crate::cases::$case(crate::harness::Harness::new(crate::harness::Backend::Postgres).await).await;
+                }
+            )*
+        }
+        mod mariadb {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                #[ignore = "needs MariaDB: set RECTRACK_TEST_MYSQL_URL and run with --include-ignored (.ci/run does)"]
+                async fn $case() {
+                    crate::cases::$case(crate::harness::Harness::new(crate::harness::Backend::MySql).await).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    creating_a_recommendation_makes_one_assignment_per_recipient,
+    duplicates_conflict_and_write_nothing,
+    refused_moves_leave_no_row_and_no_event,
+    the_whole_lifecycle_is_stored_with_one_event_per_command,
+    a_stale_expected_version_is_refused,
+    concurrent_writers_lose_no_update_and_keep_one_chain,
+    two_connection_pools_write_one_chain,
+    a_fault_mid_transaction_leaves_no_row_and_no_event,
+    tampering_with_a_stored_event_is_named_by_verification,
+    an_idempotent_replay_returns_the_first_answer_and_writes_nothing,
+    tokens_are_stored_as_hashes_and_revocation_is_immediate,
+    extensions_move_the_due_day_only_when_granted,
+    withdrawal_closes_only_open_assignments,
+    lists_page_through_everything_once,
+    the_sql_report_equals_the_core_report,
+    migrations_go_down_and_up_again,
+);
