@@ -39,6 +39,7 @@ pub mod report;
 pub mod response;
 pub mod review;
 pub mod role;
+pub mod status_render;
 pub mod status_report;
 pub mod text;
 pub mod time;

@@ -37,6 +37,7 @@ pub mod write;
 pub use blobs::BlobStore;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};
+pub use sea_orm::DbErr;
 pub use write::{Ctx, Idempotency, StoredResponse, Written};
 
 /// The repository: a database connection, a blob store and a clock.

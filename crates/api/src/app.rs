@@ -1,0 +1,244 @@
+//! Builds the service: the OpenAPI routes, `/openapi.json`, `/docs`, and the
+//! middleware every request passes through — request id and structured log,
+//! problem documents for every error, body limits, bearer tokens.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use poem::http::{HeaderValue, StatusCode};
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::{Body, Endpoint, EndpointExt, IntoResponse, Request, Response, Route, Server};
+use poem_openapi::{OpenApiService, Tags};
+use rectrack_store::Store;
+use tracing::Instrument;
+
+use crate::problem::{Problem, ProblemJson, from_poem_error};
+use crate::routes;
+
+/// The default limit on JSON bodies: 1 MiB.
+pub const JSON_LIMIT: u64 = 1024 * 1024;
+/// The default limit on evidence uploads: 25 MiB.
+pub const UPLOAD_LIMIT: u64 = 25 * 1024 * 1024;
+
+/// What every handler shares.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The repository.
+    pub store: Store,
+    /// Whether every `/v1` read needs a token.
+    pub private: bool,
+    /// Largest JSON body, in bytes.
+    pub json_limit: u64,
+    /// Largest evidence upload, in bytes.
+    pub upload_limit: u64,
+}
+
+impl AppState {
+    /// A public service on `store` with the default limits.
+    pub fn new(store: Store) -> Self {
+        Self {
+            store,
+            private: false,
+            json_limit: JSON_LIMIT,
+            upload_limit: UPLOAD_LIMIT,
+        }
+    }
+}
+
+/// The groups operations are listed under.
+#[derive(Tags)]
+pub enum Tag {
+    /// Health of the service.
+    Service,
+    /// Oversight bodies and recipients.
+    Organisations,
+    /// Reports that make recommendations.
+    Reports,
+    /// Recommendations and their withdrawal.
+    Recommendations,
+    /// Assignments: responses, extensions, claims and reviews.
+    Assignments,
+    /// Milestones of an assignment.
+    Milestones,
+    /// Evidence and progress updates.
+    Evidence,
+    /// The audit chain.
+    Audit,
+    /// Status reports.
+    Status,
+    /// API tokens.
+    Tokens,
+}
+
+/// The OpenAPI service over every route.
+pub fn openapi(state: &Arc<AppState>) -> OpenApiService<routes::Api, ()> {
+    OpenApiService::new(
+        routes::api(state.clone()),
+        "rectrack",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(
+        "Tracks how organisations implement the recommendations an oversight body makes to them. \
+             Errors are RFC 9457 problem documents; dates are YYYY-MM-DD; timestamps RFC 3339 UTC.",
+    )
+}
+
+/// The OpenAPI document, as served at `/openapi.json` and committed in
+/// `openapi/openapi.json`.
+pub fn spec_json(state: &Arc<AppState>) -> String {
+    openapi(state).spec()
+}
+
+/// The whole service as one endpoint.
+pub fn build(state: AppState) -> impl Endpoint<Output = Response> {
+    let state = Arc::new(state);
+    let api = openapi(&state);
+    let spec = api.spec();
+    let docs = api.swagger_ui();
+    let auth_state = state.clone();
+    let limits = state.clone();
+    Route::new()
+        .at(
+            "/openapi.json",
+            poem::endpoint::make_sync(move |_| {
+                Response::builder()
+                    .content_type("application/json")
+                    .body(spec.clone())
+            }),
+        )
+        .nest("/docs", docs)
+        .nest("/", api)
+        .data(state.clone())
+        .around(move |next, req| {
+            let state = auth_state.clone();
+            async move { crate::auth::authenticate(next, req, state).await }
+        })
+        .around(move |next, req| {
+            let limits = limits.clone();
+            async move { limit_body(next, req, &limits).await }
+        })
+        .catch_all_error(|error: poem::Error| async move { problem_response(error) })
+        .around(|next, req| async move { observe(next, req).await })
+}
+
+/// Binds `addr` (e.g. `127.0.0.1:0`), returning the acceptor and the
+/// address actually bound.
+pub async fn bind(addr: &str) -> std::io::Result<(impl Acceptor + use<>, std::net::SocketAddr)> {
+    let acceptor = TcpListener::bind(addr.to_owned()).into_acceptor().await?;
+    let local = acceptor
+        .local_addr()
+        .into_iter()
+        .find_map(|a| a.as_socket_addr().copied())
+        .ok_or_else(|| std::io::Error::other("the listener has no socket address"))?;
+    Ok((acceptor, local))
+}
+
+/// Serves `state` on `acceptor` until `shutdown` resolves, then lets
+/// requests in flight finish (up to 30 seconds).
+pub async fn serve(
+    acceptor: impl Acceptor + 'static,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send,
+) -> std::io::Result<()> {
+    Server::new_with_acceptor(acceptor)
+        .run_with_graceful_shutdown(build(state), shutdown, Some(Duration::from_secs(30)))
+        .await
+}
+
+/// Gives every response an `x-request-id` (the client's, if sane) and logs
+/// one structured event per request — never headers, tokens or bodies.
+async fn observe<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 128
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
+    let method = req.method().to_string();
+    let path = req.uri().path().to_owned();
+    let started = Instant::now();
+    let span = tracing::info_span!("request", request_id = %id);
+    let mut response = match next.call(req).instrument(span).await {
+        Ok(response) => response.into_response(),
+        Err(error) => problem_response(error),
+    };
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    tracing::info!(
+        request_id = %id,
+        method = %method,
+        path = %path,
+        status = response.status().as_u16(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    Ok(response)
+}
+
+/// Refuses bodies over the limit: by `Content-Length` before reading, and by
+/// counting as the body streams in (for chunked bodies).
+async fn limit_body<E: Endpoint>(
+    next: E,
+    mut req: Request,
+    state: &AppState,
+) -> poem::Result<Response> {
+    let multipart = req
+        .content_type()
+        .is_some_and(|t| t.starts_with("multipart/form-data"));
+    let limit = if multipart {
+        state.upload_limit + 64 * 1024
+    } else {
+        state.json_limit
+    };
+    let declared = req
+        .headers()
+        .get(poem::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Ok(too_large(limit));
+    }
+    if declared.is_none() {
+        let body = req.take_body();
+        let mut seen: u64 = 0;
+        let limited = body.into_bytes_stream().map(move |chunk| {
+            let chunk = chunk?;
+            seen += chunk.len() as u64;
+            if seen > limit {
+                Err(std::io::Error::other(format!(
+                    "the body exceeds the limit of {limit} bytes"
+                )))
+            } else {
+                Ok(chunk)
+            }
+        });
+        req.set_body(Body::from_bytes_stream(limited));
+    }
+    next.call(req).await.map(IntoResponse::into_response)
+}
+
+/// The response for an error: the problem document a handler already made,
+/// or one made from what poem reports.
+fn problem_response(error: poem::Error) -> Response {
+    if error.is_from_response() {
+        error.into_response()
+    } else {
+        ProblemJson(from_poem_error(&error)).into_response()
+    }
+}
+
+fn too_large(limit: u64) -> Response {
+    ProblemJson(Problem::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too-large",
+        format!("the body is larger than the limit of {limit} bytes"),
+    ))
+    .into_response()
+}

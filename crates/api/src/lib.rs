@@ -1,0 +1,15 @@
+//! The rectrack REST service: the HTTP contract of DESIGN.md on poem-openapi.
+//!
+//! A handler parses the request, calls one store command or query, and maps
+//! the result; rules live in `rectrack-core`, SQL in `rectrack-store`, and
+//! nothing here decides whether a move is allowed.
+
+#![forbid(unsafe_code)]
+
+pub mod app;
+pub mod auth;
+pub mod http;
+pub mod models;
+pub mod problem;
+pub mod routes;
+pub mod types;

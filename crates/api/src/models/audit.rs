@@ -1,0 +1,105 @@
+//! The audit chain as clients read it.
+
+use poem_openapi::Object;
+use poem_openapi::types::Any;
+use rectrack_core::audit::{AuditEvent as CoreEvent, ChainVerdict as CoreVerdict};
+use uuid::Uuid;
+
+use crate::models::enums::Role;
+use crate::types::Timestamp;
+
+/// Who made a change; all null for the console.
+#[derive(Debug, Clone, Object)]
+pub struct AuditActor {
+    /// The token used.
+    pub token_id: Option<Uuid>,
+    /// The token's organisation.
+    pub organisation: Option<String>,
+    /// The token's role.
+    pub role: Option<Role>,
+}
+
+/// One event of the audit chain.
+#[derive(Debug, Clone, Object)]
+pub struct AuditEvent {
+    /// Its place in the chain, from 1, with no gaps.
+    pub seq: u64,
+    /// When the change was made.
+    pub at: Timestamp,
+    /// Who made it.
+    pub actor: AuditActor,
+    /// What was done, e.g. `response.submitted`.
+    pub action: String,
+    /// The kind of entity acted on.
+    pub entity_type: String,
+    /// Its id.
+    pub entity_id: String,
+    /// Every row the change wrote.
+    pub payload: Any<serde_json::Value>,
+    /// The previous event's hash (64 zeros for the first).
+    pub prev_hash: String,
+    /// SHA-256 of `prev_hash` and the canonical JSON of the other fields.
+    pub hash: String,
+}
+
+impl From<CoreEvent> for AuditEvent {
+    fn from(e: CoreEvent) -> Self {
+        Self {
+            seq: e.seq,
+            at: e.at.into(),
+            actor: AuditActor {
+                token_id: e.actor.token_id.map(|t| t.as_uuid()),
+                organisation: e.actor.organisation.map(|o| o.to_string()),
+                role: e.actor.role.map(Into::into),
+            },
+            action: e.action,
+            entity_type: e.entity_type,
+            entity_id: e.entity_id,
+            payload: Any(e.payload),
+            prev_hash: e.prev_hash,
+            hash: e.hash,
+        }
+    }
+}
+
+/// A stretch of the chain.
+#[derive(Debug, Clone, Object)]
+pub struct EventPage {
+    /// The events, in order.
+    pub items: Vec<AuditEvent>,
+    /// Pass as `after_seq` for the next stretch; null at the head.
+    pub next_cursor: Option<String>,
+}
+
+/// Events concerning one assignment.
+#[derive(Debug, Clone, Object)]
+pub struct EventList {
+    /// The events, oldest first.
+    pub items: Vec<AuditEvent>,
+    /// Always null: the history is complete.
+    pub next_cursor: Option<String>,
+}
+
+/// The outcome of verifying the whole chain.
+#[derive(Debug, Clone, Object)]
+pub struct ChainVerdict {
+    /// True when every event is in place, unchanged and linked.
+    pub valid: bool,
+    /// How many events there are.
+    pub length: u64,
+    /// The hash of the last event.
+    pub head_hash: String,
+    /// The first position at which the chain is not intact.
+    pub first_invalid_seq: Option<u64>,
+}
+
+impl From<CoreVerdict> for ChainVerdict {
+    fn from(v: CoreVerdict) -> Self {
+        Self {
+            valid: v.valid,
+            length: v.length,
+            head_hash: v.head_hash,
+            first_invalid_seq: v.first_invalid_seq,
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! Request bodies. Shapes and types are checked by poem-openapi; content is
+//! checked by core, which reports every invalid field at once.
+
+use poem_openapi::Object;
+use rectrack_core as core;
+use uuid::Uuid;
+
+use crate::models::enums::{
+    Decision, LegalBasis, MilestoneStatus, OrganisationKind, ReviewOutcome, Role,
+};
+use crate::types::Date;
+
+/// A new organisation.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct NewOrganisation {
+    /// Unique code: 2 to 64 of `a-z`, `0-9`, `-` (e.g. `mps`).
+    pub code: String,
+    /// Full name.
+    pub name: String,
+    /// What kind of body it is.
+    pub kind: OrganisationKind,
+}
+
+impl From<NewOrganisation> for core::organisation::OrganisationDraft {
+    fn from(body: NewOrganisation) -> Self {
+        Self {
+            code: body.code,
+            name: body.name,
+            kind: body.kind.into(),
+        }
+    }
+}
+
+/// A new report.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct NewReport {
+    /// Unique slug (e.g. `operation-hotton`).
+    pub slug: String,
+    /// Title, at most 200 characters.
+    pub title: String,
+    /// Code of the oversight body that issued it.
+    pub issued_by: String,
+    /// Day of publication.
+    pub published_on: Date,
+    /// Where the public can read it (http or https).
+    pub url: Option<String>,
+    /// Summary, at most 20,000 characters.
+    pub summary: Option<String>,
+}
+
+impl From<NewReport> for core::report::ReportDraft {
+    fn from(body: NewReport) -> Self {
+        Self {
+            slug: body.slug,
+            title: body.title,
+            issued_by: body.issued_by,
+            published_on: body.published_on.0,
+            url: body.url,
+            summary: body.summary,
+        }
+    }
+}
+
+/// A new recommendation; one assignment is made per recipient.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct NewRecommendation {
+    /// Its number in the report, from 1.
+    pub number: i64,
+    /// Title, at most 200 characters.
+    pub title: String,
+    /// Full text, at most 20,000 characters.
+    pub body: String,
+    /// Theme slugs.
+    #[oai(default)]
+    pub themes: Vec<String>,
+    /// Codes of the organisations it is made to.
+    pub recipients: Vec<String>,
+    /// Day it was made.
+    pub issued_on: Date,
+    /// Day a response is due; 56 days after issue by default.
+    pub response_due_on: Option<Date>,
+    /// The power it is made under; `para_28a` by default.
+    pub legal_basis: Option<LegalBasis>,
+}
+
+impl From<NewRecommendation> for core::recommendation::RecommendationDraft {
+    fn from(body: NewRecommendation) -> Self {
+        Self {
+            number: body.number,
+            title: body.title,
+            body: body.body,
+            themes: body.themes,
+            recipients: body.recipients,
+            issued_on: body.issued_on.0,
+            response_due_on: body.response_due_on.map(|d| d.0),
+            legal_basis: body.legal_basis.map(Into::into),
+        }
+    }
+}
+
+/// Why a recommendation is withdrawn.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct Withdrawal {
+    /// The reason, recorded in the audit chain.
+    pub reason: String,
+}
+
+/// A response to a recommendation.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct ResponseBody {
+    /// Accepted, partially accepted or not accepted.
+    pub decision: Decision,
+    /// Why, and what will be done.
+    pub rationale: String,
+    /// Planned completion day; required unless not accepted.
+    pub planned_completion_on: Option<Date>,
+}
+
+impl From<ResponseBody> for core::response::ResponseDraft {
+    fn from(body: ResponseBody) -> Self {
+        Self {
+            decision: body.decision.into(),
+            rationale: body.rationale,
+            planned_completion_on: body.planned_completion_on.map(|d| d.0),
+        }
+    }
+}
+
+/// A new milestone.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct NewMilestone {
+    /// What is to be done.
+    pub title: String,
+    /// By when.
+    pub due_on: Date,
+}
+
+/// A change to a milestone: any of its fields.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct MilestonePatch {
+    /// A new title.
+    pub title: Option<String>,
+    /// A new due day.
+    pub due_on: Option<Date>,
+    /// A new status.
+    pub status: Option<MilestoneStatus>,
+    /// The day it was done (with `status: done`; today by default).
+    pub completed_on: Option<Date>,
+}
+
+impl From<MilestonePatch> for core::milestone::MilestoneChange {
+    fn from(body: MilestonePatch) -> Self {
+        Self {
+            title: body.title,
+            due_on: body.due_on.map(|d| d.0),
+            status: body.status.map(Into::into),
+            completed_on: body.completed_on.map(|d| d.0),
+        }
+    }
+}
+
+/// A link or a statement offered as evidence (documents are uploaded as
+/// `multipart/form-data`).
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct EvidenceJson {
+    /// `link` or `statement`.
+    pub kind: String,
+    /// Title.
+    pub title: String,
+    /// Optional description.
+    pub description: Option<String>,
+    /// For a link: where it points (http or https).
+    pub url: Option<String>,
+    /// For a statement: what it says.
+    pub text: Option<String>,
+}
+
+/// A progress update.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct NewUpdate {
+    /// What happened.
+    pub narrative: String,
+    /// Milestones it concerns.
+    #[oai(default)]
+    pub milestone_ids: Vec<Uuid>,
+    /// Evidence it cites.
+    #[oai(default)]
+    pub evidence_ids: Vec<Uuid>,
+}
+
+impl From<NewUpdate> for core::progress::UpdateDraft {
+    fn from(body: NewUpdate) -> Self {
+        Self {
+            narrative: body.narrative,
+            milestone_ids: body.milestone_ids.into_iter().map(Into::into).collect(),
+            evidence_ids: body.evidence_ids.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// A claim of implementation.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct NewClaim {
+    /// What was done.
+    pub summary: String,
+    /// The evidence it cites: at least one item of this assignment.
+    #[oai(default)]
+    pub evidence_ids: Vec<Uuid>,
+}
+
+impl From<NewClaim> for core::review::ClaimDraft {
+    fn from(body: NewClaim) -> Self {
+        Self {
+            summary: body.summary,
+            evidence_ids: body.evidence_ids.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// A request for a later response due day.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct NewExtensionRequest {
+    /// The day asked for.
+    pub requested_due_on: Date,
+    /// Why.
+    pub reason: String,
+}
+
+/// The overseer's decision on an extension request.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct ExtensionDecisionBody {
+    /// Whether it is granted.
+    pub granted: bool,
+    /// Why; required when refusing.
+    pub comment: Option<String>,
+}
+
+/// The overseer's review.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct NewReview {
+    /// The conclusion.
+    pub outcome: ReviewOutcome,
+    /// Why; required unless verified.
+    pub comment: Option<String>,
+}
+
+/// A new token.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct NewToken {
+    /// The organisation it acts for.
+    pub organisation: String,
+    /// What it may do.
+    pub role: Role,
+    /// A label to recognise it by.
+    pub label: Option<String>,
+}

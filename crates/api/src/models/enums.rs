@@ -1,0 +1,106 @@
+//! The enums of the contract, as the OpenAPI document lists them; each maps
+//! one to one onto its core enum.
+
+use poem_openapi::Enum;
+use rectrack_core as core;
+
+/// Declares an API enum mirroring a core enum variant for variant.
+macro_rules! wire_enum {
+    ($(#[$doc:meta])* $name:ident => $core:path { $($variant:ident),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+        #[oai(rename_all = "snake_case")]
+        pub enum $name {
+            $(
+                #[allow(missing_docs)]
+                $variant,
+            )*
+        }
+
+        impl From<$core> for $name {
+            fn from(value: $core) -> Self {
+                match value {
+                    $(<$core>::$variant => Self::$variant,)*
+                }
+            }
+        }
+
+        impl From<$name> for $core {
+            fn from(value: $name) -> Self {
+                match value {
+                    $($name::$variant => <$core>::$variant,)*
+                }
+            }
+        }
+    };
+}
+
+wire_enum!(
+    /// What kind of body an organisation is.
+    OrganisationKind => core::organisation::OrganisationKind { OversightBody, PoliceForce, NationalBody, Other }
+);
+wire_enum!(
+    /// Where an assignment stands.
+    AssignmentStatus => core::assignment::AssignmentStatus {
+        AwaitingResponse, Accepted, PartiallyAccepted, NotAccepted, InProgress,
+        ImplementationClaimed, Verified, ClosedNotImplemented, Withdrawn,
+    }
+);
+wire_enum!(
+    /// A recipient's decision.
+    Decision => core::response::ResponseDecision { Accepted, PartiallyAccepted, NotAccepted }
+);
+wire_enum!(
+    /// Where a milestone stands.
+    MilestoneStatus => core::milestone::MilestoneStatus { Planned, InProgress, Done, Dropped }
+);
+wire_enum!(
+    /// The kinds of evidence.
+    EvidenceKind => core::evidence::EvidenceKind { Document, Link, Statement }
+);
+wire_enum!(
+    /// What the overseer concluded.
+    ReviewOutcome => core::review::ReviewOutcome { Verified, Returned, ClosedNotImplemented, Comment }
+);
+wire_enum!(
+    /// What a token may do.
+    Role => core::role::Role { Overseer, Recipient, Observer }
+);
+wire_enum!(
+    /// Where an extension request stands.
+    ExtensionStatus => core::deadline::ExtensionStatus { Pending, Granted, Refused }
+);
+
+/// The power a recommendation is made under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum LegalBasis {
+    /// Police Reform Act 2002, Schedule 3, paragraph 28A.
+    #[oai(rename = "para_28a")]
+    Para28a,
+    /// A learning recommendation.
+    #[oai(rename = "learning")]
+    Learning,
+    /// Any other basis.
+    #[oai(rename = "other")]
+    Other,
+}
+
+impl From<core::recommendation::LegalBasis> for LegalBasis {
+    fn from(value: core::recommendation::LegalBasis) -> Self {
+        match value {
+            core::recommendation::LegalBasis::Para28a => Self::Para28a,
+            core::recommendation::LegalBasis::Learning => Self::Learning,
+            core::recommendation::LegalBasis::Other => Self::Other,
+        }
+    }
+}
+
+impl From<LegalBasis> for core::recommendation::LegalBasis {
+    fn from(value: LegalBasis) -> Self {
+        match value {
+            LegalBasis::Para28a => Self::Para28a,
+            LegalBasis::Learning => Self::Learning,
+            LegalBasis::Other => Self::Other,
+        }
+    }
+}

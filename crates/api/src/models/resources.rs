@@ -1,0 +1,522 @@
+//! Response bodies for the resources of the contract.
+
+use chrono::NaiveDate;
+use poem_openapi::Object;
+use rectrack_core as core;
+use rectrack_store::assignments::AssignmentRecord;
+use rectrack_store::recommendations::RecommendationView;
+use uuid::Uuid;
+
+use crate::models::enums::{
+    AssignmentStatus, Decision, EvidenceKind, ExtensionStatus, LegalBasis, MilestoneStatus,
+    OrganisationKind, ReviewOutcome, Role,
+};
+use crate::types::{Date, Timestamp};
+
+/// An organisation.
+#[derive(Debug, Clone, Object)]
+pub struct Organisation {
+    /// Unique code.
+    pub code: String,
+    /// Full name.
+    pub name: String,
+    /// What kind of body it is.
+    pub kind: OrganisationKind,
+}
+
+impl From<core::organisation::Organisation> for Organisation {
+    fn from(o: core::organisation::Organisation) -> Self {
+        Self {
+            code: o.code.to_string(),
+            name: o.name.to_string(),
+            kind: o.kind.into(),
+        }
+    }
+}
+
+/// A report that makes recommendations.
+#[derive(Debug, Clone, Object)]
+pub struct Report {
+    /// Unique slug.
+    pub slug: String,
+    /// Title.
+    pub title: String,
+    /// The oversight body that issued it.
+    pub issued_by: String,
+    /// Day of publication.
+    pub published_on: Date,
+    /// Where the public can read it.
+    pub url: Option<String>,
+    /// Summary.
+    pub summary: Option<String>,
+}
+
+impl From<core::report::Report> for Report {
+    fn from(r: core::report::Report) -> Self {
+        Self {
+            slug: r.slug.to_string(),
+            title: r.title.to_string(),
+            issued_by: r.issued_by.to_string(),
+            published_on: r.published_on.into(),
+            url: r.url.map(|u| u.to_string()),
+            summary: r.summary.map(|s| s.to_string()),
+        }
+    }
+}
+
+/// A recipient's response.
+#[derive(Debug, Clone, Object)]
+pub struct ResponseDto {
+    /// The decision.
+    pub decision: Decision,
+    /// Why, and what will be done.
+    pub rationale: String,
+    /// Planned completion day (none when not accepted).
+    pub planned_completion_on: Option<Date>,
+    /// When it was submitted.
+    pub submitted_at: Timestamp,
+    /// Who submitted it.
+    pub submitted_by: String,
+}
+
+/// One recommendation as made to one recipient, with flags derived as of today.
+#[derive(Debug, Clone, Object)]
+pub struct Assignment {
+    /// Its id.
+    pub id: Uuid,
+    /// The recommendation it tracks.
+    pub recommendation_id: Uuid,
+    /// The recipient's code.
+    pub organisation: String,
+    /// Where it stands.
+    pub status: AssignmentStatus,
+    /// The current response, if any.
+    pub response: Option<ResponseDto>,
+    /// Day the recommendation was issued.
+    pub issued_on: Date,
+    /// Day a response is due.
+    pub response_due_on: Date,
+    /// Day it reached a final status, if it has.
+    pub closed_on: Option<Date>,
+    /// Bumped on every change; send it back in `If-Match`.
+    pub version: i64,
+    /// Awaiting a response after its due day.
+    pub response_overdue: bool,
+    /// Open milestones past their due day.
+    pub overdue_milestones: u32,
+    /// Days since issue (until closed).
+    pub days_open: i64,
+}
+
+impl Assignment {
+    /// The assignment with its flags as of `today`.
+    pub fn of(record: &AssignmentRecord, today: NaiveDate) -> Self {
+        let a = &record.assignment;
+        let flags = core::deadline::flags(
+            &core::deadline::FlagInputs {
+                status: a.status,
+                issued_on: a.issued_on,
+                response_due_on: a.response_due_on,
+                closed_on: a.closed_on,
+            },
+            record.milestones.iter().copied(),
+            today,
+        );
+        Self {
+            id: a.id.as_uuid(),
+            recommendation_id: a.recommendation_id.as_uuid(),
+            organisation: a.organisation.to_string(),
+            status: a.status.into(),
+            response: a.response.as_ref().map(|r| ResponseDto {
+                decision: r.content.decision.into(),
+                rationale: r.content.rationale.to_string(),
+                planned_completion_on: r.content.planned_completion_on.map(Into::into),
+                submitted_at: r.submitted_at.into(),
+                submitted_by: r.submitted_by.to_string(),
+            }),
+            issued_on: a.issued_on.into(),
+            response_due_on: a.response_due_on.into(),
+            closed_on: a.closed_on.map(Into::into),
+            version: a.version,
+            response_overdue: flags.response_overdue,
+            overdue_milestones: flags.overdue_milestones,
+            days_open: flags.days_open,
+        }
+    }
+}
+
+/// A recommendation and its assignments.
+#[derive(Debug, Clone, Object)]
+pub struct Recommendation {
+    /// Its id.
+    pub id: Uuid,
+    /// The report that makes it.
+    pub report: String,
+    /// Its number in the report.
+    pub number: u32,
+    /// Title.
+    pub title: String,
+    /// Full text.
+    pub body: String,
+    /// Theme slugs.
+    pub themes: Vec<String>,
+    /// Codes of its recipients.
+    pub recipients: Vec<String>,
+    /// Day it was made.
+    pub issued_on: Date,
+    /// Day a response was first due.
+    pub response_due_on: Date,
+    /// The power it is made under.
+    pub legal_basis: LegalBasis,
+    /// Whether it was withdrawn.
+    pub withdrawn: bool,
+    /// One per recipient.
+    pub assignments: Vec<Assignment>,
+}
+
+impl Recommendation {
+    /// The recommendation with its assignments' flags as of `today`.
+    pub fn of(view: &RecommendationView, today: NaiveDate) -> Self {
+        let r = &view.recommendation;
+        Self {
+            id: r.id.as_uuid(),
+            report: r.report.to_string(),
+            number: r.content.number,
+            title: r.content.title.to_string(),
+            body: r.content.body.to_string(),
+            themes: r.content.themes.iter().map(ToString::to_string).collect(),
+            recipients: r
+                .content
+                .recipients
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            issued_on: r.content.issued_on.into(),
+            response_due_on: r.content.response_due_on.into(),
+            legal_basis: r.content.legal_basis.into(),
+            withdrawn: r.withdrawn,
+            assignments: view
+                .assignments
+                .iter()
+                .map(|a| Assignment::of(a, today))
+                .collect(),
+        }
+    }
+}
+
+/// A milestone.
+#[derive(Debug, Clone, Object)]
+pub struct Milestone {
+    /// Its id.
+    pub id: Uuid,
+    /// The assignment it belongs to.
+    pub assignment_id: Uuid,
+    /// What is to be done.
+    pub title: String,
+    /// By when.
+    pub due_on: Date,
+    /// Where it stands.
+    pub status: MilestoneStatus,
+    /// Day it was done.
+    pub completed_on: Option<Date>,
+}
+
+impl From<core::milestone::Milestone> for Milestone {
+    fn from(m: core::milestone::Milestone) -> Self {
+        Self {
+            id: m.id.as_uuid(),
+            assignment_id: m.assignment_id.as_uuid(),
+            title: m.title.to_string(),
+            due_on: m.due_on.into(),
+            status: m.status.into(),
+            completed_on: m.completed_on.map(Into::into),
+        }
+    }
+}
+
+/// An evidence item: a document, a link or a statement.
+#[derive(Debug, Clone, Object)]
+pub struct Evidence {
+    /// Its id.
+    pub id: Uuid,
+    /// The assignment it supports.
+    pub assignment_id: Uuid,
+    /// Document, link or statement.
+    pub kind: EvidenceKind,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: Option<String>,
+    /// A document's file name.
+    pub filename: Option<String>,
+    /// A document's media type.
+    pub media_type: Option<String>,
+    /// A document's length in bytes.
+    pub size_bytes: Option<u64>,
+    /// A document's SHA-256.
+    pub sha256: Option<String>,
+    /// A link's address.
+    pub url: Option<String>,
+    /// A statement's text.
+    pub text: Option<String>,
+    /// When it was stored.
+    pub submitted_at: Timestamp,
+    /// Who stored it.
+    pub submitted_by: String,
+}
+
+impl From<core::evidence::Evidence> for Evidence {
+    fn from(e: core::evidence::Evidence) -> Self {
+        let mut dto = Self {
+            id: e.id.as_uuid(),
+            assignment_id: e.assignment_id.as_uuid(),
+            kind: e.content.kind().into(),
+            title: e.title.to_string(),
+            description: e.description.map(|d| d.to_string()),
+            filename: None,
+            media_type: None,
+            size_bytes: None,
+            sha256: None,
+            url: None,
+            text: None,
+            submitted_at: e.submitted_at.into(),
+            submitted_by: e.submitted_by.to_string(),
+        };
+        match e.content {
+            core::evidence::EvidenceContent::Document {
+                filename,
+                media_type,
+                size_bytes,
+                sha256,
+            } => {
+                dto.filename = Some(filename.to_string());
+                dto.media_type = Some(media_type.to_string());
+                dto.size_bytes = Some(size_bytes);
+                dto.sha256 = Some(sha256.to_string());
+            }
+            core::evidence::EvidenceContent::Link { url } => dto.url = Some(url.to_string()),
+            core::evidence::EvidenceContent::Statement { text } => {
+                dto.text = Some(text.to_string())
+            }
+        }
+        dto
+    }
+}
+
+/// A progress update.
+#[derive(Debug, Clone, Object)]
+pub struct ProgressUpdate {
+    /// Its id.
+    pub id: Uuid,
+    /// The assignment it reports on.
+    pub assignment_id: Uuid,
+    /// What happened.
+    pub narrative: String,
+    /// Milestones it concerns.
+    pub milestone_ids: Vec<Uuid>,
+    /// Evidence it cites.
+    pub evidence_ids: Vec<Uuid>,
+    /// When.
+    pub submitted_at: Timestamp,
+    /// Who posted it.
+    pub submitted_by: String,
+}
+
+impl From<core::progress::ProgressUpdate> for ProgressUpdate {
+    fn from(u: core::progress::ProgressUpdate) -> Self {
+        Self {
+            id: u.id.as_uuid(),
+            assignment_id: u.assignment_id.as_uuid(),
+            narrative: u.narrative.to_string(),
+            milestone_ids: u.milestone_ids.iter().map(|m| m.as_uuid()).collect(),
+            evidence_ids: u.evidence_ids.iter().map(|e| e.as_uuid()).collect(),
+            submitted_at: u.submitted_at.into(),
+            submitted_by: u.submitted_by.to_string(),
+        }
+    }
+}
+
+/// A claim of implementation.
+#[derive(Debug, Clone, Object)]
+pub struct Claim {
+    /// Its id.
+    pub id: Uuid,
+    /// What was done.
+    pub summary: String,
+    /// The evidence it cites.
+    pub evidence_ids: Vec<Uuid>,
+    /// When.
+    pub submitted_at: Timestamp,
+    /// Who claimed.
+    pub submitted_by: String,
+}
+
+/// A claim and the assignment after it.
+#[derive(Debug, Clone, Object)]
+pub struct ClaimResult {
+    /// The claim.
+    pub claim: Claim,
+    /// The assignment, now `implementation_claimed`.
+    pub assignment: Assignment,
+}
+
+/// A review by the overseer.
+#[derive(Debug, Clone, Object)]
+pub struct Review {
+    /// Its id.
+    pub id: Uuid,
+    /// The conclusion.
+    pub outcome: ReviewOutcome,
+    /// Why.
+    pub comment: Option<String>,
+    /// The oversight body that reviewed.
+    pub reviewer: String,
+    /// When.
+    pub at: Timestamp,
+}
+
+impl From<core::review::Review> for Review {
+    fn from(r: core::review::Review) -> Self {
+        Self {
+            id: r.id.as_uuid(),
+            outcome: r.outcome.into(),
+            comment: r.comment.map(|c| c.to_string()),
+            reviewer: r.reviewer.to_string(),
+            at: r.at.into(),
+        }
+    }
+}
+
+/// A review and the assignment after it.
+#[derive(Debug, Clone, Object)]
+pub struct ReviewResult {
+    /// The review.
+    pub review: Review,
+    /// The assignment after it.
+    pub assignment: Assignment,
+}
+
+/// An extension request.
+#[derive(Debug, Clone, Object)]
+pub struct ExtensionRequest {
+    /// Its id.
+    pub id: Uuid,
+    /// The assignment it concerns.
+    pub assignment_id: Uuid,
+    /// The day asked for.
+    pub requested_due_on: Date,
+    /// Why.
+    pub reason: String,
+    /// Pending, granted or refused.
+    pub status: ExtensionStatus,
+    /// When it was asked.
+    pub requested_at: Timestamp,
+    /// Who asked.
+    pub requested_by: String,
+    /// The overseer's comment.
+    pub decision_comment: Option<String>,
+    /// When it was decided.
+    pub decided_at: Option<Timestamp>,
+}
+
+impl From<core::deadline::ExtensionRequest> for ExtensionRequest {
+    fn from(r: core::deadline::ExtensionRequest) -> Self {
+        Self {
+            id: r.id.as_uuid(),
+            assignment_id: r.assignment_id.as_uuid(),
+            requested_due_on: r.requested_due_on.into(),
+            reason: r.reason.to_string(),
+            status: r.status.into(),
+            requested_at: r.requested_at.into(),
+            requested_by: r.requested_by.to_string(),
+            decision_comment: r.decision_comment.map(|c| c.to_string()),
+            decided_at: r.decided_at.map(Into::into),
+        }
+    }
+}
+
+/// A token, without its secret.
+#[derive(Debug, Clone, Object)]
+pub struct Token {
+    /// Its id.
+    pub id: Uuid,
+    /// The organisation it acts for.
+    pub organisation: String,
+    /// What it may do.
+    pub role: Role,
+    /// Its label.
+    pub label: Option<String>,
+    /// When it was created.
+    pub created_at: Timestamp,
+    /// When it was revoked.
+    pub revoked_at: Option<Timestamp>,
+    /// When it was last used (to the minute).
+    pub last_used_at: Option<Timestamp>,
+}
+
+impl From<rectrack_store::tokens::TokenRecord> for Token {
+    fn from(t: rectrack_store::tokens::TokenRecord) -> Self {
+        Self {
+            id: t.id.as_uuid(),
+            organisation: t.organisation.to_string(),
+            role: t.role.into(),
+            label: t.label.map(|l| l.to_string()),
+            created_at: t.created_at.into(),
+            revoked_at: t.revoked_at.map(Into::into),
+            last_used_at: t.last_used_at.map(Into::into),
+        }
+    }
+}
+
+/// A token just created: the only time its secret is shown.
+#[derive(Debug, Clone, Object)]
+pub struct CreatedToken {
+    /// Its id.
+    pub id: Uuid,
+    /// The token: `rtk_` and 43 base64url characters. Keep it secret.
+    pub token: String,
+    /// The organisation it acts for.
+    pub organisation: String,
+    /// What it may do.
+    pub role: Role,
+    /// Its label.
+    pub label: Option<String>,
+}
+
+/// Whether the service is up.
+#[derive(Debug, Clone, Object)]
+pub struct Health {
+    /// `ok` once the database answers.
+    pub status: String,
+}
+
+/// Declares a page type: items and the cursor to the next page.
+macro_rules! page {
+    ($name:ident, $item:ty, $doc:literal) => {
+        #[doc = $doc]
+        #[derive(Debug, Clone, Object)]
+        pub struct $name {
+            /// The items of this page.
+            pub items: Vec<$item>,
+            /// Pass as `cursor` for the next page; null on the last.
+            pub next_cursor: Option<String>,
+        }
+    };
+}
+
+page!(OrganisationPage, Organisation, "A page of organisations.");
+page!(ReportPage, Report, "A page of reports.");
+page!(
+    RecommendationPage,
+    Recommendation,
+    "A page of recommendations."
+);
+page!(AssignmentPage, Assignment, "A page of assignments.");
+page!(TokenPage, Token, "A page of tokens.");
+page!(MilestoneList, Milestone, "An assignment's milestones.");
+page!(EvidenceList, Evidence, "An assignment's evidence.");
+page!(
+    UpdateList,
+    ProgressUpdate,
+    "An assignment's progress updates."
+);

@@ -1,0 +1,175 @@
+//! The status report as JSON.
+
+use poem_openapi::Object;
+use rectrack_core::assignment::AssignmentStatus as CoreStatus;
+use rectrack_core::status_report as core;
+
+use crate::models::enums::AssignmentStatus;
+use crate::types::Date;
+
+/// How many assignments stand in each status; every status is present.
+#[derive(Debug, Clone, Object)]
+pub struct ByStatus {
+    /// Awaiting a response.
+    pub awaiting_response: u64,
+    /// Accepted.
+    pub accepted: u64,
+    /// Partially accepted.
+    pub partially_accepted: u64,
+    /// Not accepted.
+    pub not_accepted: u64,
+    /// In progress.
+    pub in_progress: u64,
+    /// Implementation claimed.
+    pub implementation_claimed: u64,
+    /// Verified.
+    pub verified: u64,
+    /// Closed as not implemented.
+    pub closed_not_implemented: u64,
+    /// Withdrawn.
+    pub withdrawn: u64,
+}
+
+/// The figures of a set of assignments.
+#[derive(Debug, Clone, Object)]
+pub struct Figures {
+    /// How many assignments.
+    pub assignments: u64,
+    /// How many in each status.
+    pub by_status: ByStatus,
+    /// How many await a response past their due day.
+    pub response_overdue: u64,
+    /// Open milestones past their due day.
+    pub overdue_milestones: u64,
+    /// Of assignments with a response, the share accepting it (fully or in part).
+    pub accepted_rate: Option<f64>,
+    /// Of assignments not withdrawn, the share verified.
+    pub verified_rate: Option<f64>,
+    /// Median days from issue to the first response.
+    pub median_days_to_response: Option<f64>,
+    /// Median days from issue to verification.
+    pub median_days_to_verification: Option<f64>,
+}
+
+impl From<&core::Figures> for Figures {
+    fn from(f: &core::Figures) -> Self {
+        let n = |s: CoreStatus| f.by_status.get(&s).copied().unwrap_or(0);
+        Self {
+            assignments: f.assignments,
+            by_status: ByStatus {
+                awaiting_response: n(CoreStatus::AwaitingResponse),
+                accepted: n(CoreStatus::Accepted),
+                partially_accepted: n(CoreStatus::PartiallyAccepted),
+                not_accepted: n(CoreStatus::NotAccepted),
+                in_progress: n(CoreStatus::InProgress),
+                implementation_claimed: n(CoreStatus::ImplementationClaimed),
+                verified: n(CoreStatus::Verified),
+                closed_not_implemented: n(CoreStatus::ClosedNotImplemented),
+                withdrawn: n(CoreStatus::Withdrawn),
+            },
+            response_overdue: f.response_overdue,
+            overdue_milestones: f.overdue_milestones,
+            accepted_rate: f.accepted_rate,
+            verified_rate: f.verified_rate,
+            median_days_to_response: f.median_days_to_response,
+            median_days_to_verification: f.median_days_to_verification,
+        }
+    }
+}
+
+/// One organisation's figures.
+#[derive(Debug, Clone, Object)]
+pub struct OrganisationFigures {
+    /// The recipient.
+    pub organisation: String,
+    /// Its figures.
+    #[oai(flatten)]
+    pub figures: Figures,
+}
+
+/// A recipient's status on one recommendation.
+#[derive(Debug, Clone, Object)]
+pub struct RecipientStatus {
+    /// The recipient.
+    pub organisation: String,
+    /// Where its assignment stands.
+    pub status: AssignmentStatus,
+}
+
+/// One recommendation and each recipient's status.
+#[derive(Debug, Clone, Object)]
+pub struct RecommendationLine {
+    /// The report.
+    pub report: String,
+    /// Its number.
+    pub number: u32,
+    /// Its title.
+    pub title: String,
+    /// Each recipient's status.
+    pub recipients: Vec<RecipientStatus>,
+}
+
+/// What a report covers.
+#[derive(Debug, Clone, Object)]
+pub struct ReportFilters {
+    /// Only this report.
+    pub report: Option<String>,
+    /// Only this recipient.
+    pub organisation: Option<String>,
+    /// Only this theme.
+    pub theme: Option<String>,
+}
+
+/// A status report.
+#[derive(Debug, Clone, Object)]
+pub struct StatusReport {
+    /// The day whose end it describes.
+    pub as_of: Date,
+    /// What it covers.
+    pub filters: ReportFilters,
+    /// Figures over every covered assignment.
+    pub totals: Figures,
+    /// The same per recipient.
+    pub by_organisation: Vec<OrganisationFigures>,
+    /// Every covered recommendation.
+    pub recommendations: Vec<RecommendationLine>,
+}
+
+impl From<&core::StatusReport> for StatusReport {
+    fn from(r: &core::StatusReport) -> Self {
+        Self {
+            as_of: r.as_of.into(),
+            filters: ReportFilters {
+                report: r.filters.report.as_ref().map(ToString::to_string),
+                organisation: r.filters.organisation.as_ref().map(ToString::to_string),
+                theme: r.filters.theme.as_ref().map(ToString::to_string),
+            },
+            totals: (&r.totals).into(),
+            by_organisation: r
+                .by_organisation
+                .iter()
+                .map(|o| OrganisationFigures {
+                    organisation: o.organisation.to_string(),
+                    figures: (&o.figures).into(),
+                })
+                .collect(),
+            recommendations: r
+                .recommendations
+                .iter()
+                .map(|l| RecommendationLine {
+                    report: l.report.to_string(),
+                    number: l.number,
+                    title: l.title.to_string(),
+                    recipients: l
+                        .recipients
+                        .iter()
+                        .map(|s| RecipientStatus {
+                            organisation: s.organisation.to_string(),
+                            status: s.status.into(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! `/v1/audit`: the chain for the overseer, its verification for everyone.
+
+use std::sync::Arc;
+
+use poem_openapi::param::Query;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
+use rectrack_core::role::Role;
+
+use crate::app::{AppState, Tag};
+use crate::auth::{OptionalAuth, TokenAuth, forbidden};
+use crate::models::{ChainVerdict, EventPage};
+use crate::problem::{ApiError, Problem};
+
+/// The audit chain.
+pub struct AuditApi {
+    /// Shared state.
+    pub state: Arc<AppState>,
+}
+
+/// A stretch of the chain.
+#[derive(ApiResponse)]
+pub enum Events {
+    /// The events, in order.
+    #[oai(status = 200)]
+    Ok(Json<EventPage>),
+}
+
+/// The verdict on the chain.
+#[derive(ApiResponse)]
+pub enum Verdict {
+    /// Whether the chain is intact.
+    #[oai(status = 200)]
+    Ok(Json<ChainVerdict>),
+}
+
+#[OpenApi]
+impl AuditApi {
+    /// Read the audit chain in order
+    #[oai(path = "/v1/audit/events", method = "get", tag = "Tag::Audit")]
+    async fn events(
+        &self,
+        auth: TokenAuth,
+        after_seq: Query<Option<i64>>,
+        limit: Query<Option<i64>>,
+    ) -> Result<Events, ApiError> {
+        if auth.actor()?.role != Role::Overseer {
+            return Err(forbidden("only the overseer reads the whole audit chain"));
+        }
+        let after = match after_seq.0 {
+            None => 0,
+            Some(n) if n >= 0 => n as u64,
+            Some(n) => {
+                return Err(Problem::invalid_field(
+                    "after_seq",
+                    format!("must not be negative (it is {n})"),
+                )
+                .into_error());
+            }
+        };
+        let limit = crate::http::page(limit.0, None)?.limit();
+        let events = self.state.store.audit_events(after, limit).await?;
+        let next_cursor = (events.len() as u64 == limit)
+            .then(|| events.last().map(|e| e.seq.to_string()))
+            .flatten();
+        Ok(Events::Ok(Json(EventPage {
+            items: events.into_iter().map(Into::into).collect(),
+            next_cursor,
+        })))
+    }
+
+    /// Verify the whole audit chain
+    #[oai(path = "/v1/audit/verify", method = "get", tag = "Tag::Audit")]
+    async fn verify(&self, auth: OptionalAuth) -> Result<Verdict, ApiError> {
+        auth.allow(&self.state)?;
+        Ok(Verdict::Ok(Json(
+            self.state.store.verify_chain().await?.into(),
+        )))
+    }
+}

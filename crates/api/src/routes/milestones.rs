@@ -1,0 +1,147 @@
+//! `/v1/assignments/{id}/milestones`: planned and changed by the recipient,
+//! read with a token.
+
+use std::sync::Arc;
+
+use poem_openapi::param::{Header, Path};
+use poem_openapi::payload::Json;
+use poem_openapi::types::ToJSON;
+use poem_openapi::{ApiResponse, OpenApi};
+use uuid::Uuid;
+
+use crate::app::{AppState, Tag};
+use crate::auth::TokenAuth;
+use crate::http::{IdempotencyKey, if_match, write};
+use crate::models::{Milestone, MilestoneList, MilestonePatch, NewMilestone};
+use crate::problem::ApiError;
+use crate::routes::visible_assignment;
+
+/// Milestones.
+pub struct MilestonesApi {
+    /// Shared state.
+    pub state: Arc<AppState>,
+}
+
+/// A created milestone.
+#[derive(ApiResponse)]
+pub enum Created {
+    /// Planned.
+    #[oai(status = 201)]
+    Created(Json<Milestone>, #[oai(header = "Location")] String),
+}
+
+/// A milestone.
+#[derive(ApiResponse)]
+pub enum One {
+    /// The milestone as it now is.
+    #[oai(status = 200)]
+    Ok(Json<Milestone>),
+}
+
+/// An assignment's milestones.
+#[derive(ApiResponse)]
+pub enum List {
+    /// By due day.
+    #[oai(status = 200)]
+    Ok(Json<MilestoneList>),
+}
+
+#[OpenApi]
+impl MilestonesApi {
+    /// Plan a milestone
+    #[oai(
+        path = "/v1/assignments/:id/milestones",
+        method = "post",
+        tag = "Tag::Milestones"
+    )]
+    async fn create(
+        &self,
+        auth: TokenAuth,
+        id: Path<Uuid>,
+        body: Json<NewMilestone>,
+        #[oai(name = "If-Match")] version: Header<Option<String>>,
+        #[oai(name = "Idempotency-Key")] key: Header<Option<String>>,
+    ) -> Result<Created, ApiError> {
+        let expected = if_match(version.0.as_deref(), false)?;
+        let key = IdempotencyKey::read(
+            key.0,
+            &format!("plan_milestone {}", id.0),
+            &body.to_json().unwrap_or_default(),
+        )?;
+        let draft = rectrack_core::milestone::MilestoneDraft {
+            title: body.0.title,
+            due_on: body.0.due_on.0,
+        };
+        let answer = write(
+            &auth.0,
+            key,
+            201,
+            |m: &rectrack_core::milestone::Milestone| Milestone::from(m.clone()),
+            |m| {
+                Some(format!(
+                    "/v1/assignments/{}/milestones/{}",
+                    m.assignment_id, m.id
+                ))
+            },
+            async |ctx| {
+                self.state
+                    .store
+                    .add_milestone(ctx, id.0.into(), expected, &draft)
+                    .await
+            },
+        )
+        .await?;
+        Ok(Created::Created(
+            Json(answer.body),
+            answer.location.unwrap_or_default(),
+        ))
+    }
+
+    /// Change a milestone's title, due day or status
+    #[oai(
+        path = "/v1/assignments/:id/milestones/:milestone_id",
+        method = "patch",
+        tag = "Tag::Milestones"
+    )]
+    async fn change(
+        &self,
+        auth: TokenAuth,
+        id: Path<Uuid>,
+        milestone_id: Path<Uuid>,
+        body: Json<MilestonePatch>,
+        #[oai(name = "If-Match")] version: Header<Option<String>>,
+    ) -> Result<One, ApiError> {
+        let expected = if_match(version.0.as_deref(), false)?;
+        let change = body.0.into();
+        let answer = write(
+            &auth.0,
+            None,
+            200,
+            |m: &rectrack_core::milestone::Milestone| Milestone::from(m.clone()),
+            |_| None,
+            async |ctx| {
+                self.state
+                    .store
+                    .change_milestone(ctx, id.0.into(), milestone_id.0.into(), expected, &change)
+                    .await
+            },
+        )
+        .await?;
+        Ok(One::Ok(Json(answer.body)))
+    }
+
+    /// List an assignment's milestones
+    #[oai(
+        path = "/v1/assignments/:id/milestones",
+        method = "get",
+        tag = "Tag::Milestones"
+    )]
+    async fn list(&self, auth: TokenAuth, id: Path<Uuid>) -> Result<List, ApiError> {
+        visible_assignment(&self.state, &auth, id.0.into()).await?;
+        let milestones = self.state.store.milestones(id.0.into()).await?;
+        Ok(List::Ok(Json(MilestoneList {
+            items: milestones.into_iter().map(Into::into).collect(),
+            next_cursor: None,
+        })))
+    }
+}

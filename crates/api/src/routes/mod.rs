@@ -1,0 +1,84 @@
+//! One file per resource. Each handler parses the request, calls one store
+//! command or query, and maps the result to its response.
+
+use std::sync::Arc;
+
+use crate::app::AppState;
+
+pub mod assignments;
+pub mod audit;
+pub mod evidence;
+pub mod milestones;
+pub mod organisations;
+pub mod recommendations;
+pub mod reports;
+pub mod service;
+pub mod status;
+pub mod tokens;
+
+/// Every group of operations.
+pub type Api = (
+    service::ServiceApi,
+    organisations::OrganisationsApi,
+    reports::ReportsApi,
+    recommendations::RecommendationsApi,
+    assignments::AssignmentsApi,
+    milestones::MilestonesApi,
+    evidence::EvidenceApi,
+    audit::AuditApi,
+    status::StatusApi,
+    tokens::TokensApi,
+);
+
+/// The operations, sharing `state`.
+pub fn api(state: Arc<AppState>) -> Api {
+    (
+        service::ServiceApi {
+            state: state.clone(),
+        },
+        organisations::OrganisationsApi {
+            state: state.clone(),
+        },
+        reports::ReportsApi {
+            state: state.clone(),
+        },
+        recommendations::RecommendationsApi {
+            state: state.clone(),
+        },
+        assignments::AssignmentsApi {
+            state: state.clone(),
+        },
+        milestones::MilestonesApi {
+            state: state.clone(),
+        },
+        evidence::EvidenceApi {
+            state: state.clone(),
+        },
+        audit::AuditApi {
+            state: state.clone(),
+        },
+        status::StatusApi {
+            state: state.clone(),
+        },
+        tokens::TokensApi { state },
+    )
+}
+
+/// Today, by the store's clock: the day derived flags are computed for.
+pub(crate) fn today(state: &AppState) -> chrono::NaiveDate {
+    state.store.now().date_naive()
+}
+
+/// The assignment if the token may see its organisation's data; else 404, as
+/// if it did not exist.
+pub(crate) async fn visible_assignment(
+    state: &AppState,
+    auth: &crate::auth::TokenAuth,
+    id: rectrack_core::ids::AssignmentId,
+) -> Result<rectrack_store::assignments::AssignmentRecord, crate::problem::ApiError> {
+    let record = state.store.assignment(id).await?;
+    if !auth.actor()?.sees(&record.assignment.organisation) {
+        return Err(rectrack_store::Error::not_found("assignment", id).into());
+    }
+    Ok(record)
+}

@@ -1,0 +1,184 @@
+//! `/v1/reports/{slug}/recommendations` and `/v1/recommendations`: created
+//! and withdrawn by the overseer, published to everyone.
+
+use std::sync::Arc;
+
+use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::types::ToJSON;
+use poem_openapi::{ApiResponse, OpenApi};
+use rectrack_store::recommendations::{RecommendationFilter, RecommendationView};
+use uuid::Uuid;
+
+use crate::app::{AppState, Tag};
+use crate::auth::{OptionalAuth, TokenAuth};
+use crate::http::{IdempotencyKey, page, write};
+use crate::models::{
+    AssignmentStatus, NewRecommendation, Recommendation, RecommendationPage, Withdrawal,
+};
+use crate::problem::ApiError;
+use crate::routes::today;
+
+/// Recommendations.
+pub struct RecommendationsApi {
+    /// Shared state.
+    pub state: Arc<AppState>,
+}
+
+/// A created recommendation with its assignments.
+#[derive(ApiResponse)]
+pub enum Created {
+    /// Created, with one assignment per recipient.
+    #[oai(status = 201)]
+    Created(Json<Recommendation>, #[oai(header = "Location")] String),
+}
+
+/// A recommendation with its assignments.
+#[derive(ApiResponse)]
+pub enum One {
+    /// The recommendation.
+    #[oai(status = 200)]
+    Ok(Json<Recommendation>),
+}
+
+/// A page of recommendations.
+#[derive(ApiResponse)]
+pub enum List {
+    /// The page.
+    #[oai(status = 200)]
+    Ok(Json<RecommendationPage>),
+}
+
+#[OpenApi]
+impl RecommendationsApi {
+    /// Create a recommendation and its assignments
+    #[oai(
+        path = "/v1/reports/:slug/recommendations",
+        method = "post",
+        tag = "Tag::Recommendations"
+    )]
+    async fn create(
+        &self,
+        auth: TokenAuth,
+        slug: Path<String>,
+        body: Json<NewRecommendation>,
+        #[oai(name = "Idempotency-Key")] key: Header<Option<String>>,
+    ) -> Result<Created, ApiError> {
+        let key = IdempotencyKey::read(
+            key.0,
+            &format!("create_recommendation {}", slug.0),
+            &body.to_json().unwrap_or_default(),
+        )?;
+        let draft = body.0.into();
+        let today = today(&self.state);
+        let answer = write(
+            &auth.0,
+            key,
+            201,
+            |v: &RecommendationView| Recommendation::of(v, today),
+            |r| Some(format!("/v1/recommendations/{}", r.id)),
+            async |ctx| {
+                self.state
+                    .store
+                    .create_recommendation(ctx, &slug.0, &draft)
+                    .await
+            },
+        )
+        .await?;
+        Ok(Created::Created(
+            Json(answer.body),
+            answer.location.unwrap_or_default(),
+        ))
+    }
+
+    /// List recommendations
+    #[oai(
+        path = "/v1/recommendations",
+        method = "get",
+        tag = "Tag::Recommendations"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    async fn list(
+        &self,
+        auth: OptionalAuth,
+        report: Query<Option<String>>,
+        recipient: Query<Option<String>>,
+        status: Query<Option<AssignmentStatus>>,
+        theme: Query<Option<String>>,
+        limit: Query<Option<i64>>,
+        cursor: Query<Option<String>>,
+    ) -> Result<List, ApiError> {
+        auth.allow(&self.state)?;
+        let filter = RecommendationFilter {
+            report: report.0,
+            recipient: recipient.0,
+            status: status.0.map(Into::into),
+            theme: theme.0,
+        };
+        let got = self
+            .state
+            .store
+            .recommendations(&filter, &page(limit.0, cursor.0)?)
+            .await?;
+        let today = today(&self.state);
+        Ok(List::Ok(Json(RecommendationPage {
+            items: got
+                .items
+                .iter()
+                .map(|v| Recommendation::of(v, today))
+                .collect(),
+            next_cursor: crate::http::cursor(got.next),
+        })))
+    }
+
+    /// Get one recommendation with its assignments
+    #[oai(
+        path = "/v1/recommendations/:id",
+        method = "get",
+        tag = "Tag::Recommendations"
+    )]
+    async fn get(&self, auth: OptionalAuth, id: Path<Uuid>) -> Result<One, ApiError> {
+        auth.allow(&self.state)?;
+        let view = self.state.store.recommendation(id.0.into()).await?;
+        Ok(One::Ok(Json(Recommendation::of(&view, today(&self.state)))))
+    }
+
+    /// Withdraw a recommendation: every open assignment becomes withdrawn
+    #[oai(
+        path = "/v1/recommendations/:id/withdraw",
+        method = "post",
+        tag = "Tag::Recommendations"
+    )]
+    async fn withdraw(
+        &self,
+        auth: TokenAuth,
+        id: Path<Uuid>,
+        body: Json<Withdrawal>,
+        #[oai(name = "Idempotency-Key")] key: Header<Option<String>>,
+    ) -> Result<One, ApiError> {
+        let key = IdempotencyKey::read(
+            key.0,
+            &format!("withdraw {}", id.0),
+            &body.to_json().unwrap_or_default(),
+        )?;
+        let draft = rectrack_core::review::WithdrawalDraft {
+            reason: body.0.reason,
+        };
+        let today = today(&self.state);
+        let answer = write(
+            &auth.0,
+            key,
+            200,
+            |v: &RecommendationView| Recommendation::of(v, today),
+            |_| None,
+            async |ctx| {
+                self.state
+                    .store
+                    .withdraw_recommendation(ctx, id.0.into(), &draft)
+                    .await
+            },
+        )
+        .await?;
+        Ok(One::Ok(Json(answer.body)))
+    }
+}

@@ -1,0 +1,98 @@
+//! `/v1/reports`: created by the overseer, published to everyone.
+
+use std::sync::Arc;
+
+use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::types::ToJSON;
+use poem_openapi::{ApiResponse, OpenApi};
+
+use crate::app::{AppState, Tag};
+use crate::auth::{OptionalAuth, TokenAuth};
+use crate::http::{IdempotencyKey, page, write};
+use crate::models::{NewReport, Report, ReportPage};
+use crate::problem::ApiError;
+
+/// Reports.
+pub struct ReportsApi {
+    /// Shared state.
+    pub state: Arc<AppState>,
+}
+
+/// A created report.
+#[derive(ApiResponse)]
+pub enum Created {
+    /// Created.
+    #[oai(status = 201)]
+    Created(Json<Report>, #[oai(header = "Location")] String),
+}
+
+/// A report.
+#[derive(ApiResponse)]
+pub enum One {
+    /// The report.
+    #[oai(status = 200)]
+    Ok(Json<Report>),
+}
+
+/// A page of reports.
+#[derive(ApiResponse)]
+pub enum List {
+    /// The page.
+    #[oai(status = 200)]
+    Ok(Json<ReportPage>),
+}
+
+#[OpenApi]
+impl ReportsApi {
+    /// Create a report
+    #[oai(path = "/v1/reports", method = "post", tag = "Tag::Reports")]
+    async fn create(
+        &self,
+        auth: TokenAuth,
+        body: Json<NewReport>,
+        #[oai(name = "Idempotency-Key")] key: Header<Option<String>>,
+    ) -> Result<Created, ApiError> {
+        let key =
+            IdempotencyKey::read(key.0, "create_report", &body.to_json().unwrap_or_default())?;
+        let draft = body.0.into();
+        let answer = write(
+            &auth.0,
+            key,
+            201,
+            |r: &rectrack_core::report::Report| Report::from(r.clone()),
+            |r| Some(format!("/v1/reports/{}", r.slug)),
+            async |ctx| self.state.store.create_report(ctx, &draft).await,
+        )
+        .await?;
+        Ok(Created::Created(
+            Json(answer.body),
+            answer.location.unwrap_or_default(),
+        ))
+    }
+
+    /// List reports
+    #[oai(path = "/v1/reports", method = "get", tag = "Tag::Reports")]
+    async fn list(
+        &self,
+        auth: OptionalAuth,
+        limit: Query<Option<i64>>,
+        cursor: Query<Option<String>>,
+    ) -> Result<List, ApiError> {
+        auth.allow(&self.state)?;
+        let got = self.state.store.reports(&page(limit.0, cursor.0)?).await?;
+        Ok(List::Ok(Json(ReportPage {
+            items: got.items.into_iter().map(Into::into).collect(),
+            next_cursor: crate::http::cursor(got.next),
+        })))
+    }
+
+    /// Get one report
+    #[oai(path = "/v1/reports/:slug", method = "get", tag = "Tag::Reports")]
+    async fn get(&self, auth: OptionalAuth, slug: Path<String>) -> Result<One, ApiError> {
+        auth.allow(&self.state)?;
+        Ok(One::Ok(Json(
+            self.state.store.report(&slug.0).await?.into(),
+        )))
+    }
+}

@@ -1,0 +1,44 @@
+//! `GET /healthz`: the service is up once the database answers.
+
+use std::sync::Arc;
+
+use poem::http::StatusCode;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
+
+use crate::app::{AppState, Tag};
+use crate::models::Health;
+use crate::problem::{ApiError, Problem};
+
+/// Health.
+pub struct ServiceApi {
+    /// Shared state.
+    pub state: Arc<AppState>,
+}
+
+/// The health answer.
+#[derive(ApiResponse)]
+pub enum HealthResponse {
+    /// The database answers.
+    #[oai(status = 200)]
+    Ok(Json<Health>),
+}
+
+#[OpenApi]
+impl ServiceApi {
+    /// Check that the service and its database answer
+    #[oai(path = "/healthz", method = "get", tag = "Tag::Service")]
+    async fn health(&self) -> Result<HealthResponse, ApiError> {
+        self.state.store.connection().ping().await.map_err(|_| {
+            Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the database does not answer",
+            )
+            .into_error()
+        })?;
+        Ok(HealthResponse::Ok(Json(Health {
+            status: "ok".to_owned(),
+        })))
+    }
+}

@@ -1,0 +1,138 @@
+//! `/v1/tokens`: the overseer creates, lists and revokes tokens. A token's
+//! secret is shown once, in the answer that creates it, and stored nowhere.
+
+use std::sync::Arc;
+
+use poem::http::StatusCode;
+use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
+use rectrack_store::Ctx;
+use rectrack_store::tokens::TokenDraft;
+use uuid::Uuid;
+
+use crate::app::{AppState, Tag};
+use crate::auth::TokenAuth;
+use crate::http::page;
+use crate::models::{CreatedToken, NewToken, Token, TokenPage};
+use crate::problem::{ApiError, Problem};
+
+/// Tokens.
+pub struct TokensApi {
+    /// Shared state.
+    pub state: Arc<AppState>,
+}
+
+/// A created token.
+#[derive(ApiResponse)]
+pub enum Created {
+    /// Created; `token` is shown this once.
+    #[oai(status = 201)]
+    Created(Json<CreatedToken>, #[oai(header = "Location")] String),
+}
+
+/// A token.
+#[derive(ApiResponse)]
+pub enum One {
+    /// The token as it now is.
+    #[oai(status = 200)]
+    Ok(Json<Token>),
+}
+
+/// A page of tokens.
+#[derive(ApiResponse)]
+pub enum List {
+    /// The page.
+    #[oai(status = 200)]
+    Ok(Json<TokenPage>),
+}
+
+#[OpenApi]
+impl TokensApi {
+    /// Create a token (its secret is shown once)
+    #[oai(path = "/v1/tokens", method = "post", tag = "Tag::Tokens")]
+    async fn create(
+        &self,
+        auth: TokenAuth,
+        body: Json<NewToken>,
+        #[oai(name = "Idempotency-Key")] key: Header<Option<String>>,
+    ) -> Result<Created, ApiError> {
+        if key.0.is_some() {
+            // A replay would have to keep the secret to return it again.
+            return Err(Problem::invalid_field(
+                "Idempotency-Key",
+                "is not taken here: the token's secret is never stored, so its answer cannot be replayed",
+            )
+            .into_error());
+        }
+        let draft = TokenDraft {
+            organisation: body.0.organisation,
+            role: body.0.role.into(),
+            label: body.0.label,
+        };
+        let created = self
+            .state
+            .store
+            .create_token(&Ctx::new(&auth.0), &draft)
+            .await?
+            .fresh()
+            .ok_or_else(|| {
+                Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "no token was created",
+                )
+                .into_error()
+            })?;
+        let record = created.record;
+        let location = format!("/v1/tokens/{}", record.id);
+        Ok(Created::Created(
+            Json(CreatedToken {
+                id: record.id.as_uuid(),
+                token: created.secret,
+                organisation: record.organisation.to_string(),
+                role: record.role.into(),
+                label: record.label.map(|l| l.to_string()),
+            }),
+            location,
+        ))
+    }
+
+    /// List tokens (never their secrets)
+    #[oai(path = "/v1/tokens", method = "get", tag = "Tag::Tokens")]
+    async fn list(
+        &self,
+        auth: TokenAuth,
+        limit: Query<Option<i64>>,
+        cursor: Query<Option<String>>,
+    ) -> Result<List, ApiError> {
+        auth.0
+            .require_overseer("list_tokens")
+            .map_err(rectrack_store::Error::from)?;
+        let got = self.state.store.tokens(&page(limit.0, cursor.0)?).await?;
+        Ok(List::Ok(Json(TokenPage {
+            items: got.items.into_iter().map(Into::into).collect(),
+            next_cursor: crate::http::cursor(got.next),
+        })))
+    }
+
+    /// Revoke a token, refused from the next request on
+    #[oai(path = "/v1/tokens/:id", method = "delete", tag = "Tag::Tokens")]
+    async fn revoke(&self, auth: TokenAuth, id: Path<Uuid>) -> Result<One, ApiError> {
+        let record = self
+            .state
+            .store
+            .revoke_token(&Ctx::new(&auth.0), id.0.into())
+            .await?
+            .fresh()
+            .ok_or_else(|| {
+                Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "no token was revoked",
+                )
+                .into_error()
+            })?;
+        Ok(One::Ok(Json(record.into())))
+    }
+}

@@ -1,0 +1,177 @@
+//! `TestApp::spawn()`: the real service on `127.0.0.1:0` with its own
+//! temporary SQLite database and blob directory, and a real HTTP client.
+
+#![allow(dead_code, clippy::unwrap_used)] // helpers used by some test files only; a panic is a failed test
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use rectrack_api::app::{AppState, bind, serve};
+use rectrack_core::organisation::{OrganisationDraft, OrganisationKind};
+use rectrack_core::role::{Principal, Role};
+use rectrack_store::tokens::TokenDraft;
+use rectrack_store::{BlobStore, Ctx, Store, SystemClock, db};
+use reqwest::{Method, RequestBuilder, Response};
+use serde_json::Value;
+
+/// A running service.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub store: Store,
+    /// A token of the IOPC's overseer.
+    pub overseer: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    /// A public service with the IOPC and an overseer token.
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// A service whose state `configure` may change (e.g. `private`).
+    pub async fn spawn_with(configure: impl FnOnce(&mut AppState)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/rectrack.db?mode=rwc", dir.path().display());
+        let connection = db::connect(&url).await.unwrap();
+        db::migrate(&connection).await.unwrap();
+        let blobs = BlobStore::local(&dir.path().join("blobs")).unwrap();
+        let store = Store::new(connection, blobs, Arc::new(SystemClock));
+        organisation(
+            &store,
+            "iopc",
+            "Independent Office for Police Conduct",
+            OrganisationKind::OversightBody,
+        )
+        .await;
+        let overseer = token(&store, "iopc", Role::Overseer).await;
+        let mut state = AppState::new(store.clone());
+        configure(&mut state);
+        let (acceptor, addr) = bind("127.0.0.1:0").await.unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            serve(acceptor, state, async move {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        Self {
+            addr,
+            client: reqwest::Client::new(),
+            store,
+            overseer,
+            shutdown: Some(tx),
+            server: Some(server),
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// A request, with a bearer token if given.
+    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let builder = self.client.request(method, self.url(path));
+        match token {
+            Some(token) => builder.bearer_auth(token),
+            None => builder,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        self.request(Method::GET, path, token).send().await.unwrap()
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.request(Method::POST, path, token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The audit chain's length, as `/v1/audit/verify` reports it (asserting it is valid).
+    pub async fn chain_length(&self) -> u64 {
+        let verdict: Value = self
+            .get("/v1/audit/verify", None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(verdict["valid"], true, "{verdict}");
+        verdict["length"].as_u64().unwrap()
+    }
+
+    /// Stops the server, letting requests in flight finish.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.unwrap();
+        }
+    }
+}
+
+/// Creates an organisation at the console.
+pub async fn organisation(store: &Store, code: &str, name: &str, kind: OrganisationKind) {
+    let draft = OrganisationDraft {
+        code: code.into(),
+        name: name.into(),
+        kind,
+    };
+    store
+        .create_organisation(&Ctx::new(&Principal::Console), &draft)
+        .await
+        .unwrap();
+}
+
+/// Creates a token at the console and returns its secret.
+pub async fn token(store: &Store, organisation: &str, role: Role) -> String {
+    let draft = TokenDraft {
+        organisation: organisation.into(),
+        role,
+        label: None,
+    };
+    store
+        .create_token(&Ctx::new(&Principal::Console), &draft)
+        .await
+        .unwrap()
+        .fresh()
+        .unwrap()
+        .secret
+}
+
+/// Asserts `response` is a problem document with `status`, and returns it.
+pub async fn problem(response: Response, status: u16) -> Value {
+    assert_eq!(
+        response.status().as_u16(),
+        status,
+        "unexpected status for {}",
+        response.url()
+    );
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let body = response.text().await.unwrap();
+    assert_eq!(
+        content_type.as_deref(),
+        Some("application/problem+json"),
+        "not a problem document: {body}"
+    );
+    let problem: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(problem["status"], status, "{problem}");
+    assert!(
+        problem["type"].is_string()
+            && problem["title"].is_string()
+            && problem["detail"].is_string(),
+        "{problem}"
+    );
+    problem
+}
