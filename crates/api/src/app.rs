@@ -189,6 +189,9 @@ async fn limit_body<E: Endpoint>(
     mut req: Request,
     state: &AppState,
 ) -> poem::Result<Response> {
+    if let Some(refusal) = unreadable_header(&req) {
+        return Ok(ProblemJson(refusal).into_response());
+    }
     let multipart = req
         .content_type()
         .is_some_and(|t| t.starts_with("multipart/form-data"));
@@ -222,6 +225,32 @@ async fn limit_body<E: Endpoint>(
         req.set_body(Body::from_bytes_stream(limited));
     }
     next.call(req).await.map(IntoResponse::into_response)
+}
+
+/// Headers whose value is not visible ASCII would read as absent to the
+/// handlers; refuse them instead of ignoring them.
+fn unreadable_header(req: &Request) -> Option<Problem> {
+    let readable = |name: &str| {
+        req.headers().get(name).is_none_or(|v| {
+            v.as_bytes()
+                .iter()
+                .all(|b| b.is_ascii_graphic() || *b == b' ')
+        })
+    };
+    if !readable("idempotency-key") {
+        return Some(Problem::invalid_field(
+            "Idempotency-Key",
+            "must be 1 to 255 visible ASCII characters",
+        ));
+    }
+    if !readable("if-match") {
+        return Some(Problem::new(
+            StatusCode::PRECONDITION_FAILED,
+            "stale-version",
+            "If-Match names no version of this assignment",
+        ));
+    }
+    None
 }
 
 /// The response for an error: the problem document a handler already made,

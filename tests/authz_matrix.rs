@@ -1,0 +1,353 @@
+//! Who may call what: every endpoint × {no token, overseer, recipient of the
+//! addressed organisation, recipient of another organisation, observer of
+//! the addressed organisation, revoked token} → the status code the contract
+//! gives, as a table. Then the same reads with `--private`.
+
+#![allow(clippy::unwrap_used)] // a panic in a test is a failed test
+
+mod common;
+
+use common::{TestApp, organisation, token};
+use rectrack_core::organisation::OrganisationKind;
+use rectrack_core::role::Role;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// The callers, in the order each row is tried: refusals first, so that the
+/// one call that succeeds changes nothing the others depend on.
+/// One row: method, path, body, the assignment whose version goes in
+/// `If-Match`, and the status each of [`CALLERS`] must get.
+type Row<'a> = (Method, &'a str, Option<Value>, Option<&'a str>, [u16; 6]);
+
+const CALLERS: [&str; 6] = [
+    "none",
+    "revoked",
+    "observer",
+    "other",
+    "overseer",
+    "recipient",
+];
+
+struct Fixture {
+    app: TestApp,
+    tokens: Vec<Option<String>>,
+    ids: std::collections::HashMap<&'static str, String>,
+}
+
+impl Fixture {
+    async fn new(app: TestApp) -> Self {
+        let store = &app.store;
+        organisation(
+            store,
+            "mps",
+            "Metropolitan Police Service",
+            OrganisationKind::PoliceForce,
+        )
+        .await;
+        organisation(
+            store,
+            "wmp",
+            "West Midlands Police",
+            OrganisationKind::PoliceForce,
+        )
+        .await;
+        let recipient = token(store, "mps", Role::Recipient).await;
+        let revoked = token(store, "mps", Role::Recipient).await;
+        let tokens = vec![
+            None,
+            Some(revoked.clone()),
+            Some(token(store, "mps", Role::Observer).await),
+            Some(token(store, "wmp", Role::Recipient).await),
+            Some(app.overseer.clone()),
+            Some(recipient.clone()),
+        ];
+        let overseer = app.overseer.clone();
+        let mut ids = std::collections::HashMap::new();
+        let report = json!({"slug": "operation-hotton", "title": "Operation Hotton", "issued_by": "iopc", "published_on": "2022-02-01"});
+        assert_eq!(
+            app.post("/v1/reports", Some(&overseer), &report)
+                .await
+                .status(),
+            201
+        );
+        for (name, number) in [("R", 1), ("R2", 2), ("RB", 3)] {
+            let body = json!({"number": number, "title": format!("Recommendation {number}"), "body": "Act.", "recipients": ["mps"], "issued_on": "2099-01-01"});
+            let created: Value = app
+                .post(
+                    "/v1/reports/operation-hotton/recommendations",
+                    Some(&overseer),
+                    &body,
+                )
+                .await
+                .json()
+                .await
+                .unwrap();
+            ids.insert(name, created["id"].as_str().unwrap().to_owned());
+            ids.insert(
+                if name == "R" {
+                    "A"
+                } else if name == "R2" {
+                    "A2"
+                } else {
+                    "B"
+                },
+                created["assignments"][0]["id"].as_str().unwrap().to_owned(),
+            );
+        }
+        let tokens_list: Value = app
+            .get("/v1/tokens", Some(&overseer))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let revoked_id = tokens_list["items"].as_array().unwrap()[2]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(
+            app.request(
+                Method::DELETE,
+                &format!("/v1/tokens/{revoked_id}"),
+                Some(&overseer)
+            )
+            .send()
+            .await
+            .unwrap()
+            .status(),
+            200
+        );
+        token(store, "wmp", Role::Observer).await; // a spare, for the overseer to revoke
+        let tokens_list: Value = app
+            .get("/v1/tokens", Some(&overseer))
+            .await
+            .json()
+            .await
+            .unwrap();
+        ids.insert(
+            "T",
+            tokens_list["items"].as_array().unwrap().last().unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+        // A document on A, uploaded by the MPS once A is accepted (below).
+        Self { app, tokens, ids }
+    }
+
+    fn path(&self, template: &str) -> String {
+        let mut path = template.to_owned();
+        for (name, id) in &self.ids {
+            path = path.replace(&format!("{{{name}}}"), id);
+        }
+        path
+    }
+
+    async fn version(&self, assignment: &str) -> String {
+        let response = self
+            .app
+            .get(&format!("/v1/assignments/{}", self.ids[assignment]), None)
+            .await;
+        response
+            .headers()
+            .get("etag")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Calls `method path` as each caller; returns what each got.
+    async fn row(
+        &mut self,
+        method: Method,
+        template: &str,
+        body: Option<Value>,
+        if_match: Option<&str>,
+    ) -> Vec<u16> {
+        let path = self.path(template);
+        let mut got = Vec::new();
+        for (i, token) in self.tokens.iter().enumerate() {
+            let mut request = self.app.request(method.clone(), &path, token.as_deref());
+            if let Some(assignment) = if_match {
+                request = request.header("If-Match", self.version(assignment).await);
+            }
+            if let Some(body) = &body {
+                let mut body = body.clone();
+                // Creates that must not clash get a per-caller value.
+                for key in ["code", "slug"] {
+                    if let Some(Value::String(s)) = body.get_mut(key) {
+                        *s = format!("{s}-{i}");
+                    }
+                }
+                if let Some(Value::Number(n)) = body.get("number").cloned() {
+                    body["number"] = json!(n.as_i64().unwrap() + i as i64);
+                }
+                request = request.json(&body);
+            }
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let text = response.text().await.unwrap();
+            if status == 201 && template.contains("extension-requests") {
+                let created: Value = serde_json::from_str(&text).unwrap();
+                self.ids
+                    .insert("X", created["id"].as_str().unwrap().to_owned());
+            }
+            if status == 201 && template.ends_with("/milestones") {
+                let created: Value = serde_json::from_str(&text).unwrap();
+                self.ids
+                    .insert("M", created["id"].as_str().unwrap().to_owned());
+            }
+            got.push(status);
+        }
+        got
+    }
+}
+
+#[tokio::test]
+async fn every_endpoint_answers_each_caller_as_the_contract_says() {
+    let mut f = Fixture::new(TestApp::spawn().await).await;
+    let accept = json!({"decision": "accepted", "rationale": "We accept.", "planned_completion_on": "2099-12-31"});
+    // method, path, body, If-Match from assignment, expected for CALLERS:
+    //                                                        none  revoked observer other overseer recipient
+    #[rustfmt::skip]
+    let table: Vec<Row> = vec![
+        (Method::GET,   "/healthz",                              None, None,                                   [200, 401, 200, 200, 200, 200]),
+        (Method::GET,   "/openapi.json",                         None, None,                                   [200, 401, 200, 200, 200, 200]),
+        (Method::POST,  "/v1/organisations",                     Some(json!({"code": "gmp", "name": "Greater Manchester Police", "kind": "police_force"})), None,
+                                                                                                               [401, 401, 403, 403, 201, 403]),
+        (Method::GET,   "/v1/organisations",                     None, None,                                   [200, 401, 200, 200, 200, 200]),
+        (Method::GET,   "/v1/organisations/mps",                 None, None,                                   [200, 401, 200, 200, 200, 200]),
+        (Method::POST,  "/v1/reports",                           Some(json!({"slug": "another", "title": "Another", "issued_by": "iopc", "published_on": "2022-02-01"})), None,
+                                                                                                               [401, 401, 403, 403, 201, 403]),
+        (Method::GET,   "/v1/reports",                           None, None,                                   [200, 401, 200, 200, 200, 200]),
+        (Method::GET,   "/v1/reports/operation-hotton",          None, None,                                   [200, 401, 200, 200, 200, 200]),
+        (Method::POST,  "/v1/reports/operation-hotton/recommendations", Some(json!({"number": 10, "title": "More", "body": "Act.", "recipients": ["mps"], "issued_on": "2099-01-01"})), None,
+                                                                                                               [401, 401, 403, 403, 201, 403]),
+        (Method::GET,   "/v1/recommendations",                   None, None,                                   [200, 401, 200, 200, 200, 200]),
+        (Method::GET,   "/v1/recommendations/{R}",               None, None,                                   [200, 401, 200, 200, 200, 200]),
+        (Method::POST,  "/v1/recommendations/{R2}/withdraw",     Some(json!({"reason": "Superseded."})), None,  [401, 401, 403, 403, 200, 403]),
+        (Method::GET,   "/v1/assignments",                       None, None,                                   [200, 401, 200, 200, 200, 200]),
+        (Method::GET,   "/v1/assignments/{A}",                   None, None,                                   [200, 401, 200, 200, 200, 200]),
+        (Method::PUT,   "/v1/assignments/{A}/response",          Some(accept.clone()), Some("A"),              [401, 401, 403, 404, 403, 200]),
+        (Method::POST,  "/v1/assignments/{A}/milestones",        Some(json!({"title": "Plan", "due_on": "2099-06-30"})), None,
+                                                                                                               [401, 401, 403, 404, 403, 201]),
+        (Method::GET,   "/v1/assignments/{A}/milestones",        None, None,                                   [401, 401, 200, 404, 200, 200]),
+        (Method::PATCH, "/v1/assignments/{A}/milestones/{M}",    Some(json!({"title": "Plan, renamed"})), None, [401, 401, 403, 404, 403, 200]),
+        (Method::POST,  "/v1/assignments/{A}/evidence",          Some(json!({"kind": "link", "title": "Policy", "url": "https://example.org/policy"})), None,
+                                                                                                               [401, 401, 403, 404, 403, 201]),
+        (Method::GET,   "/v1/assignments/{A}/evidence",          None, None,                                   [401, 401, 200, 404, 200, 200]),
+        (Method::POST,  "/v1/assignments/{A}/updates",           Some(json!({"narrative": "Work started."})), None,
+                                                                                                               [401, 401, 403, 404, 403, 201]),
+        (Method::GET,   "/v1/assignments/{A}/updates",           None, None,                                   [401, 401, 200, 404, 200, 200]),
+        (Method::POST,  "/v1/assignments/{B}/extension-requests", Some(json!({"requested_due_on": "2099-06-30", "reason": "The board meets in June."})), None,
+                                                                                                               [401, 401, 403, 404, 403, 201]),
+        (Method::GET,   "/v1/assignments/{B}/extension-requests", None, None,                                  [401, 401, 200, 404, 200, 200]),
+        (Method::POST,  "/v1/assignments/{B}/extension-requests/{X}/decision", Some(json!({"granted": true})), None,
+                                                                                                               [401, 401, 403, 404, 200, 403]),
+        (Method::POST,  "/v1/assignments/{A}/reviews",           Some(json!({"outcome": "comment", "comment": "Noted."})), Some("A"),
+                                                                                                               [401, 401, 403, 404, 200, 403]),
+        (Method::GET,   "/v1/assignments/{A}/history",           None, None,                                   [401, 401, 200, 404, 200, 200]),
+        (Method::GET,   "/v1/audit/events",                      None, None,                                   [401, 401, 403, 403, 200, 403]),
+        (Method::GET,   "/v1/audit/verify",                      None, None,                                   [200, 401, 200, 200, 200, 200]),
+        (Method::GET,   "/v1/status",                            None, None,                                   [200, 401, 200, 200, 200, 200]),
+        (Method::POST,  "/v1/tokens",                            Some(json!({"organisation": "mps", "role": "observer"})), None,
+                                                                                                               [401, 401, 403, 403, 201, 403]),
+        (Method::GET,   "/v1/tokens",                            None, None,                                   [401, 401, 403, 403, 200, 403]),
+        (Method::DELETE, "/v1/tokens/{T}",                       None, None,                                   [401, 401, 403, 403, 200, 403]),
+    ];
+    let mut mismatches = Vec::new();
+    for (method, path, body, if_match, expected) in table {
+        let got = f.row(method.clone(), path, body, if_match).await;
+        for (i, caller) in CALLERS.iter().enumerate() {
+            if got[i] != expected[i] {
+                mismatches.push(format!(
+                    "{method} {path} as {caller}: got {}, want {}",
+                    got[i], expected[i]
+                ));
+            }
+        }
+    }
+    // Evidence reads and the claim need the MPS's document first.
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"report".to_vec())
+                .file_name("report.txt")
+                .mime_str("text/plain")
+                .unwrap(),
+        )
+        .text("title", "Report");
+    let recipient = f.tokens[5].clone().unwrap();
+    let document: Value = f
+        .app
+        .request(
+            Method::POST,
+            &f.path("/v1/assignments/{A}/evidence"),
+            Some(&recipient),
+        )
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    f.ids
+        .insert("D", document["id"].as_str().unwrap().to_owned());
+    #[rustfmt::skip]
+    let table: Vec<Row> = vec![
+        (Method::GET,  "/v1/evidence/{D}",              None, None,                                              [401, 401, 200, 404, 200, 200]),
+        (Method::GET,  "/v1/evidence/{D}/content",      None, None,                                              [401, 401, 200, 404, 200, 200]),
+        (Method::POST, "/v1/assignments/{A}/claim",     Some(json!({"summary": "Done.", "evidence_ids": [document["id"]]})), Some("A"),
+                                                                                                                 [401, 401, 403, 404, 403, 200]),
+    ];
+    for (method, path, body, if_match, expected) in table {
+        let got = f.row(method.clone(), path, body, if_match).await;
+        for (i, caller) in CALLERS.iter().enumerate() {
+            if got[i] != expected[i] {
+                mismatches.push(format!(
+                    "{method} {path} as {caller}: got {}, want {}",
+                    got[i], expected[i]
+                ));
+            }
+        }
+    }
+    assert!(
+        mismatches.is_empty(),
+        "{} mismatches:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
+    f.app.stop().await;
+}
+
+#[tokio::test]
+async fn a_private_service_opens_no_read_without_a_token() {
+    let app = TestApp::spawn_with(|state| state.private = true).await;
+    let overseer = app.overseer.clone();
+    // path, without a token, with one
+    let table = [
+        ("/healthz", 200, 200),
+        ("/openapi.json", 200, 200),
+        ("/v1/organisations", 401, 200),
+        ("/v1/organisations/iopc", 401, 200),
+        ("/v1/reports", 401, 200),
+        ("/v1/recommendations", 401, 200),
+        ("/v1/assignments", 401, 200),
+        ("/v1/audit/verify", 401, 200),
+        ("/v1/status", 401, 200),
+    ];
+    for (path, anonymous, with_token) in table {
+        assert_eq!(
+            app.get(path, None).await.status().as_u16(),
+            anonymous,
+            "{path} without a token"
+        );
+        assert_eq!(
+            app.get(path, Some(&overseer)).await.status().as_u16(),
+            with_token,
+            "{path} with a token"
+        );
+    }
+    app.stop().await;
+}
