@@ -94,3 +94,20 @@ async fn dates_are_declared_as_format_date() {
         "{at}"
     );
 }
+
+#[tokio::test]
+async fn swagger_ui_is_served_at_docs() {
+    let app = common::TestApp::spawn().await;
+    let docs = app.get("/docs", None).await;
+    assert_eq!(docs.status(), 200);
+    assert!(
+        docs.headers()
+            .get("content-type")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(docs.text().await.unwrap().contains("swagger"));
+    app.stop().await;
+}
