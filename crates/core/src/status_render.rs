@@ -73,11 +73,21 @@ pub fn to_csv(report: &StatusReport) -> String {
     out
 }
 
-/// Escapes text for a Markdown table cell.
+/// Escapes text for a Markdown table cell: punctuation that Markdown would
+/// read as markup is backslash-escaped, line breaks become spaces.
 fn md_cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace(['\n', '\r'], " ")
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' | '|' | '<' | '>' | '*' | '_' | '`' | '[' | ']' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The report as Markdown: totals, a table per organisation, and each
@@ -136,5 +146,163 @@ pub fn to_markdown(report: &StatusReport) -> String {
             );
         }
     }
+    out
+}
+
+/// Escapes text for HTML.
+fn html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// A status's label for people: `in_progress` → `In progress`.
+fn label(status: AssignmentStatus) -> String {
+    let words = status.as_str().replace('_', " ");
+    let mut chars = words.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().collect::<String>() + chars.as_str())
+        .unwrap_or_default()
+}
+
+/// The colour of a status's bar.
+fn colour(status: AssignmentStatus) -> &'static str {
+    match status {
+        AssignmentStatus::AwaitingResponse => "#9e9e9e",
+        AssignmentStatus::Accepted => "#42a5f5",
+        AssignmentStatus::PartiallyAccepted => "#7e57c2",
+        AssignmentStatus::NotAccepted => "#ef5350",
+        AssignmentStatus::InProgress => "#ffa726",
+        AssignmentStatus::ImplementationClaimed => "#26c6da",
+        AssignmentStatus::Verified => "#66bb6a",
+        AssignmentStatus::ClosedNotImplemented => "#8d6e63",
+        AssignmentStatus::Withdrawn => "#bdbdbd",
+    }
+}
+
+/// A horizontal bar chart of the totals by status, as inline SVG.
+fn status_chart(figures: &Figures) -> String {
+    let max = figures
+        .by_status
+        .values()
+        .copied()
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let (row, label_width, bar_width) = (26, 190, 420);
+    let height = row * AssignmentStatus::ALL.len() + 10;
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"Assignments by status\" width=\"{}\" height=\"{height}\" viewBox=\"0 0 {} {height}\">",
+        label_width + bar_width + 60,
+        label_width + bar_width + 60
+    );
+    for (i, status) in AssignmentStatus::ALL.iter().enumerate() {
+        let n = figures.by_status.get(status).copied().unwrap_or(0);
+        let y = i * row + 5;
+        let width = n * bar_width as u64 / max;
+        let _ = write!(
+            svg,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-size=\"13\">{}</text>\
+             <rect x=\"{label_width}\" y=\"{y}\" width=\"{width}\" height=\"18\" fill=\"{}\"><title>{}: {n}</title></rect>\
+             <text x=\"{}\" y=\"{}\" font-size=\"13\">{n}</text>",
+            label_width - 8,
+            y + 14,
+            html(&label(*status)),
+            colour(*status),
+            html(&label(*status)),
+            label_width as u64 + width + 6,
+            y + 14
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// The report as one self-contained HTML page: no external assets, no
+/// scripts; the totals, a bar chart of statuses drawn as inline SVG, a table
+/// per organisation and one of recommendations.
+pub fn to_html(report: &StatusReport) -> String {
+    let mut out = String::new();
+    let title = format!("Status report as of {}", report.as_of);
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{}</title>\n<style>\n\
+         body {{ font-family: system-ui, sans-serif; margin: 2rem; color: #212121; }}\n\
+         table {{ border-collapse: collapse; margin: 1rem 0 2rem; }}\n\
+         th, td {{ border: 1px solid #ddd; padding: 0.3rem 0.6rem; text-align: right; }}\n\
+         th:first-child, td:first-child, td.text {{ text-align: left; }}\n\
+         th {{ background: #f5f5f5; }}\n\
+         </style>\n</head>\n<body>\n<h1>{}</h1>\n",
+        html(&title),
+        html(&title)
+    );
+    let filters: Vec<String> = [
+        report
+            .filters
+            .report
+            .as_ref()
+            .map(|r| format!("report {r}")),
+        report
+            .filters
+            .organisation
+            .as_ref()
+            .map(|o| format!("organisation {o}")),
+        report.filters.theme.as_ref().map(|t| format!("theme {t}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !filters.is_empty() {
+        let _ = writeln!(out, "<p>Covering {}.</p>", html(&filters.join(", ")));
+    }
+    let _ = writeln!(
+        out,
+        "<p>{} assignments; {} awaiting a response past their due day; {} milestones overdue.</p>",
+        report.totals.assignments, report.totals.response_overdue, report.totals.overdue_milestones
+    );
+    let _ = writeln!(
+        out,
+        "<h2>Assignments by status</h2>\n{}",
+        status_chart(&report.totals)
+    );
+    let _ = writeln!(out, "<h2>Figures</h2>\n<table>\n<thead><tr>");
+    for column in csv_header() {
+        let _ = write!(out, "<th>{}</th>", html(&column.replace('_', " ")));
+    }
+    let _ = writeln!(out, "</tr></thead>\n<tbody>");
+    let mut row = |name: &str, figures: &Figures| {
+        let _ = write!(out, "<tr><td>{}</td>", html(name));
+        for cell in figure_cells(figures) {
+            let _ = write!(out, "<td>{}</td>", html(&cell));
+        }
+        let _ = writeln!(out, "</tr>");
+    };
+    for organisation in &report.by_organisation {
+        row(organisation.organisation.as_str(), &organisation.figures);
+    }
+    row("all", &report.totals);
+    let _ = writeln!(
+        out,
+        "</tbody>\n</table>\n<h2>Recommendations</h2>\n<table>\n<thead><tr><th>Report</th><th>Number</th><th>Title</th><th>Recipient</th><th>Status</th></tr></thead>\n<tbody>"
+    );
+    for line in &report.recommendations {
+        for recipient in &line.recipients {
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td class=\"text\">{}</td><td class=\"text\">{}</td><td class=\"text\">{}</td></tr>",
+                html(line.report.as_str()),
+                line.number,
+                html(line.title.as_str()),
+                html(recipient.organisation.as_str()),
+                html(&label(recipient.status))
+            );
+        }
+    }
+    let _ = writeln!(out, "</tbody>\n</table>\n</body>\n</html>");
     out
 }

@@ -1,0 +1,151 @@
+//! `rectrack serve`: migrates, optionally loads the demo, and serves the API
+//! until SIGTERM or Ctrl-C, then lets requests in flight finish.
+//!
+//! With `--demo`, the Operation Hotton data set is loaded (idempotently) and
+//! an overseer token and an MPS recipient token are printed, each on its own
+//! line. Their secrets are kept in the `--demo-tokens` file (mode 0600) so a
+//! second start prints the same tokens and adds nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use rectrack_api::app::{AppState, JSON_LIMIT, UPLOAD_LIMIT, bind, serve};
+use rectrack_core::role::{Principal, Role};
+use rectrack_store::tokens::TokenDraft;
+use rectrack_store::{Ctx, Store};
+use tracing_subscriber::EnvFilter;
+
+use super::{Error, open, seed};
+
+/// Flags of `serve`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The address to listen on (`127.0.0.1:0` picks a free port).
+    #[arg(long, env = "RECTRACK_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// Load the Operation Hotton data set and print demo tokens.
+    #[arg(long, env = "RECTRACK_DEMO")]
+    pub demo: bool,
+    /// Where `--demo` keeps its tokens' secrets between starts.
+    #[arg(
+        long,
+        env = "RECTRACK_DEMO_TOKENS",
+        default_value = "rectrack-demo-tokens.json"
+    )]
+    pub demo_tokens: PathBuf,
+    /// Make every /v1 read need a token.
+    #[arg(long, env = "RECTRACK_PRIVATE")]
+    pub private: bool,
+    /// Largest JSON body, in bytes.
+    #[arg(long, env = "RECTRACK_JSON_LIMIT", default_value_t = JSON_LIMIT)]
+    pub json_limit: u64,
+    /// Largest evidence upload, in bytes.
+    #[arg(long, env = "RECTRACK_UPLOAD_LIMIT", default_value_t = UPLOAD_LIMIT)]
+    pub upload_limit: u64,
+}
+
+/// Runs `serve`.
+pub async fn run(database: &str, blobs: &Path, args: Args) -> Result<ExitCode, Error> {
+    tracing_subscriber::fmt()
+        .json()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            EnvFilter::try_from_env("RECTRACK_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    let store = open(database, blobs).await?;
+    let tokens = if args.demo {
+        let added = seed::hotton(&store).await?;
+        if added > 0 {
+            eprintln!("Loaded the Operation Hotton data set ({added} records).");
+        }
+        Some(demo_tokens(&store, &args.demo_tokens).await?)
+    } else {
+        None
+    };
+    let (acceptor, addr) = bind(&args.bind).await?;
+    println!("rectrack is serving on http://{addr}");
+    println!("API documentation: http://{addr}/docs");
+    if let Some((overseer, mps)) = tokens {
+        println!("Overseer token (IOPC):");
+        println!("{overseer}");
+        println!("Recipient token (MPS):");
+        println!("{mps}");
+    }
+    let state = AppState {
+        private: args.private,
+        json_limit: args.json_limit,
+        upload_limit: args.upload_limit,
+        ..AppState::new(store)
+    };
+    serve(acceptor, state, shutdown_signal()).await?;
+    eprintln!("rectrack stopped.");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The demo's overseer and MPS tokens: those kept in `path` if they still
+/// work, else new ones (kept there for the next start).
+async fn demo_tokens(store: &Store, path: &Path) -> Result<(String, String), Error> {
+    if let Ok(text) = std::fs::read_to_string(path)
+        && let Ok(kept) = serde_json::from_str::<serde_json::Value>(&text)
+        && let (Some(overseer), Some(mps)) = (kept["overseer"].as_str(), kept["mps"].as_str())
+        && store.authenticate(overseer).await?.is_some()
+        && store.authenticate(mps).await?.is_some()
+    {
+        return Ok((overseer.to_owned(), mps.to_owned()));
+    }
+    let console = Principal::Console;
+    let make = async |organisation: &str, role: Role| -> Result<String, Error> {
+        let draft = TokenDraft {
+            organisation: organisation.to_owned(),
+            role,
+            label: Some("demo".to_owned()),
+        };
+        store
+            .create_token(&Ctx::new(&console), &draft)
+            .await?
+            .fresh()
+            .map(|created| created.secret)
+            .ok_or_else(|| Error::Message("no token was created".to_owned()))
+    };
+    let overseer = make("iopc", Role::Overseer).await?;
+    let mps = make("mps", Role::Recipient).await?;
+    write_private(
+        path,
+        &serde_json::json!({"overseer": overseer, "mps": mps}).to_string(),
+    )?;
+    Ok((overseer, mps))
+}
+
+/// Writes `text` to `path`, readable by its owner only.
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(text.as_bytes())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
