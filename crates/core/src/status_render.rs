@@ -235,7 +235,8 @@ pub fn to_html(report: &StatusReport) -> String {
          body {{ font-family: system-ui, sans-serif; margin: 2rem; color: #212121; }}\n\
          table {{ border-collapse: collapse; margin: 1rem 0 2rem; }}\n\
          th, td {{ border: 1px solid #ddd; padding: 0.3rem 0.6rem; text-align: right; }}\n\
-         th:first-child, td:first-child, td.text {{ text-align: left; }}\n\
+         th:first-child, td:first-child, .text {{ text-align: left; }}\n\
+         .scroll {{ overflow-x: auto; }}\n\
          th {{ background: #f5f5f5; }}\n\
          </style>\n</head>\n<body>\n<h1>{}</h1>\n",
         html(&title),
@@ -270,7 +271,10 @@ pub fn to_html(report: &StatusReport) -> String {
         "<h2>Assignments by status</h2>\n{}",
         status_chart(&report.totals)
     );
-    let _ = writeln!(out, "<h2>Figures</h2>\n<table>\n<thead><tr>");
+    let _ = writeln!(
+        out,
+        "<h2>Figures</h2>\n<div class=\"scroll\"><table>\n<thead><tr>"
+    );
     for column in csv_header() {
         let _ = write!(out, "<th>{}</th>", html(&column.replace('_', " ")));
     }
@@ -288,7 +292,7 @@ pub fn to_html(report: &StatusReport) -> String {
     row("all", &report.totals);
     let _ = writeln!(
         out,
-        "</tbody>\n</table>\n<h2>Recommendations</h2>\n<table>\n<thead><tr><th>Report</th><th>Number</th><th>Title</th><th>Recipient</th><th>Status</th></tr></thead>\n<tbody>"
+        "</tbody>\n</table></div>\n<h2>Recommendations</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>Report</th><th>Number</th><th class=\"text\">Title</th><th class=\"text\">Recipient</th><th class=\"text\">Status</th></tr></thead>\n<tbody>"
     );
     for line in &report.recommendations {
         for recipient in &line.recipients {
@@ -303,6 +307,6 @@ pub fn to_html(report: &StatusReport) -> String {
             );
         }
     }
-    let _ = writeln!(out, "</tbody>\n</table>\n</body>\n</html>");
+    let _ = writeln!(out, "</tbody>\n</table></div>\n</body>\n</html>");
     out
 }
