@@ -15,6 +15,7 @@ mod openapi;
 mod report;
 mod seed;
 mod serve;
+mod synthetic;
 mod token;
 
 /// rectrack: track how organisations implement an oversight body's recommendations.
@@ -92,6 +93,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Error> {
             open(&cli.database, &cli.blobs).await?;
             println!("The database is up to date.");
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Seed(seed::Which::Synthetic(args)) => {
+            synthetic::run(&cli.database, &cli.blobs, args).await
         }
         Command::Seed(which) => seed::run(&open(&cli.database, &cli.blobs).await?, which).await,
         Command::Token(action) => token::run(&open(&cli.database, &cli.blobs).await?, action).await,

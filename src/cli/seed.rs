@@ -18,11 +18,16 @@ use super::{Error, progress};
 pub enum Which {
     /// The IOPC's 15 recommendations to the MPS after Operation Hotton.
     Hotton,
+    /// A large synthetic data set for benchmarks.
+    Synthetic(super::synthetic::Args),
 }
 
 /// Runs `seed`.
 pub async fn run(store: &Store, which: Which) -> Result<ExitCode, Error> {
     match which {
+        Which::Synthetic(_) => Err(Error::Message(
+            "synthetic data is seeded by `run_synthetic`".to_owned(),
+        )),
         Which::Hotton => {
             let added = hotton(store).await?;
             println!("Operation Hotton: {added} records added (0 means it was already loaded).");

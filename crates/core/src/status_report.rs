@@ -328,6 +328,16 @@ impl Tally {
         }
     }
 
+    /// Counts `n` assignments whose first response came `days` after issue.
+    pub fn add_days_to_response(&mut self, days: i64, n: u64) {
+        *self.days_to_response.entry(days.max(0)).or_default() += n;
+    }
+
+    /// Counts `n` assignments verified `days` after issue.
+    pub fn add_days_to_verification(&mut self, days: i64, n: u64) {
+        *self.days_to_verification.entry(days.max(0)).or_default() += n;
+    }
+
     /// Counts overdue milestones (of open assignments).
     pub fn add_overdue_milestones(&mut self, n: u64) {
         self.overdue_milestones += n;

@@ -284,6 +284,29 @@ pub(crate) fn apply(
     row
 }
 
+/// Applies a move and writes the row; returns the row as it now is.
+pub(crate) async fn save(
+    tx: &Tx<'_>,
+    row: assignments::Model,
+    transition: &Transition,
+) -> Result<assignments::Model> {
+    let row = apply(tx, row, transition);
+    update(tx.db, row.clone()).await?;
+    Ok(row)
+}
+
+/// The assignment fields an audit payload records, from its row.
+pub(crate) fn row_summary(row: &assignments::Model) -> serde_json::Value {
+    json!({
+        "id": row.id,
+        "organisation": row.organisation,
+        "status": row.status,
+        "response_due_on": row.response_due_on,
+        "closed_on": row.closed_on,
+        "version": row.version,
+    })
+}
+
 /// Applies a move, writes the row, and returns the assignment as it now is.
 pub(crate) async fn move_and_save(
     tx: &Tx<'_>,

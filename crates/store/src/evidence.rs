@@ -15,7 +15,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::Store;
-use crate::assignments::{authorise, load, move_and_save, summary};
+use crate::assignments::{authorise, load, row_summary, save};
 use crate::convert::{from_micros, micros, wire};
 use crate::entities::evidence;
 use crate::error::{Error, Result, stored};
@@ -54,12 +54,12 @@ impl Store {
                 submitted_by,
             };
             insert(tx.db, to_row(&item)).await?;
-            let record = move_and_save(tx, row, &transition).await?;
+            let row = save(tx, row, &transition).await?;
             let event = EventDraft {
                 action: "evidence.added",
                 entity_type: "evidence",
                 entity_id: item.id.to_string(),
-                payload: json!({ "assignment": summary(&record.assignment), "evidence": item }),
+                payload: json!({ "assignment": row_summary(&row), "evidence": item }),
                 touches: vec![Touch::of(id.as_uuid())],
             };
             Ok((item, event))

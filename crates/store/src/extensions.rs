@@ -13,7 +13,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::Store;
-use crate::assignments::{authorise, load, move_and_save, summary};
+use crate::assignments::{authorise, load, row_summary, save};
 use crate::convert::{from_micros, from_wire, micros, wire};
 use crate::entities::extension_requests;
 use crate::error::{Error, Result, stored};
@@ -38,7 +38,11 @@ impl Store {
                 .await?
                 .is_some();
             let ask = draft.parse(row.response_due_on, tx.today, pending)?;
-            let requested_by = tx.principal.require_actor("request_extension")?.organisation.clone();
+            let requested_by = tx
+                .principal
+                .require_actor("request_extension")?
+                .organisation
+                .clone();
             let request = ExtensionRequest {
                 id: ExtensionRequestId::from_uuid(Uuid::new_v4()),
                 assignment_id: id,
@@ -51,12 +55,12 @@ impl Store {
                 decided_at: None,
             };
             insert(tx.db, to_row(&request, None)).await?;
-            let record = move_and_save(tx, row, &transition).await?;
+            let row = save(tx, row, &transition).await?;
             let event = EventDraft {
                 action: "extension.requested",
                 entity_type: "assignment",
                 entity_id: id.to_string(),
-                payload: json!({ "assignment": summary(&record.assignment), "extension_request": request }),
+                payload: json!({ "assignment": row_summary(&row), "extension_request": request }),
                 touches: vec![Touch::of(id.as_uuid())],
             };
             Ok((request, event))
@@ -83,19 +87,27 @@ impl Store {
                 .ok_or_else(|| Error::not_found("extension request", request_id))?;
             let mut request = request(stored_row)?;
             let decision = draft.decide(&request, row.response_due_on)?;
-            let decided_by = tx.principal.require_actor("decide_extension")?.organisation.clone();
+            let decided_by = tx
+                .principal
+                .require_actor("decide_extension")?
+                .organisation
+                .clone();
             request.status = decision.status;
             request.decision_comment = decision.comment;
             request.decided_at = Some(tx.now);
             update(tx.db, to_row(&request, Some(&decided_by))).await?;
             let moved = decision.response_due_on != row.response_due_on;
             row.response_due_on = decision.response_due_on;
-            let record = move_and_save(tx, row, &transition).await?;
+            let row = save(tx, row, &transition).await?;
             let event = EventDraft {
-                action: if decision.status == ExtensionStatus::Granted { "extension.granted" } else { "extension.refused" },
+                action: if decision.status == ExtensionStatus::Granted {
+                    "extension.granted"
+                } else {
+                    "extension.refused"
+                },
                 entity_type: "assignment",
                 entity_id: id.to_string(),
-                payload: json!({ "assignment": summary(&record.assignment), "extension_request": request }),
+                payload: json!({ "assignment": row_summary(&row), "extension_request": request }),
                 touches: vec![Touch {
                     response_due_on: moved.then_some(decision.response_due_on),
                     ..Touch::of(id.as_uuid())

@@ -49,6 +49,8 @@ pub struct Store {
     clock: Arc<dyn Clock>,
     /// SQLite only: the process's writers queue here for the single write lock.
     write_queue: Option<Arc<tokio::sync::Mutex<()>>>,
+    /// In a batch: the one transaction every write goes into.
+    batch: Option<Arc<tokio::sync::Mutex<write::BatchState>>>,
 }
 
 impl Store {
@@ -63,6 +65,7 @@ impl Store {
             blobs,
             clock,
             write_queue,
+            batch: None,
         }
     }
 

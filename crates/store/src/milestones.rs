@@ -11,7 +11,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::Store;
-use crate::assignments::{authorise, load, move_and_save, summary, visible};
+use crate::assignments::{authorise, load, row_summary, save, visible};
 use crate::convert::{from_wire, micros, wire};
 use crate::entities::milestones;
 use crate::error::{Error, Result, stored};
@@ -32,12 +32,12 @@ impl Store {
             let plan = draft.parse(row.issued_on)?;
             let milestone = plan.into_milestone(MilestoneId::from_uuid(Uuid::new_v4()), id);
             insert(tx.db, to_row(&milestone, micros(tx.now), micros(tx.now))).await?;
-            let record = move_and_save(tx, row, &transition).await?;
+            let row = save(tx, row, &transition).await?;
             let event = EventDraft {
                 action: "milestone.planned",
                 entity_type: "milestone",
                 entity_id: milestone.id.to_string(),
-                payload: json!({ "assignment": summary(&record.assignment), "milestone": milestone }),
+                payload: json!({ "assignment": row_summary(&row), "milestone": milestone }),
                 touches: vec![Touch {
                     status: (transition.to != transition.from).then_some(transition.to),
                     milestone: Some(state(&milestone)),
@@ -73,12 +73,12 @@ impl Store {
             let (next, command) = current.changed(change, row.issued_on, tx.today)?;
             let transition = authorise(tx, &row, command, expected_version)?;
             update(tx.db, to_row(&next, created_at_us, micros(tx.now))).await?;
-            let record = move_and_save(tx, row, &transition).await?;
+            let row = save(tx, row, &transition).await?;
             let event = EventDraft {
                 action: "milestone.changed",
                 entity_type: "milestone",
                 entity_id: next.id.to_string(),
-                payload: json!({ "assignment": summary(&record.assignment), "milestone": next }),
+                payload: json!({ "assignment": row_summary(&row), "milestone": next }),
                 touches: vec![Touch {
                     status: (transition.to != transition.from).then_some(transition.to),
                     milestone: Some(state(&next)),

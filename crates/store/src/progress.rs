@@ -13,7 +13,9 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::Store;
-use crate::assignments::{AssignmentRecord, authorise, load, move_and_save, summary};
+use crate::assignments::{
+    AssignmentRecord, authorise, load, move_and_save, row_summary, save, summary,
+};
 use crate::convert::{from_micros, micros};
 use crate::entities::{
     claim_evidence, claims, milestones, progress_updates, update_evidence, update_milestones,
@@ -45,19 +47,39 @@ impl Store {
             let row = load(tx, id).await?;
             let transition = authorise(tx, &row, Command::PostUpdate, expected_version)?;
             let content = draft.parse()?;
-            let milestone_ids: Vec<MilestoneId> = milestones::Entity::find()
-                .filter(milestones::Column::AssignmentId.eq(row.id))
-                .all(tx.db)
-                .await?
-                .into_iter()
-                .map(|m| MilestoneId::from_uuid(m.id))
-                .collect();
-            let evidence_ids = ids_of(tx.db, id).await?;
+            // Citations are checked against the assignment's own items (read
+            // only when there are citations to check).
+            let milestone_ids: Vec<MilestoneId> = if content.milestone_ids.is_empty() {
+                Vec::new()
+            } else {
+                milestones::Entity::find()
+                    .filter(milestones::Column::AssignmentId.eq(row.id))
+                    .all(tx.db)
+                    .await?
+                    .into_iter()
+                    .map(|m| MilestoneId::from_uuid(m.id))
+                    .collect()
+            };
+            let evidence_ids = if content.evidence_ids.is_empty() {
+                Vec::new()
+            } else {
+                ids_of(tx.db, id).await?
+            };
             let mut errors = ValidationErrors::new();
-            errors.check("milestone_ids", belongs(&content.milestone_ids, &milestone_ids, "milestone"));
-            errors.check("evidence_ids", belongs(&content.evidence_ids, &evidence_ids, "evidence item"));
+            errors.check(
+                "milestone_ids",
+                belongs(&content.milestone_ids, &milestone_ids, "milestone"),
+            );
+            errors.check(
+                "evidence_ids",
+                belongs(&content.evidence_ids, &evidence_ids, "evidence item"),
+            );
             errors.into_result()?;
-            let submitted_by = tx.principal.require_actor("post_update")?.organisation.clone();
+            let submitted_by = tx
+                .principal
+                .require_actor("post_update")?
+                .organisation
+                .clone();
             let update = ProgressUpdate {
                 id: UpdateId::from_uuid(Uuid::new_v4()),
                 assignment_id: id,
@@ -81,23 +103,31 @@ impl Store {
             for (position, milestone) in update.milestone_ids.iter().enumerate() {
                 insert(
                     tx.db,
-                    update_milestones::Model { update_id: update.id.as_uuid(), milestone_id: milestone.as_uuid(), position: position_of(position) },
+                    update_milestones::Model {
+                        update_id: update.id.as_uuid(),
+                        milestone_id: milestone.as_uuid(),
+                        position: position_of(position),
+                    },
                 )
                 .await?;
             }
             for (position, evidence) in update.evidence_ids.iter().enumerate() {
                 insert(
                     tx.db,
-                    update_evidence::Model { update_id: update.id.as_uuid(), evidence_id: evidence.as_uuid(), position: position_of(position) },
+                    update_evidence::Model {
+                        update_id: update.id.as_uuid(),
+                        evidence_id: evidence.as_uuid(),
+                        position: position_of(position),
+                    },
                 )
                 .await?;
             }
-            let record = move_and_save(tx, row, &transition).await?;
+            let row = save(tx, row, &transition).await?;
             let event = EventDraft {
                 action: "progress.posted",
                 entity_type: "progress_update",
                 entity_id: update.id.to_string(),
-                payload: json!({ "assignment": summary(&record.assignment), "progress_update": update }),
+                payload: json!({ "assignment": row_summary(&row), "progress_update": update }),
                 touches: vec![Touch {
                     status: (transition.to != transition.from).then_some(transition.to),
                     ..Touch::of(id.as_uuid())

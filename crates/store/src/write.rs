@@ -155,6 +155,14 @@ impl Store {
     where
         F: AsyncFnOnce(&Tx<'_>) -> Result<(T, EventDraft)>,
     {
+        if let Some(batch) = &self.batch {
+            let state = batch.lock().await;
+            let txn = state
+                .txn
+                .as_ref()
+                .ok_or_else(|| Error::Corrupt("the batch was already committed".to_owned()))?;
+            return self.write_in(txn, ctx, command).await;
+        }
         let _queue = match &self.write_queue {
             Some(queue) => Some(queue.lock().await),
             None => None,
@@ -238,6 +246,36 @@ impl Store {
         Ok(Written::Fresh(value))
     }
 
+    /// Opens a batch for bulk loading: a store whose writes all go into one
+    /// transaction — each still checked by core and appending its own audit
+    /// event — until [`Store::commit_batch`]. A failed command fails the
+    /// whole batch (drop it to roll back). Other writers wait meanwhile.
+    pub async fn begin_batch(&self) -> Result<Store> {
+        let queue = match &self.write_queue {
+            Some(queue) => Some(queue.clone().lock_owned().await),
+            None => None,
+        };
+        let txn = self.begin_write().await?;
+        let mut store = self.clone();
+        store.batch = Some(std::sync::Arc::new(tokio::sync::Mutex::new(BatchState {
+            txn: Some(txn),
+            _queue: queue,
+        })));
+        Ok(store)
+    }
+
+    /// Commits a batch opened by [`Store::begin_batch`].
+    pub async fn commit_batch(self) -> Result<()> {
+        let batch = self
+            .batch
+            .ok_or_else(|| Error::Corrupt("this store is not a batch".to_owned()))?;
+        let txn = batch.lock().await.txn.take();
+        match txn {
+            Some(txn) => Ok(txn.commit().await?),
+            None => Err(Error::Corrupt("the batch was already committed".to_owned())),
+        }
+    }
+
     /// Begins a write transaction: `IMMEDIATE` on SQLite, so the write lock
     /// is taken before anything is read; `READ COMMITTED` elsewhere, so
     /// reads after the chain lock see every commit before it.
@@ -254,6 +292,13 @@ impl Store {
         };
         Ok(self.db.begin_with_options(options).await?)
     }
+}
+
+/// The open transaction of a batch, and the write queue it holds.
+#[derive(Debug)]
+pub(crate) struct BatchState {
+    txn: Option<DatabaseTransaction>,
+    _queue: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 /// Seals the event after `head` and writes it, its assignment index rows and

@@ -90,6 +90,7 @@ impl IntoResponse for StatusResponse {
 impl StatusApi {
     /// Generate a status report, live or as of a past day
     #[oai(path = "/v1/status", method = "get", tag = "Tag::Status")]
+    #[allow(clippy::too_many_arguments)] // one per query parameter of the contract
     async fn status(
         &self,
         auth: OptionalAuth,
@@ -97,6 +98,9 @@ impl StatusApi {
         organisation: Query<Option<String>>,
         theme: Query<Option<String>>,
         as_of: Query<Option<Date>>,
+        /// Whether to list every recommendation and its recipients' statuses
+        /// (true by default); false gives the figures alone.
+        recommendations: Query<Option<bool>>,
         #[oai(name = "Accept")] accept: Header<Option<String>>,
     ) -> Result<StatusResponse, ApiError> {
         auth.allow(&self.state)?;
@@ -117,7 +121,11 @@ impl StatusApi {
         };
         errors.into_result()?;
         let as_of = as_of.0.map_or_else(|| today(&self.state), |d| d.0);
-        let report = self.state.store.status_report(&filters, as_of).await?;
+        let report = self
+            .state
+            .store
+            .status_report_with(&filters, as_of, recommendations.0.unwrap_or(true))
+            .await?;
         let accept = accept.0.unwrap_or_default().to_ascii_lowercase();
         Ok(if accept.contains("text/csv") {
             StatusResponse::Csv(status_render::to_csv(&report))

@@ -1108,3 +1108,57 @@ pub async fn migrations_go_down_and_up_again(h: Harness) {
     assert_eq!(chain_length(&h).await, 5);
     h.finish().await;
 }
+
+pub async fn a_batch_commits_many_commands_each_with_its_event_or_none(h: Harness) {
+    let seeded = seed(&h).await;
+    let batch = h.store.begin_batch().await.unwrap();
+    fresh(
+        batch
+            .respond(&Ctx::new(&mps()), seeded.mps, Some(1), &accept())
+            .await,
+    );
+    for n in 0..20 {
+        fresh(
+            batch
+                .post_update(
+                    &Ctx::new(&mps()),
+                    seeded.mps,
+                    None,
+                    &update(&format!("note {n}")),
+                )
+                .await,
+        );
+    }
+    batch.commit_batch().await.unwrap();
+    assert_eq!(chain_length(&h).await, 5 + 21);
+    assert_eq!(
+        h.store
+            .assignment(seeded.mps)
+            .await
+            .unwrap()
+            .assignment
+            .version,
+        22
+    );
+
+    let before = h.snapshot().await;
+    let dropped = h.store.begin_batch().await.unwrap();
+    fresh(
+        dropped
+            .post_update(&Ctx::new(&mps()), seeded.mps, None, &update("never kept"))
+            .await,
+    );
+    drop(dropped);
+    assert_eq!(
+        h.snapshot().await,
+        before,
+        "a batch dropped before commit keeps nothing"
+    );
+    fresh(
+        h.store
+            .post_update(&Ctx::new(&mps()), seeded.mps, None, &update("after"))
+            .await,
+    );
+    assert_eq!(chain_length(&h).await, 5 + 22);
+    h.finish().await;
+}

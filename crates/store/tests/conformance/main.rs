@@ -56,4 +56,5 @@ conformance!(
     lists_page_through_everything_once,
     the_sql_report_equals_the_core_report,
     migrations_go_down_and_up_again,
+    a_batch_commits_many_commands_each_with_its_event_or_none,
 );

@@ -1,0 +1,6 @@
+//! Yardsticks for `bench/http`: `ceiling` (a bare poem handler answering a
+//! fixed JSON body the size of an assignment — the most the framework can
+//! give) and `raw-insert` (single-row INSERT + commit in a loop, on the same
+//! database and durability settings as rectrack).
+
+#![forbid(unsafe_code)]
