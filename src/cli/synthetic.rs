@@ -46,6 +46,9 @@ pub struct Args {
     /// Commands per transaction.
     #[arg(long, default_value_t = 5000)]
     pub batch: usize,
+    /// Percent of assignments taken through evidence, claim and review.
+    #[arg(long, default_value_t = 20)]
+    pub closed_percent: usize,
 }
 
 /// A small deterministic generator (xorshift64*), so runs are repeatable.

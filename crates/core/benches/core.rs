@@ -80,13 +80,19 @@ fn snapshots(n: usize) -> Vec<AssignmentSnapshot> {
 }
 
 fn report(c: &mut Criterion) {
-    let data = snapshots(100_000);
     let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
     let mut group = c.benchmark_group("status report");
     group.sample_size(10);
-    group.bench_function("pure report over 100k assignments", |b| {
-        b.iter(|| status_report(black_box(data.clone()), &ReportFilters::default(), today))
-    });
+    for (n, name) in [
+        (1_000, "pure report over 1k assignments"),
+        (10_000, "pure report over 10k assignments"),
+        (100_000, "pure report over 100k assignments"),
+    ] {
+        let data = snapshots(n);
+        group.bench_function(name, |b| {
+            b.iter(|| status_report(black_box(data.clone()), &ReportFilters::default(), today))
+        });
+    }
     group.finish();
 }
 

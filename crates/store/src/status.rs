@@ -62,7 +62,7 @@ impl Store {
         // are counted apart: grouped with the rest they would make nearly
         // one group per assignment.)
         let mut q = Sql::new(self.backend);
-        state_cte(&mut q, filters, cutoff);
+        state_cte(&mut q, filters, cutoff, false);
         let int64 = q.int64_type();
         q.push("SELECT s.organisation, s.status, s.decision, CAST(CASE WHEN s.status = 'awaiting_response' AND s.response_due_on < ");
         q.bind(as_of);
@@ -82,7 +82,7 @@ impl Store {
         // Histograms of days to the first response and to verification.
         for (column, response) in [("first_response_day", true), ("verified_day", false)] {
             let mut q = Sql::new(self.backend);
-            state_cte(&mut q, filters, cutoff);
+            state_cte(&mut q, filters, cutoff, false);
             q.push(&format!(
                 "SELECT s.organisation, CAST(s.{column} - s.issued_day AS {int64}) AS days, CAST(COUNT(*) AS {int64}) AS n \
                  FROM state s GROUP BY s.organisation, 2"
@@ -104,7 +104,7 @@ impl Store {
 
         // Open milestones past due, of assignments not in a final status.
         let mut q = Sql::new(self.backend);
-        state_cte(&mut q, filters, cutoff);
+        state_cte(&mut q, filters, cutoff, false);
         let count = format!("CAST(COUNT(*) AS {})", q.int64_type());
         match cutoff {
             None => {
@@ -145,7 +145,7 @@ impl Store {
         // One line per recommendation, each recipient's status.
         let mut recommendations: Vec<RecommendationStatus> = Vec::new();
         let mut q = Sql::new(self.backend);
-        state_cte(&mut q, filters, cutoff);
+        state_cte(&mut q, filters, cutoff, true);
         q.push(&format!(
             "SELECT s.report_slug, s.number, s.title, s.organisation, s.status FROM state s ORDER BY {}, s.number, {}",
             q.bytewise("s.report_slug"),
@@ -206,8 +206,14 @@ impl Store {
 
 /// Writes `WITH state AS (…)`: one row per covered assignment with its status,
 /// decision, due day and day numbers — current, or as of `cutoff`.
-fn state_cte(q: &mut Sql, filters: &ReportFilters, cutoff: Option<i64>) {
-    q.push("WITH state AS (SELECT a.id, a.organisation, r.report_slug, r.number, r.title, a.issued_day, ");
+fn state_cte(q: &mut Sql, filters: &ReportFilters, cutoff: Option<i64>, lines: bool) {
+    // The join to recommendations is paid only where its columns are needed.
+    let join = lines || filters.report.is_some() || filters.theme.is_some();
+    q.push(if join {
+        "WITH state AS (SELECT a.id, a.organisation, r.report_slug, r.number, r.title, a.issued_day, "
+    } else {
+        "WITH state AS (SELECT a.id, a.organisation, a.issued_day, "
+    });
     match cutoff {
         None => {
             q.push(
@@ -232,7 +238,11 @@ fn state_cte(q: &mut Sql, filters: &ReportFilters, cutoff: Option<i64>) {
             q.push(") AS verified_day ");
         }
     }
-    q.push("FROM assignments a JOIN recommendations r ON r.id = a.recommendation_id WHERE 1 = 1");
+    q.push(if join {
+        "FROM assignments a JOIN recommendations r ON r.id = a.recommendation_id WHERE 1 = 1"
+    } else {
+        "FROM assignments a WHERE 1 = 1"
+    });
     if let Some(cutoff) = cutoff {
         q.push(" AND a.created_at_us < ");
         q.bind(cutoff);
