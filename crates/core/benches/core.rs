@@ -123,12 +123,18 @@ fn chain(n: u64) -> Vec<AuditEvent> {
 }
 
 fn verification(c: &mut Criterion) {
-    let events = chain(1_000_000);
     let mut group = c.benchmark_group("audit chain");
     group.sample_size(10);
-    group.bench_function("verify 1M events", |b| {
-        b.iter(|| assert!(verify_chain(black_box(&events)).valid))
-    });
+    for (n, name) in [
+        (10_000, "verify 10k events"),
+        (100_000, "verify 100k events"),
+        (1_000_000, "verify 1M events"),
+    ] {
+        let events = chain(n);
+        group.bench_function(name, |b| {
+            b.iter(|| assert!(verify_chain(black_box(&events)).valid))
+        });
+    }
     group.finish();
 }
 
