@@ -182,3 +182,33 @@ where
         }
     }
 }
+
+/// A resource created: `201` with the resource and its `Location`.
+#[derive(poem_openapi::ApiResponse)]
+pub enum Created<T: ToJSON> {
+    /// Created.
+    #[oai(status = 201)]
+    Created(
+        poem_openapi::payload::Json<T>,
+        #[oai(header = "Location")] String,
+    ),
+}
+
+/// A resource as it now is: `200`.
+#[derive(poem_openapi::ApiResponse)]
+pub enum Found<T: ToJSON> {
+    /// The resource.
+    #[oai(status = 200)]
+    Ok(poem_openapi::payload::Json<T>),
+}
+
+/// An answer about an assignment: `200`, with the assignment's version as `ETag`.
+#[derive(poem_openapi::ApiResponse)]
+pub enum Tagged<T: ToJSON> {
+    /// The resource; `ETag` is the assignment's version, for `If-Match`.
+    #[oai(status = 200)]
+    Ok(
+        poem_openapi::payload::Json<T>,
+        #[oai(header = "ETag")] String,
+    ),
+}

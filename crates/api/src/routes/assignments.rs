@@ -4,10 +4,10 @@
 
 use std::sync::Arc;
 
+use poem_openapi::OpenApi;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::types::ToJSON;
-use poem_openapi::{ApiResponse, OpenApi};
 use rectrack_store::assignments::{AssignmentFilter, AssignmentRecord};
 use rectrack_store::progress::ClaimOutcome;
 use rectrack_store::reviews::ReviewOutcomeView;
@@ -31,68 +31,28 @@ pub struct AssignmentsApi {
 }
 
 /// An assignment, with its version as `ETag`.
-#[derive(ApiResponse)]
-pub enum One {
-    /// The assignment as it now is.
-    #[oai(status = 200)]
-    Ok(Json<Assignment>, #[oai(header = "ETag")] String),
-}
+pub type One = crate::http::Tagged<Assignment>;
 
 /// A page of assignments.
-#[derive(ApiResponse)]
-pub enum List {
-    /// The page.
-    #[oai(status = 200)]
-    Ok(Json<AssignmentPage>),
-}
+pub type List = crate::http::Found<AssignmentPage>;
 
 /// A claim and the assignment after it.
-#[derive(ApiResponse)]
-pub enum Claimed {
-    /// Claimed.
-    #[oai(status = 200)]
-    Ok(Json<ClaimResult>, #[oai(header = "ETag")] String),
-}
+pub type Claimed = crate::http::Tagged<ClaimResult>;
 
 /// A review and the assignment after it.
-#[derive(ApiResponse)]
-pub enum Reviewed {
-    /// Reviewed.
-    #[oai(status = 200)]
-    Ok(Json<ReviewResult>, #[oai(header = "ETag")] String),
-}
+pub type Reviewed = crate::http::Tagged<ReviewResult>;
 
 /// An extension request, created.
-#[derive(ApiResponse)]
-pub enum ExtensionCreated {
-    /// Asked.
-    #[oai(status = 201)]
-    Created(Json<ExtensionRequest>, #[oai(header = "Location")] String),
-}
+pub type ExtensionCreated = crate::http::Created<ExtensionRequest>;
 
 /// An extension request, decided.
-#[derive(ApiResponse)]
-pub enum ExtensionDecided {
-    /// Decided.
-    #[oai(status = 200)]
-    Ok(Json<ExtensionRequest>),
-}
+pub type ExtensionDecided = crate::http::Found<ExtensionRequest>;
 
 /// An assignment's extension requests.
-#[derive(ApiResponse)]
-pub enum ExtensionList {
-    /// Oldest first.
-    #[oai(status = 200)]
-    Ok(Json<Vec<ExtensionRequest>>),
-}
+pub type ExtensionList = crate::http::Found<Vec<ExtensionRequest>>;
 
 /// An assignment's history.
-#[derive(ApiResponse)]
-pub enum History {
-    /// Every event concerning it, oldest first.
-    #[oai(status = 200)]
-    Ok(Json<EventList>),
-}
+pub type History = crate::http::Found<EventList>;
 
 #[OpenApi]
 impl AssignmentsApi {

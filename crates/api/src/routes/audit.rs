@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
+use poem_openapi::OpenApi;
 use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, OpenApi};
 use rectrack_core::role::Role;
 
 use crate::app::{AppState, Tag};
@@ -19,20 +19,10 @@ pub struct AuditApi {
 }
 
 /// A stretch of the chain.
-#[derive(ApiResponse)]
-pub enum Events {
-    /// The events, in order.
-    #[oai(status = 200)]
-    Ok(Json<EventPage>),
-}
+pub type Events = crate::http::Found<EventPage>;
 
 /// The verdict on the chain.
-#[derive(ApiResponse)]
-pub enum Verdict {
-    /// Whether the chain is intact.
-    #[oai(status = 200)]
-    Ok(Json<ChainVerdict>),
-}
+pub type Verdict = crate::http::Found<ChainVerdict>;
 
 #[OpenApi]
 impl AuditApi {

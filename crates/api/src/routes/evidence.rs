@@ -211,44 +211,19 @@ async fn text(field: poem::web::Field) -> poem::Result<String> {
 }
 
 /// A created evidence item.
-#[derive(ApiResponse)]
-pub enum Created {
-    /// Stored.
-    #[oai(status = 201)]
-    Created(Json<Evidence>, #[oai(header = "Location")] String),
-}
+pub type Created = crate::http::Created<Evidence>;
 
 /// An evidence item.
-#[derive(ApiResponse)]
-pub enum One {
-    /// The evidence item.
-    #[oai(status = 200)]
-    Ok(Json<Evidence>),
-}
+pub type One = crate::http::Found<Evidence>;
 
 /// An assignment's evidence.
-#[derive(ApiResponse)]
-pub enum List {
-    /// Oldest first.
-    #[oai(status = 200)]
-    Ok(Json<EvidenceList>),
-}
+pub type List = crate::http::Found<EvidenceList>;
 
 /// A created progress update.
-#[derive(ApiResponse)]
-pub enum UpdateCreated {
-    /// Posted.
-    #[oai(status = 201)]
-    Created(Json<ProgressUpdate>, #[oai(header = "Location")] String),
-}
+pub type UpdateCreated = crate::http::Created<ProgressUpdate>;
 
 /// An assignment's progress updates.
-#[derive(ApiResponse)]
-pub enum Updates {
-    /// Oldest first.
-    #[oai(status = 200)]
-    Ok(Json<UpdateList>),
-}
+pub type Updates = crate::http::Found<UpdateList>;
 
 /// A document's bytes, as an attachment.
 pub struct Download {

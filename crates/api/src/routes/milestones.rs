@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
+use poem_openapi::OpenApi;
 use poem_openapi::param::{Header, Path};
 use poem_openapi::payload::Json;
 use poem_openapi::types::ToJSON;
-use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
 
 use crate::app::{AppState, Tag};
@@ -23,28 +23,13 @@ pub struct MilestonesApi {
 }
 
 /// A created milestone.
-#[derive(ApiResponse)]
-pub enum Created {
-    /// Planned.
-    #[oai(status = 201)]
-    Created(Json<Milestone>, #[oai(header = "Location")] String),
-}
+pub type Created = crate::http::Created<Milestone>;
 
 /// A milestone.
-#[derive(ApiResponse)]
-pub enum One {
-    /// The milestone as it now is.
-    #[oai(status = 200)]
-    Ok(Json<Milestone>),
-}
+pub type One = crate::http::Found<Milestone>;
 
 /// An assignment's milestones.
-#[derive(ApiResponse)]
-pub enum List {
-    /// By due day.
-    #[oai(status = 200)]
-    Ok(Json<MilestoneList>),
-}
+pub type List = crate::http::Found<MilestoneList>;
 
 #[OpenApi]
 impl MilestonesApi {

@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
+use poem_openapi::OpenApi;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::types::ToJSON;
-use poem_openapi::{ApiResponse, OpenApi};
 
 use crate::app::{AppState, Tag};
 use crate::auth::{OptionalAuth, TokenAuth};
@@ -20,28 +20,13 @@ pub struct OrganisationsApi {
 }
 
 /// A created organisation.
-#[derive(ApiResponse)]
-pub enum Created {
-    /// Created.
-    #[oai(status = 201)]
-    Created(Json<Organisation>, #[oai(header = "Location")] String),
-}
+pub type Created = crate::http::Created<Organisation>;
 
 /// An organisation.
-#[derive(ApiResponse)]
-pub enum One {
-    /// The organisation.
-    #[oai(status = 200)]
-    Ok(Json<Organisation>),
-}
+pub type One = crate::http::Found<Organisation>;
 
 /// A page of organisations.
-#[derive(ApiResponse)]
-pub enum List {
-    /// The page.
-    #[oai(status = 200)]
-    Ok(Json<OrganisationPage>),
-}
+pub type List = crate::http::Found<OrganisationPage>;
 
 #[OpenApi]
 impl OrganisationsApi {

@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
+use poem_openapi::OpenApi;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::types::ToJSON;
-use poem_openapi::{ApiResponse, OpenApi};
 use rectrack_store::recommendations::{RecommendationFilter, RecommendationView};
 use uuid::Uuid;
 
@@ -26,28 +26,13 @@ pub struct RecommendationsApi {
 }
 
 /// A created recommendation with its assignments.
-#[derive(ApiResponse)]
-pub enum Created {
-    /// Created, with one assignment per recipient.
-    #[oai(status = 201)]
-    Created(Json<Recommendation>, #[oai(header = "Location")] String),
-}
+pub type Created = crate::http::Created<Recommendation>;
 
 /// A recommendation with its assignments.
-#[derive(ApiResponse)]
-pub enum One {
-    /// The recommendation.
-    #[oai(status = 200)]
-    Ok(Json<Recommendation>),
-}
+pub type One = crate::http::Found<Recommendation>;
 
 /// A page of recommendations.
-#[derive(ApiResponse)]
-pub enum List {
-    /// The page.
-    #[oai(status = 200)]
-    Ok(Json<RecommendationPage>),
-}
+pub type List = crate::http::Found<RecommendationPage>;
 
 #[OpenApi]
 impl RecommendationsApi {

@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
+use poem_openapi::OpenApi;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::types::ToJSON;
-use poem_openapi::{ApiResponse, OpenApi};
 
 use crate::app::{AppState, Tag};
 use crate::auth::{OptionalAuth, TokenAuth};
@@ -20,28 +20,13 @@ pub struct ReportsApi {
 }
 
 /// A created report.
-#[derive(ApiResponse)]
-pub enum Created {
-    /// Created.
-    #[oai(status = 201)]
-    Created(Json<Report>, #[oai(header = "Location")] String),
-}
+pub type Created = crate::http::Created<Report>;
 
 /// A report.
-#[derive(ApiResponse)]
-pub enum One {
-    /// The report.
-    #[oai(status = 200)]
-    Ok(Json<Report>),
-}
+pub type One = crate::http::Found<Report>;
 
 /// A page of reports.
-#[derive(ApiResponse)]
-pub enum List {
-    /// The page.
-    #[oai(status = 200)]
-    Ok(Json<ReportPage>),
-}
+pub type List = crate::http::Found<ReportPage>;
 
 #[OpenApi]
 impl ReportsApi {

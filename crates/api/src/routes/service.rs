@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use poem::http::StatusCode;
+use poem_openapi::OpenApi;
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, OpenApi};
 
 use crate::app::{AppState, Tag};
 use crate::models::Health;
@@ -17,12 +17,7 @@ pub struct ServiceApi {
 }
 
 /// The health answer.
-#[derive(ApiResponse)]
-pub enum HealthResponse {
-    /// The database answers.
-    #[oai(status = 200)]
-    Ok(Json<Health>),
-}
+pub type HealthResponse = crate::http::Found<Health>;
 
 #[OpenApi]
 impl ServiceApi {

@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use poem::http::StatusCode;
+use poem_openapi::OpenApi;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, OpenApi};
 use rectrack_store::Ctx;
 use rectrack_store::tokens::TokenDraft;
 use uuid::Uuid;
@@ -24,28 +24,13 @@ pub struct TokensApi {
 }
 
 /// A created token.
-#[derive(ApiResponse)]
-pub enum Created {
-    /// Created; `token` is shown this once.
-    #[oai(status = 201)]
-    Created(Json<CreatedToken>, #[oai(header = "Location")] String),
-}
+pub type Created = crate::http::Created<CreatedToken>;
 
 /// A token.
-#[derive(ApiResponse)]
-pub enum One {
-    /// The token as it now is.
-    #[oai(status = 200)]
-    Ok(Json<Token>),
-}
+pub type One = crate::http::Found<Token>;
 
 /// A page of tokens.
-#[derive(ApiResponse)]
-pub enum List {
-    /// The page.
-    #[oai(status = 200)]
-    Ok(Json<TokenPage>),
-}
+pub type List = crate::http::Found<TokenPage>;
 
 #[OpenApi]
 impl TokensApi {
