@@ -50,6 +50,8 @@ pub struct AssignmentFilter {
     /// Only those overdue on this day: awaiting a response past its due day,
     /// or open with a milestone open past its due day.
     pub overdue_on: Option<NaiveDate>,
+    /// Only those *not* overdue on this day.
+    pub not_overdue_on: Option<NaiveDate>,
 }
 
 impl Store {
@@ -93,6 +95,9 @@ impl Store {
         }
         if let Some(day) = filter.overdue_on {
             query = query.filter(overdue_on(day));
+        }
+        if let Some(day) = filter.not_overdue_on {
+            query = query.filter(overdue_on(day).not());
         }
         if let Some(after) = &page.after {
             let (at, id) = parse_key(after)?;

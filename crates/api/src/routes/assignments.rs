@@ -75,7 +75,8 @@ impl AssignmentsApi {
             organisation: organisation.0,
             report: report.0,
             status: status.0.map(Into::into),
-            overdue_on: overdue.0.unwrap_or(false).then_some(today),
+            overdue_on: (overdue.0 == Some(true)).then_some(today),
+            not_overdue_on: (overdue.0 == Some(false)).then_some(today),
         };
         let got = self
             .state

@@ -938,6 +938,35 @@ pub async fn lists_page_through_everything_once(h: Harness) {
             .len(),
         7
     );
+    let not_overdue = rectrack_store::assignments::AssignmentFilter {
+        organisation: Some("mps".into()),
+        not_overdue_on: Some(day("2022-03-30")),
+        ..Default::default()
+    };
+    assert_eq!(
+        h.store
+            .assignments(&not_overdue, &PageRequest::first(50))
+            .await
+            .unwrap()
+            .items
+            .len(),
+        0,
+        "all seven are overdue"
+    );
+    let early = rectrack_store::assignments::AssignmentFilter {
+        not_overdue_on: Some(day("2022-03-01")),
+        ..Default::default()
+    };
+    assert_eq!(
+        h.store
+            .assignments(&early, &PageRequest::first(50))
+            .await
+            .unwrap()
+            .items
+            .len(),
+        14,
+        "none is overdue yet"
+    );
     h.finish().await;
 }
 
