@@ -94,10 +94,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Error> {
             println!("The database is up to date.");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Seed(seed::Which::Synthetic(args)) => {
-            synthetic::run(&cli.database, &cli.blobs, args).await
-        }
-        Command::Seed(which) => seed::run(&open(&cli.database, &cli.blobs).await?, which).await,
+        Command::Seed(which) => seed::run(&cli.database, &cli.blobs, which).await,
         Command::Token(action) => token::run(&open(&cli.database, &cli.blobs).await?, action).await,
         Command::Report(args) => report::run(&open(&cli.database, &cli.blobs).await?, args).await,
         Command::Audit(action) => audit::run(&open(&cli.database, &cli.blobs).await?, action).await,

@@ -22,14 +22,13 @@ pub enum Which {
     Synthetic(super::synthetic::Args),
 }
 
-/// Runs `seed`.
-pub async fn run(store: &Store, which: Which) -> Result<ExitCode, Error> {
+/// Runs `seed`: Hotton through a store on the system clock, synthetic data
+/// through its own store on a clock that walks from years ago to now.
+pub async fn run(database: &str, blobs: &std::path::Path, which: Which) -> Result<ExitCode, Error> {
     match which {
-        Which::Synthetic(_) => Err(Error::Message(
-            "synthetic data is seeded by `run_synthetic`".to_owned(),
-        )),
+        Which::Synthetic(args) => super::synthetic::run(database, blobs, args).await,
         Which::Hotton => {
-            let added = hotton(store).await?;
+            let added = hotton(&super::open(database, blobs).await?).await?;
             println!("Operation Hotton: {added} records added (0 means it was already loaded).");
             Ok(ExitCode::SUCCESS)
         }

@@ -135,7 +135,7 @@ pub async fn run(database: &str, blobs: &std::path::Path, args: Args) -> Result<
         + recommendations
         + responses * 2
         + args.updates
-        + args.assignments / 5 * 4) as u64;
+        + args.assignments * args.closed_percent.min(100) / 100 * 3) as u64;
     let bar = progress(total, "synthetic");
     let mut load = Loader {
         base: store.clone(),
@@ -273,12 +273,11 @@ pub async fn run(database: &str, blobs: &std::path::Path, args: Args) -> Result<
         let view = view
             .fresh()
             .ok_or_else(|| Error::Message("no recommendation".into()))?;
-        for (record, &recipient) in view.assignments.iter().zip(chosen.iter()) {
-            let _ = recipient;
+        for record in &view.assignments {
             let index = codes
                 .iter()
                 .position(|c| c == record.assignment.organisation.as_str())
-                .unwrap_or(0);
+                .ok_or_else(|| Error::Message("an assignment to an unknown recipient".into()))?;
             assignments.push((record.assignment.id, index));
         }
     }
@@ -336,12 +335,12 @@ pub async fn run(database: &str, blobs: &std::path::Path, args: Args) -> Result<
         }
     }
 
-    // Evidence, claims and reviews for a fifth of the assignments: to 100%.
+    // Evidence, claims and reviews for `closed_percent` of the assignments: to 100%.
     let closing: Vec<(AssignmentId, usize)> = accepting
         .iter()
         .step_by(4)
         .copied()
-        .take(args.assignments / 5)
+        .take(args.assignments * args.closed_percent.min(100) / 100)
         .collect();
     let step = (Utc::now() - clock.now()) / (closing.len() * 4 + 1) as i32;
     for (n, &(id, org)) in closing.iter().enumerate() {
