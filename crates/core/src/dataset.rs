@@ -92,7 +92,10 @@ impl Dataset {
             if !slugs.insert(report.slug.clone()) {
                 errors.add(format!("{path}.slug"), "is used twice");
             }
-            if kinds.get(&report.issued_by) != Some(&OrganisationKind::OversightBody) {
+            if !kinds
+                .get(&report.issued_by)
+                .is_some_and(|k| k.issues_reports())
+            {
                 errors.add(
                     format!("{path}.issued_by"),
                     "must be an oversight body of this data set",
@@ -114,7 +117,7 @@ impl Dataset {
                                     format!("{rec_path}.recipients"),
                                     format!("`{code}` is not an organisation of this data set"),
                                 ),
-                                Some(OrganisationKind::OversightBody) => errors.add(
+                                Some(kind) if !kind.receives_recommendations() => errors.add(
                                     format!("{rec_path}.recipients"),
                                     format!("`{code}` is an oversight body, not a recipient"),
                                 ),

@@ -43,6 +43,17 @@ impl OrganisationKind {
         Self::Other,
     ];
 
+    /// Whether a body of this kind may issue reports: only an oversight body.
+    pub fn issues_reports(self) -> bool {
+        self == Self::OversightBody
+    }
+
+    /// Whether recommendations may be made to a body of this kind: to any
+    /// but an oversight body.
+    pub fn receives_recommendations(self) -> bool {
+        self != Self::OversightBody
+    }
+
     /// The wire name, e.g. `oversight_body`.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -4,7 +4,6 @@
 use rectrack_core::assignment::AssignmentStatus;
 use rectrack_core::ids::{AssignmentId, RecommendationId};
 use rectrack_core::lifecycle::Command;
-use rectrack_core::organisation::OrganisationKind;
 use rectrack_core::recommendation::{Recommendation, RecommendationContent, RecommendationDraft};
 use rectrack_core::review::WithdrawalDraft;
 use rectrack_core::text::{LongText, Slug, Title};
@@ -63,7 +62,7 @@ impl Store {
             for code in &content.recipients {
                 match kind_of(tx.db, code.as_str()).await? {
                     None => return Err(Error::invalid("recipients", format!("no organisation has the code `{code}`"))),
-                    Some(OrganisationKind::OversightBody) => {
+                    Some(kind) if !kind.receives_recommendations() => {
                         return Err(Error::invalid("recipients", format!("`{code}` is an oversight body, not a recipient")));
                     }
                     Some(_) => {}

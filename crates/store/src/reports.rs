@@ -1,7 +1,7 @@
 //! Reports: created by the overseer, issued by an oversight body, read by anyone.
 
 use rectrack_core::evidence::HttpUrl;
-use rectrack_core::organisation::{OrgCode, OrganisationKind};
+use rectrack_core::organisation::OrgCode;
 use rectrack_core::report::{Report, ReportDraft};
 use rectrack_core::text::{LongText, Slug, Title};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -27,7 +27,7 @@ impl Store {
             tx.principal.require_overseer("create_report")?;
             let report = draft.parse()?;
             match kind_of(tx.db, report.issued_by.as_str()).await? {
-                Some(OrganisationKind::OversightBody) => {}
+                Some(kind) if kind.issues_reports() => {}
                 Some(_) => {
                     return Err(Error::invalid(
                         "issued_by",

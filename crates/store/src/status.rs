@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use rectrack_core::assignment::AssignmentStatus;
+use rectrack_core::milestone::MilestoneStatus;
 use rectrack_core::organisation::OrgCode;
 use rectrack_core::status_report::{
     Group, OrganisationFigures, RecipientStatus, RecommendationStatus, ReportFilters, StatusReport,
@@ -47,16 +48,19 @@ impl Store {
         lines: bool,
     ) -> Result<StatusReport> {
         let cutoff = (end_of_day(as_of) <= self.clock.now()).then(|| micros(end_of_day(as_of)));
-        let finals: Vec<String> = AssignmentStatus::ALL
-            .into_iter()
-            .filter(|s| s.is_final())
-            .map(|s| wire(&s))
-            .collect();
-        let finals = finals
-            .iter()
-            .map(|s| format!("'{s}'"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        // Status names as SQL literals, from core's own definitions.
+        let finals = sql_list(
+            AssignmentStatus::ALL
+                .into_iter()
+                .filter(|s| s.is_final())
+                .map(|s| wire(&s)),
+        );
+        let open = sql_list(
+            MilestoneStatus::ALL
+                .into_iter()
+                .filter(|s| s.is_open())
+                .map(|s| wire(&s)),
+        );
 
         // Counts by status, decision and lateness, per organisation. (Days
         // are counted apart: grouped with the rest they would make nearly
@@ -64,7 +68,10 @@ impl Store {
         let mut q = Sql::new(self.backend);
         state_cte(&mut q, filters, cutoff, false);
         let int64 = q.int64_type();
-        q.push("SELECT s.organisation, s.status, s.decision, CAST(CASE WHEN s.status = 'awaiting_response' AND s.response_due_on < ");
+        q.push(&format!(
+            "SELECT s.organisation, s.status, s.decision, CAST(CASE WHEN s.status = '{}' AND s.response_due_on < ",
+            wire(&AssignmentStatus::AwaitingResponse)
+        ));
         q.bind(as_of);
         q.push(&format!(
             " THEN 1 ELSE 0 END AS {int64}) AS overdue, CAST(COUNT(*) AS {int64}) AS n \
@@ -110,7 +117,7 @@ impl Store {
             None => {
                 q.push(&format!(
                     "SELECT s.organisation, {count} AS n FROM state s JOIN milestones m ON m.assignment_id = s.id \
-                     WHERE m.status IN ('planned', 'in_progress') AND m.due_on < "
+                     WHERE m.status IN ({open}) AND m.due_on < "
                 ));
                 q.bind(as_of);
             }
@@ -122,7 +129,9 @@ impl Store {
                 q.bind(cutoff);
                 q.push(" AND m.seq = (SELECT MAX(m2.seq) FROM assignment_events m2 WHERE m2.milestone_id = m.milestone_id AND m2.at_us < ");
                 q.bind(cutoff);
-                q.push(") AND m.milestone_status IN ('planned', 'in_progress') AND m.milestone_due_on < ");
+                q.push(&format!(
+                    ") AND m.milestone_status IN ({open}) AND m.milestone_due_on < "
+                ));
                 q.bind(as_of);
             }
         }
@@ -204,6 +213,14 @@ impl Store {
     }
 }
 
+/// Quoted, comma-separated SQL literals of wire names (which are `a-z_` only).
+fn sql_list(names: impl Iterator<Item = String>) -> String {
+    names
+        .map(|name| format!("'{name}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Writes `WITH state AS (…)`: one row per covered assignment with its status,
 /// decision, due day and day numbers — current, or as of `cutoff`.
 fn state_cte(q: &mut Sql, filters: &ReportFilters, cutoff: Option<i64>, lines: bool) {
@@ -223,7 +240,10 @@ fn state_cte(q: &mut Sql, filters: &ReportFilters, cutoff: Option<i64>, lines: b
         Some(cutoff) => {
             q.push("COALESCE((SELECT e.status FROM assignment_events e WHERE e.assignment_id = a.id AND e.status IS NOT NULL AND e.at_us < ");
             q.bind(cutoff);
-            q.push(" ORDER BY e.seq DESC LIMIT 1), 'awaiting_response') AS status, ");
+            q.push(&format!(
+                " ORDER BY e.seq DESC LIMIT 1), '{}') AS status, ",
+                wire(&AssignmentStatus::AwaitingResponse)
+            ));
             q.push("(SELECT e.decision FROM assignment_events e WHERE e.assignment_id = a.id AND e.decision IS NOT NULL AND e.at_us < ");
             q.bind(cutoff);
             q.push(" ORDER BY e.seq DESC LIMIT 1) AS decision, ");
@@ -233,7 +253,10 @@ fn state_cte(q: &mut Sql, filters: &ReportFilters, cutoff: Option<i64>, lines: b
             q.push("(SELECT MIN(e.at_day) FROM assignment_events e WHERE e.assignment_id = a.id AND e.decision IS NOT NULL AND e.at_us < ");
             q.bind(cutoff);
             q.push(") AS first_response_day, ");
-            q.push("(SELECT MIN(e.at_day) FROM assignment_events e WHERE e.assignment_id = a.id AND e.status = 'verified' AND e.at_us < ");
+            q.push(&format!(
+                "(SELECT MIN(e.at_day) FROM assignment_events e WHERE e.assignment_id = a.id AND e.status = '{}' AND e.at_us < ",
+                wire(&AssignmentStatus::Verified)
+            ));
             q.bind(cutoff);
             q.push(") AS verified_day ");
         }

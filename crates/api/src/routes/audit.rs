@@ -5,10 +5,9 @@ use std::sync::Arc;
 use poem_openapi::OpenApi;
 use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
-use rectrack_core::role::Role;
 
 use crate::app::{AppState, Tag};
-use crate::auth::{OptionalAuth, TokenAuth, forbidden};
+use crate::auth::{OptionalAuth, TokenAuth};
 use crate::models::{ChainVerdict, EventPage};
 use crate::problem::{ApiError, Problem};
 
@@ -34,9 +33,9 @@ impl AuditApi {
         after_seq: Query<Option<i64>>,
         limit: Query<Option<i64>>,
     ) -> Result<Events, ApiError> {
-        if auth.actor()?.role != Role::Overseer {
-            return Err(forbidden("only the overseer reads the whole audit chain"));
-        }
+        auth.0
+            .require_overseer("read_audit_events")
+            .map_err(rectrack_store::Error::from)?;
         let after = match after_seq.0 {
             None => 0,
             Some(n) if n >= 0 => n as u64,
