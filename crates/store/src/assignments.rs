@@ -25,7 +25,7 @@ use crate::Store;
 use crate::convert::{day_number, from_micros, from_wire, micros, wire};
 use crate::entities::{assignments, milestones, recommendations, responses};
 use crate::error::{Error, Result, stored};
-use crate::page::{Page, PageRequest};
+use crate::page::{Page, PageRequest, parse_time_id_key, time_id_key};
 use crate::write::{Ctx, EventDraft, Touch, Tx, Written, insert, update};
 
 /// An assignment with its milestones' due days and statuses, from which the
@@ -100,7 +100,7 @@ impl Store {
             query = query.filter(overdue_on(day).not());
         }
         if let Some(after) = &page.after {
-            let (at, id) = parse_key(after)?;
+            let (at, id) = parse_time_id_key(after)?;
             query = query.filter(
                 Condition::any()
                     .add(assignments::Column::CreatedAtUs.gt(at))
@@ -113,7 +113,7 @@ impl Store {
         }
         let rows = query.limit(page.limit() + 1).all(&self.db).await?;
         let page = Page::from_rows(rows, page.limit(), |row| {
-            format!("{}:{}", row.created_at_us, row.id)
+            time_id_key(row.created_at_us, row.id)
         });
         let items = records(&self.db, page.items).await?;
         Ok(Page {
@@ -159,13 +159,14 @@ impl Store {
             row.first_response_on.get_or_insert(tx.today);
             row.first_response_day.get_or_insert(day_number(tx.today));
             update(tx.db, row.clone()).await?;
+            let summary = row_summary(&row);
             let record = record_for(tx, row).await?;
             let action = if revision == 1 { "response.submitted" } else { "response.revised" };
             let event = EventDraft {
                 action,
                 entity_type: "assignment",
                 entity_id: id.to_string(),
-                payload: json!({ "assignment": summary(&record.assignment), "response": record.assignment.response, "revision": revision }),
+                payload: json!({ "assignment": summary, "response": record.assignment.response, "revision": revision }),
                 touches: vec![Touch {
                     status: Some(transition.to),
                     decision: Some(content.decision),
@@ -208,15 +209,6 @@ fn overdue_on(day: NaiveDate) -> Condition {
                     ),
                 ),
         )
-}
-
-fn parse_key(key: &str) -> Result<(i64, Uuid)> {
-    let bad = || Error::invalid("cursor", "is not a cursor of this list");
-    let (at, id) = key.split_once(':').ok_or_else(bad)?;
-    Ok((
-        at.parse().map_err(|_| bad())?,
-        id.parse().map_err(|_| bad())?,
-    ))
 }
 
 /// Loads an assignment for a command (404 if none).
@@ -309,29 +301,6 @@ pub(crate) fn row_summary(row: &assignments::Model) -> serde_json::Value {
         "response_due_on": row.response_due_on,
         "closed_on": row.closed_on,
         "version": row.version,
-    })
-}
-
-/// Applies a move, writes the row, and returns the assignment as it now is.
-pub(crate) async fn move_and_save(
-    tx: &Tx<'_>,
-    row: assignments::Model,
-    transition: &Transition,
-) -> Result<AssignmentRecord> {
-    let row = apply(tx, row, transition);
-    update(tx.db, row.clone()).await?;
-    record_for(tx, row).await
-}
-
-/// The assignment fields an audit payload records.
-pub(crate) fn summary(assignment: &Assignment) -> serde_json::Value {
-    json!({
-        "id": assignment.id,
-        "organisation": assignment.organisation,
-        "status": assignment.status,
-        "response_due_on": assignment.response_due_on,
-        "closed_on": assignment.closed_on,
-        "version": assignment.version,
     })
 }
 

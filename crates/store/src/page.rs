@@ -55,3 +55,15 @@ impl<T> Page<T> {
         })
     }
 }
+
+/// The key of an item ordered by creation time, then id: `micros:uuid`.
+pub(crate) fn time_id_key(at_us: i64, id: uuid::Uuid) -> String {
+    format!("{at_us}:{id}")
+}
+
+/// Reads a key written by [`time_id_key`] (422 if it is not one).
+pub(crate) fn parse_time_id_key(key: &str) -> crate::Result<(i64, uuid::Uuid)> {
+    key.split_once(':')
+        .and_then(|(at, id)| Some((at.parse().ok()?, id.parse().ok()?)))
+        .ok_or_else(|| crate::Error::invalid("cursor", "is not a cursor of this list"))
+}

@@ -13,9 +13,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::Store;
-use crate::assignments::{
-    AssignmentRecord, authorise, load, move_and_save, row_summary, save, summary,
-};
+use crate::assignments::{AssignmentRecord, authorise, load, record_for, row_summary, save};
 use crate::convert::{from_micros, micros};
 use crate::entities::{
     claim_evidence, claims, milestones, progress_updates, update_evidence, update_milestones,
@@ -184,12 +182,14 @@ impl Store {
                 )
                 .await?;
             }
-            let assignment = move_and_save(tx, row, &transition).await?;
+            let row = save(tx, row, &transition).await?;
+            let summary = row_summary(&row);
+            let assignment = record_for(tx, row).await?;
             let event = EventDraft {
                 action: "implementation.claimed",
                 entity_type: "assignment",
                 entity_id: id.to_string(),
-                payload: json!({ "assignment": summary(&assignment.assignment), "claim": claim }),
+                payload: json!({ "assignment": summary, "claim": claim }),
                 touches: vec![Touch {
                     status: Some(transition.to),
                     ..Touch::of(id.as_uuid())

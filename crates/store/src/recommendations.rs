@@ -15,7 +15,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::Store;
-use crate::assignments::{AssignmentRecord, authorise, move_and_save, records, summary};
+use crate::assignments::{AssignmentRecord, authorise, records, row_summary, save};
 use crate::convert::{day_number, from_wire, micros, wire};
 use crate::entities::{assignments, recommendation_themes, recommendations};
 use crate::error::{Error, Result, stored};
@@ -57,13 +57,23 @@ impl Store {
     ) -> Result<Written<RecommendationView>> {
         self.write(ctx, async |tx| {
             tx.principal.require_overseer("create_recommendation")?;
-            let report = reports::find(tx.db, slug).await?.ok_or_else(|| Error::not_found("report", slug))?;
+            let report = reports::find(tx.db, slug)
+                .await?
+                .ok_or_else(|| Error::not_found("report", slug))?;
             let content = draft.parse()?;
             for code in &content.recipients {
                 match kind_of(tx.db, code.as_str()).await? {
-                    None => return Err(Error::invalid("recipients", format!("no organisation has the code `{code}`"))),
+                    None => {
+                        return Err(Error::invalid(
+                            "recipients",
+                            format!("no organisation has the code `{code}`"),
+                        ));
+                    }
                     Some(kind) if !kind.receives_recommendations() => {
-                        return Err(Error::invalid("recipients", format!("`{code}` is an oversight body, not a recipient")));
+                        return Err(Error::invalid(
+                            "recipients",
+                            format!("`{code}` is an oversight body, not a recipient"),
+                        ));
                     }
                     Some(_) => {}
                 }
@@ -110,6 +120,7 @@ impl Store {
                 insert(tx.db, row.clone()).await?;
                 rows.push(row);
             }
+            let summaries: Vec<_> = rows.iter().map(row_summary).collect();
             let assignments = records(tx.db, rows).await?;
             let event = EventDraft {
                 action: "recommendation.created",
@@ -117,7 +128,7 @@ impl Store {
                 entity_id: recommendation.id.to_string(),
                 payload: json!({
                     "recommendation": recommendation,
-                    "assignments": assignments.iter().map(|a| summary(&a.assignment)).collect::<Vec<_>>(),
+                    "assignments": summaries,
                 }),
                 touches: assignments
                     .iter()
@@ -127,7 +138,13 @@ impl Store {
                     })
                     .collect(),
             };
-            Ok((RecommendationView { recommendation, assignments }, event))
+            Ok((
+                RecommendationView {
+                    recommendation,
+                    assignments,
+                },
+                event,
+            ))
         })
         .await
     }
@@ -158,12 +175,12 @@ impl Store {
                     continue;
                 }
                 let transition = authorise(tx, &assignment, Command::Withdraw, None)?;
-                let record = move_and_save(tx, assignment, &transition).await?;
+                let row = save(tx, assignment, &transition).await?;
                 touches.push(Touch {
                     status: Some(transition.to),
-                    ..Touch::of(record.assignment.id.as_uuid())
+                    ..Touch::of(row.id)
                 });
-                closed.push(summary(&record.assignment));
+                closed.push(row_summary(&row));
             }
             row.withdrawn = true;
             row.withdrawn_reason = Some(reason.to_string());

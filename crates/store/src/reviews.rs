@@ -11,7 +11,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::Store;
-use crate::assignments::{AssignmentRecord, authorise, load, move_and_save, summary};
+use crate::assignments::{AssignmentRecord, authorise, load, record_for, row_summary, save};
 use crate::convert::{from_micros, from_wire, micros, wire};
 use crate::entities::reviews;
 use crate::error::{Result, stored};
@@ -60,7 +60,9 @@ impl Store {
                 },
             )
             .await?;
-            let assignment = move_and_save(tx, row, &transition).await?;
+            let row = save(tx, row, &transition).await?;
+            let summary = row_summary(&row);
+            let assignment = record_for(tx, row).await?;
             let event = EventDraft {
                 action: match review.outcome {
                     rectrack_core::review::ReviewOutcome::Verified => "review.verified",
@@ -72,7 +74,7 @@ impl Store {
                 },
                 entity_type: "assignment",
                 entity_id: id.to_string(),
-                payload: json!({ "assignment": summary(&assignment.assignment), "review": review }),
+                payload: json!({ "assignment": summary, "review": review }),
                 touches: vec![Touch {
                     status: (transition.to != transition.from).then_some(transition.to),
                     ..Touch::of(id.as_uuid())

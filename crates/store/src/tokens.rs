@@ -21,7 +21,7 @@ use crate::convert::{from_micros, from_wire, micros, wire};
 use crate::entities::tokens;
 use crate::error::{Error, Result, stored};
 use crate::organisations::find;
-use crate::page::{Page, PageRequest};
+use crate::page::{Page, PageRequest, parse_time_id_key, time_id_key};
 use crate::write::{Ctx, EventDraft, Written, insert, update};
 
 /// The prefix of every token.
@@ -171,10 +171,7 @@ impl Store {
             .order_by_asc(tokens::Column::CreatedAtUs)
             .order_by_asc(tokens::Column::Id);
         if let Some(after) = &page.after {
-            let (at, id) = after
-                .split_once(':')
-                .and_then(|(at, id)| Some((at.parse::<i64>().ok()?, id.parse::<Uuid>().ok()?)))
-                .ok_or_else(|| Error::invalid("cursor", "is not a cursor of this list"))?;
+            let (at, id) = parse_time_id_key(after)?;
             query = query.filter(
                 sea_orm::Condition::any()
                     .add(tokens::Column::CreatedAtUs.gt(at))
@@ -187,7 +184,7 @@ impl Store {
         }
         let rows = query.limit(page.limit() + 1).all(&self.db).await?;
         Page::from_rows(rows, page.limit(), |row| {
-            format!("{}:{}", row.created_at_us, row.id)
+            time_id_key(row.created_at_us, row.id)
         })
         .try_map(record)
     }
