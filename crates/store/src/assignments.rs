@@ -15,8 +15,8 @@ use rectrack_core::response::{Response, ResponseContent, ResponseDraft};
 use rectrack_core::text::LongText;
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -26,6 +26,7 @@ use crate::convert::{day_number, from_micros, from_wire, micros, wire};
 use crate::entities::{assignments, milestones, recommendations, responses};
 use crate::error::{Error, Result, stored};
 use crate::page::{Page, PageRequest, parse_time_id_key, time_id_key};
+use crate::sql::Sql;
 use crate::write::{Ctx, EventDraft, Touch, Tx, Written, insert, update};
 
 /// An assignment with its milestones' due days and statuses, from which the
@@ -55,16 +56,30 @@ pub struct AssignmentFilter {
 }
 
 impl Store {
-    /// One assignment with its current response (404 if none).
+    /// One assignment with its current response (404 if none), read in one
+    /// query: the row, its latest response and its milestones joined.
     pub async fn assignment(&self, id: AssignmentId) -> Result<AssignmentRecord> {
-        let row = assignments::Entity::find_by_id(id.as_uuid())
-            .one(&self.db)
-            .await?
+        let mut sql = Sql::new(self.backend);
+        sql.push(ONE_ASSIGNMENT).bind(id.as_uuid());
+        let rows = self.db.query_all_raw(sql.build()).await?;
+        let first = rows
+            .first()
             .ok_or_else(|| Error::not_found("assignment", id))?;
-        let mut records = records(&self.db, vec![row]).await?;
-        records
-            .pop()
-            .ok_or_else(|| Error::not_found("assignment", id))
+        let row = assignments::Model::from_query_result(first, "")?;
+        let response = responses::Model::from_query_result_optional(first, "r_")?
+            .map(response)
+            .transpose()?;
+        let mut milestones = Vec::new();
+        for joined in &rows {
+            if let Some(milestone) = milestones::Model::from_query_result_optional(joined, "m_")? {
+                let status = from_wire("milestones.status", &milestone.status)?;
+                milestones.push((milestone.due_on, status));
+            }
+        }
+        Ok(AssignmentRecord {
+            assignment: assignment(row, response)?,
+            milestones,
+        })
     }
 
     /// Assignments in creation order, filtered.
@@ -354,6 +369,22 @@ pub(crate) async fn records(
         })
         .collect()
 }
+
+/// An assignment, its latest response and its milestones (one row per
+/// milestone; one row with null milestone columns when it has none).
+const ONE_ASSIGNMENT: &str = "SELECT a.*, \
+    r.id AS r_id, r.assignment_id AS r_assignment_id, r.revision AS r_revision, \
+    r.decision AS r_decision, r.rationale AS r_rationale, \
+    r.planned_completion_on AS r_planned_completion_on, \
+    r.submitted_at_us AS r_submitted_at_us, r.submitted_by AS r_submitted_by, \
+    m.id AS m_id, m.assignment_id AS m_assignment_id, m.title AS m_title, \
+    m.due_on AS m_due_on, m.status AS m_status, m.completed_on AS m_completed_on, \
+    m.created_at_us AS m_created_at_us, m.updated_at_us AS m_updated_at_us \
+    FROM assignments a \
+    LEFT JOIN responses r ON r.assignment_id = a.id AND r.revision = \
+        (SELECT MAX(latest.revision) FROM responses latest WHERE latest.assignment_id = a.id) \
+    LEFT JOIN milestones m ON m.assignment_id = a.id \
+    WHERE a.id = ";
 
 fn assignment(row: assignments::Model, response: Option<Response>) -> Result<Assignment> {
     Ok(Assignment {
