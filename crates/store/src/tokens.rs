@@ -9,7 +9,10 @@ use rectrack_core::ids::TokenId;
 use rectrack_core::organisation::OrgCode;
 use rectrack_core::role::{Actor, Role};
 use rectrack_core::text::Name;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -22,6 +25,7 @@ use crate::entities::tokens;
 use crate::error::{Error, Result, stored};
 use crate::organisations::find;
 use crate::page::{Page, PageRequest, parse_time_id_key, time_id_key};
+use crate::sql::Sql;
 use crate::write::{Ctx, EventDraft, Written, insert, update};
 
 /// The prefix of every token.
@@ -196,13 +200,19 @@ impl Store {
             return Ok(None);
         }
         let digest = hash(secret);
-        let Some(row) = tokens::Entity::find()
-            .filter(tokens::Column::TokenHash.eq(digest.as_str()))
-            .one(&self.db)
-            .await?
-        else {
+        // The token and its organisation's kind in one query: this runs on
+        // every authenticated request.
+        let mut sql = Sql::new(self.backend);
+        sql.push(
+            "SELECT t.*, o.kind AS organisation_kind FROM tokens t \
+             JOIN organisations o ON o.code = t.organisation WHERE t.token_hash = ",
+        )
+        .bind(digest.as_str());
+        let Some(found) = self.db.query_one_raw(sql.build()).await? else {
             return Ok(None);
         };
+        let row = tokens::Model::from_query_result(&found, "")?;
+        let kind: String = found.try_get("", "organisation_kind")?;
         // The lookup was by hash; compare again without early exit.
         if !bool::from(row.token_hash.as_bytes().ct_eq(digest.as_bytes()))
             || row.revoked_at_us.is_some()
@@ -224,10 +234,9 @@ impl Store {
                 .await?;
         }
         let record = record(row)?;
-        let organisation = self.organisation(record.organisation.as_str()).await?;
         let actor = Actor {
-            organisation: organisation.code,
-            organisation_kind: organisation.kind,
+            organisation: record.organisation.clone(),
+            organisation_kind: from_wire("organisations.kind", &kind)?,
             role: record.role,
         };
         Ok(Some((record, actor)))
