@@ -11,6 +11,7 @@ pub use sea_orm_migration::prelude::*;
 
 pub mod columns;
 mod m20261125_000001_initial_schema;
+mod m20261125_000002_audit_head_follows;
 
 /// Applies rectrack's migrations.
 pub struct Migrator;
@@ -18,6 +19,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261125_000001_initial_schema::Migration)]
+        vec![
+            Box::new(m20261125_000001_initial_schema::Migration),
+            Box::new(m20261125_000002_audit_head_follows::Migration),
+        ]
     }
 }

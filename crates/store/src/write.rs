@@ -6,8 +6,9 @@
 //! taken behind an in-process mutex so that the process's own writers queue
 //! instead of spinning on the busy timeout). Holding that lock, the command
 //! reads the state it acts on, asks core whether the move is allowed, writes
-//! its rows; then the event is sealed with the next `seq` and the head's hash,
-//! and everything commits together. So writers are serialised across every
+//! its rows; then the event is sealed with the next `seq` and the head's hash
+//! (a trigger moves the head as the event is inserted), and everything
+//! commits together. So writers are serialised across every
 //! process sharing the database, the chain can neither fork nor gap, and a
 //! failed command leaves no row and no event behind. See
 //! `docs/decisions/0004-one-chain-lock.md`.
@@ -301,8 +302,8 @@ pub(crate) struct BatchState {
     _queue: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
-/// Seals the event after `head` and writes it, its assignment index rows and
-/// the new head.
+/// Seals the event after `head` and writes it and its assignment index rows;
+/// the database moves the head to it.
 async fn append(
     txn: &DatabaseTransaction,
     head: &audit_head::Model,
@@ -340,16 +341,7 @@ async fn append(
         )
         .await?;
     }
-    update(
-        txn,
-        audit_head::Model {
-            id: 1,
-            seq,
-            hash: event.hash.clone(),
-            at_us: micros(now),
-        },
-    )
-    .await?;
+    // The head moves with the insert (trigger `audit_head_follows`).
     Ok(event)
 }
 
