@@ -9,13 +9,24 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::Store;
 use crate::convert::{from_micros, from_wire};
-use crate::entities::{assignment_events, audit_events};
+use crate::entities::{assignment_events, audit_events, audit_head};
 use crate::error::{Error, Result, stored};
 
 /// Events read per query while verifying.
 const VERIFY_BATCH: u64 = 10_000;
 
 impl Store {
+    /// The `seq` of the last event in the chain (0 when empty). Every write
+    /// appends an event, so an unchanged `seq` means unchanged data: readers
+    /// use it to tell whether something they derived is still current.
+    pub async fn chain_seq(&self) -> Result<u64> {
+        let head = audit_head::Entity::find_by_id(1)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| Error::Corrupt("the audit chain head is missing".to_owned()))?;
+        u64::try_from(head.seq).map_err(|_| Error::Corrupt("negative seq".to_owned()))
+    }
+
     /// Up to `limit` events after `after_seq`, in order.
     pub async fn audit_events(&self, after_seq: u64, limit: u64) -> Result<Vec<AuditEvent>> {
         audit_events::Entity::find()

@@ -21,7 +21,10 @@ use rectrack_core::status_report::{
 };
 use rectrack_core::text::{Slug, Title};
 use rectrack_core::time::end_of_day;
-use sea_orm::{ConnectionTrait, QueryResult};
+use sea_orm::{
+    AccessMode, ConnectionTrait, DbBackend, IsolationLevel, QueryResult, TransactionOptions,
+    TransactionTrait,
+};
 
 use crate::Store;
 use crate::convert::{from_wire, micros, wire};
@@ -48,6 +51,18 @@ impl Store {
         lines: bool,
     ) -> Result<StatusReport> {
         let cutoff = (end_of_day(as_of) <= self.clock.now()).then(|| micros(end_of_day(as_of)));
+        // Every query below reads the same snapshot, so the figures and the
+        // lines agree even while writers commit.
+        let txn = self
+            .db
+            .begin_with_options(TransactionOptions {
+                // (SQLite's deferred transaction is a snapshot already.)
+                isolation_level: (self.backend != DbBackend::Sqlite)
+                    .then_some(IsolationLevel::RepeatableRead),
+                access_mode: (self.backend != DbBackend::Sqlite).then_some(AccessMode::ReadOnly),
+                ..TransactionOptions::default()
+            })
+            .await?;
         // Status names as SQL literals, from core's own definitions.
         let finals = sql_list(
             AssignmentStatus::ALL
@@ -78,7 +93,7 @@ impl Store {
              FROM state s GROUP BY s.organisation, s.status, s.decision, 4"
         ));
         let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
-        for row in self.db.query_all_raw(q.build()).await? {
+        for row in txn.query_all_raw(q.build()).await? {
             let organisation: String = row.try_get("", "organisation")?;
             tallies
                 .entry(organisation)
@@ -94,7 +109,7 @@ impl Store {
                 "SELECT s.organisation, CAST(s.{column} - s.issued_day AS {int64}) AS days, CAST(COUNT(*) AS {int64}) AS n \
                  FROM state s GROUP BY s.organisation, 2"
             ));
-            for row in self.db.query_all_raw(q.build()).await? {
+            for row in txn.query_all_raw(q.build()).await? {
                 let Some(days) = row.try_get::<Option<i64>>("", "days")? else {
                     continue;
                 };
@@ -142,7 +157,7 @@ impl Store {
         q.push(&format!(
             " AND s.status NOT IN ({finals}) GROUP BY s.organisation, s.status"
         ));
-        for row in self.db.query_all_raw(q.build()).await? {
+        for row in txn.query_all_raw(q.build()).await? {
             let organisation: String = row.try_get("", "organisation")?;
             let n: i64 = row.try_get("", "n")?;
             tallies
@@ -161,7 +176,7 @@ impl Store {
             q.bytewise("s.organisation")
         ));
         let rows = if lines {
-            self.db.query_all_raw(q.build()).await?
+            txn.query_all_raw(q.build()).await?
         } else {
             Vec::new()
         };
@@ -193,6 +208,7 @@ impl Store {
             }
         }
 
+        txn.commit().await?;
         let mut totals = Tally::default();
         let mut by_organisation = Vec::with_capacity(tallies.len());
         for (organisation, tally) in tallies {
