@@ -14,6 +14,7 @@ use rectrack_store::Store;
 use tracing::Instrument;
 
 use crate::problem::{Problem, ProblemJson, from_poem_error};
+use crate::report_cache::ReportCache;
 use crate::routes;
 
 /// The default limit on JSON bodies: 1 MiB.
@@ -32,6 +33,8 @@ pub struct AppState {
     pub json_limit: u64,
     /// Largest evidence upload, in bytes.
     pub upload_limit: u64,
+    /// Status reports rendered from the data as it stands.
+    pub reports: Arc<ReportCache>,
 }
 
 impl AppState {
@@ -42,6 +45,7 @@ impl AppState {
             private: false,
             json_limit: JSON_LIMIT,
             upload_limit: UPLOAD_LIMIT,
+            reports: Arc::default(),
         }
     }
 }

@@ -11,5 +11,6 @@ pub mod auth;
 pub mod http;
 pub mod models;
 pub mod problem;
+pub mod report_cache;
 pub mod routes;
 pub mod types;

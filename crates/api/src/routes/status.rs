@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
 use poem::{IntoResponse, Response};
 use poem_openapi::param::{Header, Query};
-use poem_openapi::payload::Json;
 use poem_openapi::registry::{
     MetaMediaType, MetaResponse, MetaResponses, MetaSchema, MetaSchemaRef, Registry,
 };
-use poem_openapi::types::Type;
+use poem_openapi::types::{ToJSON, Type};
 use poem_openapi::{ApiResponse, OpenApi};
 use rectrack_core::ValidationErrors;
 use rectrack_core::organisation::OrgCode;
@@ -21,8 +21,13 @@ use crate::app::{AppState, Tag};
 use crate::auth::OptionalAuth;
 use crate::models::StatusReport;
 use crate::problem::ApiError;
+use crate::report_cache::{Rendered, ReportKey};
 use crate::routes::today;
 use crate::types::Date;
+
+const JSON: &str = "application/json; charset=utf-8";
+const CSV: &str = "text/csv; charset=utf-8";
+const MARKDOWN: &str = "text/markdown; charset=utf-8";
 
 /// Status reports.
 pub struct StatusApi {
@@ -30,15 +35,10 @@ pub struct StatusApi {
     pub state: Arc<AppState>,
 }
 
-/// A status report in the format the client accepts.
-pub enum StatusResponse {
-    /// `application/json` (the default).
-    Json(Box<StatusReport>),
-    /// `text/csv`: one row per organisation and a row `all`.
-    Csv(String),
-    /// `text/markdown`: tables of figures and recommendations.
-    Markdown(String),
-}
+/// A status report, rendered in the format the client accepts: JSON (the
+/// default), `text/csv` (one row per organisation and a row `all`) or
+/// `text/markdown` (tables of figures and recommendations).
+pub struct StatusResponse(Rendered);
 
 impl ApiResponse for StatusResponse {
     fn meta() -> MetaResponses {
@@ -50,15 +50,15 @@ impl ApiResponse for StatusResponse {
                 status_range: None,
                 content: vec![
                     MetaMediaType {
-                        content_type: "application/json; charset=utf-8",
+                        content_type: JSON,
                         schema: StatusReport::schema_ref(),
                     },
                     MetaMediaType {
-                        content_type: "text/csv; charset=utf-8",
+                        content_type: CSV,
                         schema: text(),
                     },
                     MetaMediaType {
-                        content_type: "text/markdown; charset=utf-8",
+                        content_type: MARKDOWN,
                         schema: text(),
                     },
                 ],
@@ -74,15 +74,9 @@ impl ApiResponse for StatusResponse {
 
 impl IntoResponse for StatusResponse {
     fn into_response(self) -> Response {
-        match self {
-            Self::Json(report) => Json(*report).into_response(),
-            Self::Csv(text) => Response::builder()
-                .content_type("text/csv; charset=utf-8")
-                .body(text),
-            Self::Markdown(text) => Response::builder()
-                .content_type("text/markdown; charset=utf-8")
-                .body(text),
-        }
+        Response::builder()
+            .content_type(self.0.content_type)
+            .body(self.0.body)
     }
 }
 
@@ -120,19 +114,38 @@ impl StatusApi {
                 .flatten(),
         };
         errors.into_result()?;
-        let as_of = as_of.0.map_or_else(|| today(&self.state), |d| d.0);
-        let report = self
-            .state
-            .store
-            .status_report_with(&filters, as_of, recommendations.0.unwrap_or(true))
-            .await?;
+        let today = today(&self.state);
+        let as_of = as_of.0.map_or(today, |d| d.0);
         let accept = accept.0.unwrap_or_default().to_ascii_lowercase();
-        Ok(if accept.contains("text/csv") {
-            StatusResponse::Csv(status_render::to_csv(&report))
+        let content_type = if accept.contains("text/csv") {
+            CSV
         } else if accept.contains("text/markdown") {
-            StatusResponse::Markdown(status_render::to_markdown(&report))
+            MARKDOWN
         } else {
-            StatusResponse::Json(Box::new((&report).into()))
-        })
+            JSON
+        };
+        let lines = recommendations.0.unwrap_or(true);
+        let key = ReportKey {
+            filters: filters.clone(),
+            as_of,
+            live: as_of >= today,
+            lines,
+            content_type,
+        };
+        let store = &self.state.store;
+        let seq = store.chain_seq().await?;
+        let rendered = self
+            .state
+            .reports
+            .get_or_render(key, seq, async {
+                let report = store.status_report_with(&filters, as_of, lines).await?;
+                Ok::<_, ApiError>(Bytes::from(match content_type {
+                    CSV => status_render::to_csv(&report),
+                    MARKDOWN => status_render::to_markdown(&report),
+                    _ => StatusReport::from(&report).to_json_string(),
+                }))
+            })
+            .await?;
+        Ok(StatusResponse(rendered))
     }
 }

@@ -1,0 +1,210 @@
+//! Rendered status reports, kept while the data they were made from is
+//! unchanged.
+//!
+//! A report is a pure function of the stored data, its filters, its day and
+//! its format; and every write appends one audit event. So a rendered report
+//! tagged with the chain's `seq` at the moment its computation began is exact
+//! for as long as the chain's `seq` is still that number: a hit costs one read
+//! of the chain head, on any number of servers sharing the database. (A write
+//! that lands after the `seq` was read may or may not be in the report; either
+//! way the chain has moved past the tag, so the entry is never served again.)
+//!
+//! Misses are computed one at a time: concurrent requests for the same report
+//! wait for the first one's result instead of each scanning the database and
+//! holding its own copy in memory. Entries are bounded by total size.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::sync::Mutex;
+
+use bytes::Bytes;
+use chrono::NaiveDate;
+use rectrack_core::status_report::ReportFilters;
+
+/// The default bound on the bytes of reports kept.
+pub const REPORT_CACHE_BYTES: usize = 32 * 1024 * 1024;
+
+/// Everything a rendered report depends on besides the data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportKey {
+    /// Its filters.
+    pub filters: ReportFilters,
+    /// The day it is as of.
+    pub as_of: NaiveDate,
+    /// Whether that day had not ended when it was asked for (the live state
+    /// rather than one rebuilt from events).
+    pub live: bool,
+    /// Whether it lists the recommendations.
+    pub lines: bool,
+    /// Its media type.
+    pub content_type: &'static str,
+}
+
+/// A rendered report.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// Its media type.
+    pub content_type: &'static str,
+    /// Its body.
+    pub body: Bytes,
+}
+
+#[derive(Debug)]
+struct Entry {
+    key: ReportKey,
+    seq: u64,
+    body: Bytes,
+}
+
+/// The cache; one per service.
+#[derive(Debug)]
+pub struct ReportCache {
+    entries: Mutex<VecDeque<Entry>>,
+    computing: tokio::sync::Mutex<()>,
+    budget: usize,
+}
+
+impl Default for ReportCache {
+    fn default() -> Self {
+        Self::new(REPORT_CACHE_BYTES)
+    }
+}
+
+impl ReportCache {
+    /// A cache keeping at most `budget` bytes of reports (a larger report is
+    /// served but not kept).
+    pub fn new(budget: usize) -> Self {
+        Self {
+            entries: Mutex::new(VecDeque::new()),
+            computing: tokio::sync::Mutex::new(()),
+            budget,
+        }
+    }
+
+    /// The report for `key` at chain position `seq`: kept, or made by
+    /// `render` (which must read data at least as new as `seq`).
+    pub async fn get_or_render<E, F>(
+        &self,
+        key: ReportKey,
+        seq: u64,
+        render: F,
+    ) -> Result<Rendered, E>
+    where
+        F: Future<Output = Result<Bytes, E>>,
+    {
+        if let Some(hit) = self.lookup(&key, seq) {
+            return Ok(hit);
+        }
+        let _turn = self.computing.lock().await;
+        // Whoever held the turn may have made this very report.
+        if let Some(hit) = self.lookup(&key, seq) {
+            return Ok(hit);
+        }
+        let body = render.await?;
+        self.keep(key.clone(), seq, body.clone());
+        Ok(Rendered {
+            content_type: key.content_type,
+            body,
+        })
+    }
+
+    fn lookup(&self, key: &ReportKey, seq: u64) -> Option<Rendered> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .iter()
+            .find(|entry| entry.seq == seq && entry.key == *key)
+            .map(|entry| Rendered {
+                content_type: entry.key.content_type,
+                body: entry.body.clone(),
+            })
+    }
+
+    fn keep(&self, key: ReportKey, seq: u64, body: Bytes) {
+        if body.len() > self.budget {
+            return;
+        }
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        // Entries made before `seq` can never be served again.
+        entries.retain(|entry| entry.seq >= seq && entry.key != key);
+        entries.push_back(Entry { key, seq, body });
+        let mut total: usize = entries.iter().map(|entry| entry.body.len()).sum();
+        while total > self.budget {
+            match entries.pop_front() {
+                Some(oldest) => total -= oldest.body.len(),
+                None => break,
+            }
+        }
+    }
+
+    /// How many reports are kept.
+    pub fn len(&self) -> usize {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// Whether none is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(lines: bool) -> ReportKey {
+        ReportKey {
+            filters: ReportFilters::default(),
+            as_of: NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+            live: true,
+            lines,
+            content_type: "application/json; charset=utf-8",
+        }
+    }
+
+    async fn get(cache: &ReportCache, key: ReportKey, seq: u64, body: &'static str) -> String {
+        let rendered = cache
+            .get_or_render::<(), _>(
+                key,
+                seq,
+                async move { Ok(Bytes::from_static(body.as_bytes())) },
+            )
+            .await
+            .unwrap();
+        String::from_utf8(rendered.body.to_vec()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn serves_a_report_only_while_the_chain_stands_still() {
+        let cache = ReportCache::default();
+        assert_eq!(get(&cache, key(true), 7, "first").await, "first");
+        assert_eq!(get(&cache, key(true), 7, "second").await, "first");
+        assert_eq!(get(&cache, key(false), 7, "figures").await, "figures");
+        // One more event: nothing made before it is served, and it is dropped.
+        assert_eq!(get(&cache, key(true), 8, "third").await, "third");
+        assert_eq!(cache.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn keeps_no_more_than_its_budget() {
+        let cache = ReportCache::new(8);
+        assert_eq!(get(&cache, key(true), 1, "12345").await, "12345");
+        assert_eq!(get(&cache, key(false), 1, "6789").await, "6789");
+        assert_eq!(cache.len(), 1);
+        assert_eq!(get(&cache, key(false), 1, "other").await, "6789");
+        assert_eq!(
+            get(&cache, key(true), 1, "too large to keep").await,
+            "too large to keep"
+        );
+        assert_eq!(get(&cache, key(true), 1, "again").await, "again");
+    }
+
+    #[tokio::test]
+    async fn a_failed_render_keeps_nothing() {
+        let cache = ReportCache::default();
+        let failed = cache
+            .get_or_render(key(true), 1, async { Err::<Bytes, _>("no database") })
+            .await;
+        assert_eq!(failed.unwrap_err(), "no database");
+        assert!(cache.is_empty());
+    }
+}
