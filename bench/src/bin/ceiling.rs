@@ -1,11 +1,15 @@
 //! A bare poem server answering `GET /ceiling` with a fixed JSON body the
 //! size of an assignment: the ceiling the real routes are measured against.
+//! Given a database, it also answers `GET /row/{id}` with one assignment row
+//! read by primary key through the store's connection pool: the most any
+//! read of the database can give over the same framework.
 //!
-//! Usage: `ceiling 127.0.0.1:PORT`
+//! Usage: `ceiling 127.0.0.1:PORT [DATABASE_URL]`
 
 use poem::listener::TcpListener;
-use poem::web::Json;
-use poem::{Route, Server, get, handler};
+use poem::web::{Data, Json, Path};
+use poem::{EndpointExt, Route, Server, get, handler};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
 /// An assignment as the API answers it, with a typical response.
 fn assignment_json() -> serde_json::Value {
@@ -36,12 +40,43 @@ fn ceiling() -> Json<serde_json::Value> {
     Json(assignment_json())
 }
 
+#[handler]
+async fn row(
+    Path(id): Path<uuid::Uuid>,
+    db: Data<&DatabaseConnection>,
+) -> poem::Result<Json<serde_json::Value>> {
+    let backend = db.get_database_backend();
+    let sql = if backend == DbBackend::Postgres {
+        "SELECT id, organisation, status, version FROM assignments WHERE id = $1"
+    } else {
+        "SELECT id, organisation, status, version FROM assignments WHERE id = ?"
+    };
+    let found = db
+        .query_one_raw(Statement::from_sql_and_values(backend, sql, [id.into()]))
+        .await
+        .map_err(poem::error::InternalServerError)?
+        .ok_or_else(|| poem::Error::from_status(poem::http::StatusCode::NOT_FOUND))?;
+    let field = |name: &str| found.try_get::<String>("", name).unwrap_or_default();
+    let mut body = assignment_json();
+    body["organisation"] = field("organisation").into();
+    body["status"] = field("status").into();
+    body["version"] = found.try_get::<i64>("", "version").unwrap_or(0).into();
+    Ok(Json(body))
+}
+
 #[tokio::main]
-async fn main() -> std::io::Result<()> {
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let addr = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:8099".to_owned());
-    Server::new(TcpListener::bind(addr))
-        .run(Route::new().at("/ceiling", get(ceiling)))
-        .await
+    let routes = Route::new().at("/ceiling", get(ceiling));
+    match std::env::args().nth(2) {
+        Some(url) => {
+            let db = rectrack_store::db::connect(&url).await?;
+            let routes = routes.at("/row/:id", get(row)).data(db);
+            Server::new(TcpListener::bind(addr)).run(routes).await?;
+        }
+        None => Server::new(TcpListener::bind(addr)).run(routes).await?,
+    }
+    Ok(())
 }
