@@ -194,3 +194,52 @@ fn tokio_stream(
 ) -> impl futures::Stream<Item = Result<Vec<u8>, std::io::Error>> {
     futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
 }
+
+#[tokio::test]
+async fn a_status_report_read_again_after_a_write_shows_the_write() {
+    let app = TestApp::spawn().await;
+    organisation(
+        &app.store,
+        "mps",
+        "Metropolitan Police Service",
+        OrganisationKind::PoliceForce,
+    )
+    .await;
+    let totals = |body: Value| body["totals"]["assignments"].as_u64().unwrap();
+    let read = |path: &'static str| {
+        let app = &app;
+        async move { app.get(path, None).await.json::<Value>().await.unwrap() }
+    };
+    assert_eq!(totals(read("/v1/status").await), 0);
+    assert_eq!(
+        totals(read("/v1/status").await),
+        0,
+        "served again as rendered"
+    );
+    let report = json!({"slug": "op-test", "title": "Test report", "issued_by": "iopc", "published_on": "2024-01-10", "url": "https://example.org/op-test", "summary": "A test report."});
+    assert_eq!(
+        app.post("/v1/reports", Some(&app.overseer), &report)
+            .await
+            .status(),
+        201
+    );
+    let recommendation = json!({"number": 1, "title": "Publish a plan", "body": "Publish a plan.", "themes": ["culture"], "recipients": ["mps"], "issued_on": "2024-01-10", "legal_basis": "para_28a"});
+    assert_eq!(
+        app.post(
+            "/v1/reports/op-test/recommendations",
+            Some(&app.overseer),
+            &recommendation
+        )
+        .await
+        .status(),
+        201
+    );
+    let after = read("/v1/status").await;
+    assert_eq!(totals(after.clone()), 1);
+    assert_eq!(
+        after["recommendations"][0]["recipients"][0]["status"],
+        "awaiting_response"
+    );
+    assert_eq!(totals(read("/v1/status?recommendations=false").await), 1);
+    app.stop().await;
+}

@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
+use futures::StreamExt;
 use rectrack_core::assignment::AssignmentStatus;
 use rectrack_core::milestone::MilestoneStatus;
 use rectrack_core::organisation::OrgCode;
@@ -22,8 +23,8 @@ use rectrack_core::status_report::{
 use rectrack_core::text::{Slug, Title};
 use rectrack_core::time::end_of_day;
 use sea_orm::{
-    AccessMode, ConnectionTrait, DbBackend, IsolationLevel, QueryResult, TransactionOptions,
-    TransactionTrait,
+    AccessMode, ConnectionTrait, DbBackend, IsolationLevel, QueryResult, StreamTrait,
+    TransactionOptions, TransactionTrait,
 };
 
 use crate::Store;
@@ -175,36 +176,37 @@ impl Store {
             q.bytewise("s.report_slug"),
             q.bytewise("s.organisation")
         ));
-        let rows = if lines {
-            txn.query_all_raw(q.build()).await?
-        } else {
-            Vec::new()
-        };
-        for row in rows {
-            let report: String = row.try_get("", "report_slug")?;
-            let number: i32 = row.try_get("", "number")?;
-            let number = u32::try_from(number)
-                .map_err(|_| Error::Corrupt("recommendations.number".to_owned()))?;
-            let recipient = RecipientStatus {
-                organisation: stored(
-                    "assignments.organisation",
-                    OrgCode::parse(&row.try_get::<String>("", "organisation")?),
-                )?,
-                status: from_wire("assignments.status", &row.try_get::<String>("", "status")?)?,
-            };
-            match recommendations.last_mut() {
-                Some(line) if line.report.as_str() == report && line.number == number => {
-                    line.recipients.push(recipient)
-                }
-                _ => recommendations.push(RecommendationStatus {
-                    report: stored("recommendations.report_slug", Slug::parse(&report))?,
-                    number,
-                    title: stored(
-                        "recommendations.title",
-                        Title::parse(&row.try_get::<String>("", "title")?),
+        // The lines are read as a stream: only the lines built so far are
+        // held, never every row at once.
+        if lines {
+            let mut rows = txn.stream_raw(q.build()).await?;
+            while let Some(row) = rows.next().await {
+                let row = row?;
+                let report: String = row.try_get("", "report_slug")?;
+                let number: i32 = row.try_get("", "number")?;
+                let number = u32::try_from(number)
+                    .map_err(|_| Error::Corrupt("recommendations.number".to_owned()))?;
+                let recipient = RecipientStatus {
+                    organisation: stored(
+                        "assignments.organisation",
+                        OrgCode::parse(&row.try_get::<String>("", "organisation")?),
                     )?,
-                    recipients: vec![recipient],
-                }),
+                    status: from_wire("assignments.status", &row.try_get::<String>("", "status")?)?,
+                };
+                match recommendations.last_mut() {
+                    Some(line) if line.report.as_str() == report && line.number == number => {
+                        line.recipients.push(recipient)
+                    }
+                    _ => recommendations.push(RecommendationStatus {
+                        report: stored("recommendations.report_slug", Slug::parse(&report))?,
+                        number,
+                        title: stored(
+                            "recommendations.title",
+                            Title::parse(&row.try_get::<String>("", "title")?),
+                        )?,
+                        recipients: vec![recipient],
+                    }),
+                }
             }
         }
 

@@ -8,8 +8,9 @@ use rectrack_core as core;
 macro_rules! wire_enum {
     ($(#[$doc:meta])* $name:ident => $core:path { $($variant:ident),* $(,)? }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, serde::Serialize)]
         #[oai(rename_all = "snake_case")]
+        #[serde(rename_all = "snake_case")]
         pub enum $name {
             $(
                 #[allow(missing_docs)]

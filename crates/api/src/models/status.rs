@@ -1,14 +1,19 @@
 //! The status report as JSON.
+//!
+//! These types also derive `Serialize`, giving the same JSON as their OpenAPI
+//! form (a test compares the two) without building a `serde_json::Value` tree
+//! first: a report over 100k assignments is written straight to bytes.
 
 use poem_openapi::Object;
 use rectrack_core::assignment::AssignmentStatus as CoreStatus;
 use rectrack_core::status_report as core;
+use serde::Serialize;
 
 use crate::models::enums::AssignmentStatus;
 use crate::types::Date;
 
 /// How many assignments stand in each status; every status is present.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 pub struct ByStatus {
     /// Awaiting a response.
     pub awaiting_response: u64,
@@ -31,7 +36,7 @@ pub struct ByStatus {
 }
 
 /// The figures of a set of assignments.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 pub struct Figures {
     /// How many assignments.
     pub assignments: u64,
@@ -78,17 +83,18 @@ impl From<&core::Figures> for Figures {
 }
 
 /// One organisation's figures.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 pub struct OrganisationFigures {
     /// The recipient.
     pub organisation: String,
     /// Its figures.
     #[oai(flatten)]
+    #[serde(flatten)]
     pub figures: Figures,
 }
 
 /// A recipient's status on one recommendation.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 pub struct RecipientStatus {
     /// The recipient.
     pub organisation: String,
@@ -97,7 +103,7 @@ pub struct RecipientStatus {
 }
 
 /// One recommendation and each recipient's status.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 pub struct RecommendationLine {
     /// The report.
     pub report: String,
@@ -110,7 +116,7 @@ pub struct RecommendationLine {
 }
 
 /// What a report covers.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 pub struct ReportFilters {
     /// Only this report.
     pub report: Option<String>,
@@ -121,7 +127,7 @@ pub struct ReportFilters {
 }
 
 /// A status report.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 pub struct StatusReport {
     /// The day whose end it describes.
     pub as_of: Date,
@@ -171,5 +177,68 @@ impl From<&core::StatusReport> for StatusReport {
                 })
                 .collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+    use poem_openapi::types::ToJSON;
+    use rectrack_core::organisation::OrgCode;
+    use rectrack_core::response::ResponseDecision;
+    use rectrack_core::text::{Slug, Title};
+
+    fn snapshot(n: u32, organisation: &str, status: CoreStatus) -> core::AssignmentSnapshot {
+        let day = |d: u32| NaiveDate::from_ymd_opt(2022, 3, d).unwrap();
+        let responded = status != CoreStatus::AwaitingResponse;
+        core::AssignmentSnapshot {
+            assignment_id: uuid::Uuid::from_u128(u128::from(n)).into(),
+            report: Slug::parse("operation-hotton").unwrap(),
+            number: n,
+            title: Title::parse(&format!("Recommendation \"{n}\" — ünïcode")).unwrap(),
+            themes: vec![],
+            organisation: OrgCode::parse(organisation).unwrap(),
+            issued_on: day(1),
+            response_due_on: day(29),
+            status,
+            decision: responded.then_some(ResponseDecision::Accepted),
+            first_response_on: responded.then(|| day(20)),
+            verified_on: (status == CoreStatus::Verified).then(|| day(28)),
+            closed_on: (status == CoreStatus::Verified).then(|| day(28)),
+            milestones: vec![],
+        }
+    }
+
+    #[test]
+    fn serde_writes_the_same_json_as_the_openapi_form() {
+        let as_of = NaiveDate::from_ymd_opt(2024, 6, 30).unwrap();
+        let snapshots = vec![
+            snapshot(1, "mps", CoreStatus::AwaitingResponse),
+            snapshot(1, "college-of-policing", CoreStatus::Verified),
+            snapshot(2, "mps", CoreStatus::InProgress),
+        ];
+        let filters = core::ReportFilters {
+            organisation: Some(OrgCode::parse("mps").unwrap()),
+            ..core::ReportFilters::default()
+        };
+        for filters in [core::ReportFilters::default(), filters] {
+            let report = core::status_report(snapshots.clone(), &filters, as_of);
+            let model = StatusReport::from(&report);
+            assert_eq!(
+                serde_json::to_value(&model).unwrap(),
+                model.to_json().unwrap()
+            );
+        }
+        // With no assignment the rates and medians are absent: null in both.
+        let model = StatusReport::from(&core::status_report(
+            vec![],
+            &core::ReportFilters::default(),
+            as_of,
+        ));
+        assert_eq!(
+            serde_json::to_value(&model).unwrap(),
+            model.to_json().unwrap()
+        );
     }
 }

@@ -9,7 +9,7 @@ use poem_openapi::param::{Header, Query};
 use poem_openapi::registry::{
     MetaMediaType, MetaResponse, MetaResponses, MetaSchema, MetaSchemaRef, Registry,
 };
-use poem_openapi::types::{ToJSON, Type};
+use poem_openapi::types::Type;
 use poem_openapi::{ApiResponse, OpenApi};
 use rectrack_core::ValidationErrors;
 use rectrack_core::organisation::OrgCode;
@@ -20,7 +20,7 @@ use rectrack_core::text::Slug;
 use crate::app::{AppState, Tag};
 use crate::auth::OptionalAuth;
 use crate::models::StatusReport;
-use crate::problem::ApiError;
+use crate::problem::{ApiError, Problem};
 use crate::report_cache::{Rendered, ReportKey};
 use crate::routes::today;
 use crate::types::Date;
@@ -72,11 +72,25 @@ impl ApiResponse for StatusResponse {
     }
 }
 
+/// Bodies are handed to the connection in slices of this size (views of
+/// the one rendered copy), so that a large report answered to many clients
+/// at once is not copied into each connection's write buffer whole.
+const SLICE: usize = 64 * 1024;
+
 impl IntoResponse for StatusResponse {
     fn into_response(self) -> Response {
-        Response::builder()
-            .content_type(self.0.content_type)
-            .body(self.0.body)
+        let Rendered { content_type, body } = self.0;
+        let length = body.len();
+        let builder = Response::builder()
+            .content_type(content_type)
+            .header(poem::http::header::CONTENT_LENGTH, length);
+        if length <= SLICE {
+            return builder.body(body);
+        }
+        let slices = (0..length).step_by(SLICE).map(move |start| {
+            Ok::<_, std::io::Error>(body.slice(start..(start + SLICE).min(length)))
+        });
+        builder.body(poem::Body::from_bytes_stream(futures::stream::iter(slices)))
     }
 }
 
@@ -142,7 +156,15 @@ impl StatusApi {
                 Ok::<_, ApiError>(Bytes::from(match content_type {
                     CSV => status_render::to_csv(&report),
                     MARKDOWN => status_render::to_markdown(&report),
-                    _ => StatusReport::from(&report).to_json_string(),
+                    _ => serde_json::to_string(&StatusReport::from(&report)).map_err(|e| {
+                        tracing::error!(error = %e, "a status report could not be written");
+                        Problem::new(
+                            poem::http::StatusCode::INTERNAL_SERVER_ERROR,
+                            "internal",
+                            "the report could not be written",
+                        )
+                        .into_error()
+                    })?,
                 }))
             })
             .await?;
