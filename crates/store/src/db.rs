@@ -10,7 +10,10 @@ use std::time::Duration;
 
 use rectrack_migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
+    TransactionTrait,
+};
 
 use crate::error::Result;
 
@@ -43,10 +46,58 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection> {
 }
 
 /// Applies every migration not yet applied.
+///
+/// Several servers may start at once on one PostgreSQL or MariaDB database:
+/// each takes a database-wide lock first, so one migrates while the others
+/// wait and then find nothing left to do. (SQLite serialises schema changes
+/// by its write lock.)
 pub async fn migrate(db: &DatabaseConnection) -> Result<()> {
-    Migrator::up(db, None).await?;
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            // Held by this transaction's connection until it ends.
+            let lock = db.begin().await?;
+            lock.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+                .await?;
+            let migrated = Migrator::up(db, None).await;
+            lock.commit().await?;
+            migrated?;
+        }
+        DbBackend::MySql => {
+            let lock = db.begin().await?;
+            let taken = lock
+                .query_one_raw(Statement::from_string(
+                    DbBackend::MySql,
+                    format!(
+                        "SELECT GET_LOCK('rectrack-migrations', {}) AS taken",
+                        MIGRATION_WAIT.as_secs()
+                    ),
+                ))
+                .await?
+                .map(|row| row.try_get::<Option<i64>>("", "taken"))
+                .transpose()?
+                .flatten();
+            if taken != Some(1) {
+                return Err(sea_orm::DbErr::Custom(format!(
+                    "another process held the migration lock for over {} s",
+                    MIGRATION_WAIT.as_secs()
+                ))
+                .into());
+            }
+            let migrated = Migrator::up(db, None).await;
+            lock.execute_unprepared("DO RELEASE_LOCK('rectrack-migrations')")
+                .await?;
+            lock.commit().await?;
+            migrated?;
+        }
+        _ => Migrator::up(db, None).await?,
+    }
     Ok(())
 }
+
+/// The advisory lock key migrations take on PostgreSQL ("rtk" + 1).
+const MIGRATION_LOCK: i64 = 0x7274_6b01;
+/// How long a process waits for another's migrations on MariaDB.
+const MIGRATION_WAIT: Duration = Duration::from_secs(120);
 
 /// The backend `db` speaks.
 pub fn backend(db: &DatabaseConnection) -> DbBackend {
