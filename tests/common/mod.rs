@@ -70,6 +70,12 @@ impl TestApp {
         }
     }
 
+    /// The directory holding its database and blobs.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
+    /// The address of `path` on this service.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
