@@ -12,10 +12,13 @@ use crate::types::Timestamp;
 #[derive(Debug, Clone, Object)]
 pub struct AuditActor {
     /// The token used.
+    #[oai(nullable)]
     pub token_id: Option<Uuid>,
     /// The token's organisation.
+    #[oai(nullable)]
     pub organisation: Option<String>,
     /// The token's role.
+    #[oai(nullable)]
     pub role: Option<Role>,
 }
 
@@ -68,6 +71,7 @@ pub struct EventPage {
     /// The events, in order.
     pub items: Vec<AuditEvent>,
     /// Pass as `after_seq` for the next stretch; null at the head.
+    #[oai(nullable)]
     pub next_cursor: Option<String>,
 }
 
@@ -77,6 +81,7 @@ pub struct EventList {
     /// The events, oldest first.
     pub items: Vec<AuditEvent>,
     /// Always null: the history is complete.
+    #[oai(nullable)]
     pub next_cursor: Option<String>,
 }
 
@@ -90,6 +95,7 @@ pub struct ChainVerdict {
     /// The hash of the last event.
     pub head_hash: String,
     /// The first position at which the chain is not intact.
+    #[oai(nullable)]
     pub first_invalid_seq: Option<u64>,
 }
 

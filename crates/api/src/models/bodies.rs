@@ -45,8 +45,10 @@ pub struct NewReport {
     /// Day of publication.
     pub published_on: Date,
     /// Where the public can read it (http or https).
+    #[oai(nullable)]
     pub url: Option<String>,
     /// Summary, at most 20,000 characters.
+    #[oai(nullable)]
     pub summary: Option<String>,
 }
 
@@ -81,8 +83,10 @@ pub struct NewRecommendation {
     /// Day it was made.
     pub issued_on: Date,
     /// Day a response is due; 56 days after issue by default.
+    #[oai(nullable)]
     pub response_due_on: Option<Date>,
     /// The power it is made under; `para_28a` by default.
+    #[oai(nullable)]
     pub legal_basis: Option<LegalBasis>,
 }
 
@@ -118,6 +122,7 @@ pub struct ResponseBody {
     /// Why, and what will be done.
     pub rationale: String,
     /// Planned completion day; required unless not accepted.
+    #[oai(nullable)]
     pub planned_completion_on: Option<Date>,
 }
 
@@ -146,12 +151,16 @@ pub struct NewMilestone {
 #[oai(deny_unknown_fields)]
 pub struct MilestonePatch {
     /// A new title.
+    #[oai(nullable)]
     pub title: Option<String>,
     /// A new due day.
+    #[oai(nullable)]
     pub due_on: Option<Date>,
     /// A new status.
+    #[oai(nullable)]
     pub status: Option<MilestoneStatus>,
     /// The day it was done (with `status: done`; today by default).
+    #[oai(nullable)]
     pub completed_on: Option<Date>,
 }
 
@@ -176,10 +185,13 @@ pub struct EvidenceJson {
     /// Title.
     pub title: String,
     /// Optional description.
+    #[oai(nullable)]
     pub description: Option<String>,
     /// For a link: where it points (http or https).
+    #[oai(nullable)]
     pub url: Option<String>,
     /// For a statement: what it says.
+    #[oai(nullable)]
     pub text: Option<String>,
 }
 
@@ -244,6 +256,7 @@ pub struct ExtensionDecisionBody {
     /// Whether it is granted.
     pub granted: bool,
     /// Why; required when refusing.
+    #[oai(nullable)]
     pub comment: Option<String>,
 }
 
@@ -254,6 +267,7 @@ pub struct NewReview {
     /// The conclusion.
     pub outcome: ReviewOutcome,
     /// Why; required unless verified.
+    #[oai(nullable)]
     pub comment: Option<String>,
 }
 
@@ -266,5 +280,6 @@ pub struct NewToken {
     /// What it may do.
     pub role: Role,
     /// A label to recognise it by.
+    #[oai(nullable)]
     pub label: Option<String>,
 }

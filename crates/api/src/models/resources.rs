@@ -46,8 +46,10 @@ pub struct Report {
     /// Day of publication.
     pub published_on: Date,
     /// Where the public can read it.
+    #[oai(nullable)]
     pub url: Option<String>,
     /// Summary.
+    #[oai(nullable)]
     pub summary: Option<String>,
 }
 
@@ -72,6 +74,7 @@ pub struct ResponseDto {
     /// Why, and what will be done.
     pub rationale: String,
     /// Planned completion day (none when not accepted).
+    #[oai(nullable)]
     pub planned_completion_on: Option<Date>,
     /// When it was submitted.
     pub submitted_at: Timestamp,
@@ -91,12 +94,14 @@ pub struct Assignment {
     /// Where it stands.
     pub status: AssignmentStatus,
     /// The current response, if any.
+    #[oai(nullable)]
     pub response: Option<ResponseDto>,
     /// Day the recommendation was issued.
     pub issued_on: Date,
     /// Day a response is due.
     pub response_due_on: Date,
     /// Day it reached a final status, if it has.
+    #[oai(nullable)]
     pub closed_on: Option<Date>,
     /// Bumped on every change; send it back in `If-Match`.
     pub version: i64,
@@ -218,6 +223,7 @@ pub struct Milestone {
     /// Where it stands.
     pub status: MilestoneStatus,
     /// Day it was done.
+    #[oai(nullable)]
     pub completed_on: Option<Date>,
 }
 
@@ -246,18 +252,25 @@ pub struct Evidence {
     /// Title.
     pub title: String,
     /// Description.
+    #[oai(nullable)]
     pub description: Option<String>,
     /// A document's file name.
+    #[oai(nullable)]
     pub filename: Option<String>,
     /// A document's media type.
+    #[oai(nullable)]
     pub media_type: Option<String>,
     /// A document's length in bytes.
+    #[oai(nullable)]
     pub size_bytes: Option<u64>,
     /// A document's SHA-256.
+    #[oai(nullable)]
     pub sha256: Option<String>,
     /// A link's address.
+    #[oai(nullable)]
     pub url: Option<String>,
     /// A statement's text.
+    #[oai(nullable)]
     pub text: Option<String>,
     /// When it was stored.
     pub submitted_at: Timestamp,
@@ -368,6 +381,7 @@ pub struct Review {
     /// The conclusion.
     pub outcome: ReviewOutcome,
     /// Why.
+    #[oai(nullable)]
     pub comment: Option<String>,
     /// The oversight body that reviewed.
     pub reviewer: String,
@@ -414,8 +428,10 @@ pub struct ExtensionRequest {
     /// Who asked.
     pub requested_by: String,
     /// The overseer's comment.
+    #[oai(nullable)]
     pub decision_comment: Option<String>,
     /// When it was decided.
+    #[oai(nullable)]
     pub decided_at: Option<Timestamp>,
 }
 
@@ -445,12 +461,15 @@ pub struct Token {
     /// What it may do.
     pub role: Role,
     /// Its label.
+    #[oai(nullable)]
     pub label: Option<String>,
     /// When it was created.
     pub created_at: Timestamp,
     /// When it was revoked.
+    #[oai(nullable)]
     pub revoked_at: Option<Timestamp>,
     /// When it was last used (to the minute).
+    #[oai(nullable)]
     pub last_used_at: Option<Timestamp>,
 }
 
@@ -480,6 +499,7 @@ pub struct CreatedToken {
     /// What it may do.
     pub role: Role,
     /// Its label.
+    #[oai(nullable)]
     pub label: Option<String>,
 }
 
@@ -499,6 +519,7 @@ macro_rules! page {
             /// The items of this page.
             pub items: Vec<$item>,
             /// Pass as `cursor` for the next page; null on the last.
+            #[oai(nullable)]
             pub next_cursor: Option<String>,
         }
     };

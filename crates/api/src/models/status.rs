@@ -47,12 +47,16 @@ pub struct Figures {
     /// Open milestones past their due day.
     pub overdue_milestones: u64,
     /// Of assignments with a response, the share accepting it (fully or in part).
+    #[oai(nullable)]
     pub accepted_rate: Option<f64>,
     /// Of assignments not withdrawn, the share verified.
+    #[oai(nullable)]
     pub verified_rate: Option<f64>,
     /// Median days from issue to the first response.
+    #[oai(nullable)]
     pub median_days_to_response: Option<f64>,
     /// Median days from issue to verification.
+    #[oai(nullable)]
     pub median_days_to_verification: Option<f64>,
 }
 
@@ -119,10 +123,13 @@ pub struct RecommendationLine {
 #[derive(Debug, Clone, Object, Serialize)]
 pub struct ReportFilters {
     /// Only this report.
+    #[oai(nullable)]
     pub report: Option<String>,
     /// Only this recipient.
+    #[oai(nullable)]
     pub organisation: Option<String>,
     /// Only this theme.
+    #[oai(nullable)]
     pub theme: Option<String>,
 }
 
