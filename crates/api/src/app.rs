@@ -99,6 +99,7 @@ pub fn build(state: AppState) -> impl Endpoint<Output = Response> {
     let state = Arc::new(state);
     let api = openapi(&state);
     let spec = api.spec();
+    let allow = Arc::new(AllowTable::from_spec(&spec));
     let docs = api.swagger_ui();
     let auth_state = state.clone();
     let limits = state.clone();
@@ -123,7 +124,72 @@ pub fn build(state: AppState) -> impl Endpoint<Output = Response> {
             async move { limit_body(next, req, &limits).await }
         })
         .catch_all_error(|error: poem::Error| async move { problem_response(error) })
+        .around(move |next, req| {
+            let allow = allow.clone();
+            async move {
+                let path = req.uri().path().to_owned();
+                let mut response = next.call(req).await?;
+                if response.status() == StatusCode::METHOD_NOT_ALLOWED
+                    && let Some(methods) = allow.methods(&path)
+                    && let Ok(value) = HeaderValue::from_str(methods)
+                {
+                    response
+                        .headers_mut()
+                        .insert(poem::http::header::ALLOW, value);
+                }
+                Ok::<_, poem::Error>(response)
+            }
+        })
         .around(|next, req| async move { observe(next, req).await })
+}
+
+/// The methods each path of the OpenAPI document takes, for the `Allow`
+/// header of a 405 (RFC 9110 requires it).
+#[derive(Debug, Default)]
+struct AllowTable(Vec<(Vec<String>, String)>);
+
+impl AllowTable {
+    fn from_spec(spec: &str) -> Self {
+        let Ok(document) = serde_json::from_str::<serde_json::Value>(spec) else {
+            return Self::default();
+        };
+        let Some(paths) = document.get("paths").and_then(|p| p.as_object()) else {
+            return Self::default();
+        };
+        let mut table: Vec<(Vec<String>, String)> = paths
+            .iter()
+            .map(|(template, operations)| {
+                let mut methods: Vec<String> = operations
+                    .as_object()
+                    .map(|o| o.keys().map(|m| m.to_ascii_uppercase()).collect())
+                    .unwrap_or_default();
+                if methods.iter().any(|m| m == "GET") {
+                    methods.push("HEAD".to_owned());
+                }
+                let segments = template.split('/').map(str::to_owned).collect();
+                (segments, methods.join(", "))
+            })
+            .collect();
+        table.push((
+            vec![String::new(), "openapi.json".to_owned()],
+            "GET, HEAD".to_owned(),
+        ));
+        Self(table)
+    }
+
+    fn methods(&self, path: &str) -> Option<&str> {
+        let segments: Vec<&str> = path.split('/').collect();
+        self.0
+            .iter()
+            .find(|(template, _)| {
+                template.len() == segments.len()
+                    && template
+                        .iter()
+                        .zip(&segments)
+                        .all(|(t, s)| (t.starts_with('{') && !s.is_empty()) || t == s)
+            })
+            .map(|(_, methods)| methods.as_str())
+    }
 }
 
 /// Binds `addr` (e.g. `127.0.0.1:0`), returning the acceptor and the
