@@ -8,16 +8,16 @@ use uuid::Uuid;
 use crate::models::enums::{
     Decision, LegalBasis, MilestoneStatus, OrganisationKind, ReviewOutcome, Role,
 };
-use crate::types::Date;
+use crate::types::{Date, Text};
 
 /// A new organisation.
 #[derive(Debug, Clone, Object)]
 #[oai(deny_unknown_fields)]
 pub struct NewOrganisation {
     /// Unique code: 2 to 64 of `a-z`, `0-9`, `-` (e.g. `mps`).
-    pub code: String,
+    pub code: Text,
     /// Full name.
-    pub name: String,
+    pub name: Text,
     /// What kind of body it is.
     pub kind: OrganisationKind,
 }
@@ -25,8 +25,8 @@ pub struct NewOrganisation {
 impl From<NewOrganisation> for core::organisation::OrganisationDraft {
     fn from(body: NewOrganisation) -> Self {
         Self {
-            code: body.code,
-            name: body.name,
+            code: body.code.0,
+            name: body.name.0,
             kind: body.kind.into(),
         }
     }
@@ -37,30 +37,30 @@ impl From<NewOrganisation> for core::organisation::OrganisationDraft {
 #[oai(deny_unknown_fields)]
 pub struct NewReport {
     /// Unique slug (e.g. `operation-hotton`).
-    pub slug: String,
+    pub slug: Text,
     /// Title, at most 200 characters.
-    pub title: String,
+    pub title: Text,
     /// Code of the oversight body that issued it.
-    pub issued_by: String,
+    pub issued_by: Text,
     /// Day of publication.
     pub published_on: Date,
     /// Where the public can read it (http or https).
     #[oai(nullable)]
-    pub url: Option<String>,
+    pub url: Option<Text>,
     /// Summary, at most 20,000 characters.
     #[oai(nullable)]
-    pub summary: Option<String>,
+    pub summary: Option<Text>,
 }
 
 impl From<NewReport> for core::report::ReportDraft {
     fn from(body: NewReport) -> Self {
         Self {
-            slug: body.slug,
-            title: body.title,
-            issued_by: body.issued_by,
+            slug: body.slug.0,
+            title: body.title.0,
+            issued_by: body.issued_by.0,
             published_on: body.published_on.0,
-            url: body.url,
-            summary: body.summary,
+            url: body.url.map(String::from),
+            summary: body.summary.map(String::from),
         }
     }
 }
@@ -72,14 +72,14 @@ pub struct NewRecommendation {
     /// Its number in the report, from 1.
     pub number: i64,
     /// Title, at most 200 characters.
-    pub title: String,
+    pub title: Text,
     /// Full text, at most 20,000 characters.
-    pub body: String,
+    pub body: Text,
     /// Theme slugs.
     #[oai(default)]
-    pub themes: Vec<String>,
+    pub themes: Vec<Text>,
     /// Codes of the organisations it is made to.
-    pub recipients: Vec<String>,
+    pub recipients: Vec<Text>,
     /// Day it was made.
     pub issued_on: Date,
     /// Day a response is due; 56 days after issue by default.
@@ -94,10 +94,18 @@ impl From<NewRecommendation> for core::recommendation::RecommendationDraft {
     fn from(body: NewRecommendation) -> Self {
         Self {
             number: body.number,
-            title: body.title,
-            body: body.body,
-            themes: body.themes,
-            recipients: body.recipients,
+            title: body.title.0,
+            body: body.body.0,
+            themes: body
+                .themes
+                .into_iter()
+                .map(String::from)
+                .collect::<Vec<_>>(),
+            recipients: body
+                .recipients
+                .into_iter()
+                .map(String::from)
+                .collect::<Vec<_>>(),
             issued_on: body.issued_on.0,
             response_due_on: body.response_due_on.map(|d| d.0),
             legal_basis: body.legal_basis.map(Into::into),
@@ -110,7 +118,7 @@ impl From<NewRecommendation> for core::recommendation::RecommendationDraft {
 #[oai(deny_unknown_fields)]
 pub struct Withdrawal {
     /// The reason, recorded in the audit chain.
-    pub reason: String,
+    pub reason: Text,
 }
 
 /// A response to a recommendation.
@@ -120,7 +128,7 @@ pub struct ResponseBody {
     /// Accepted, partially accepted or not accepted.
     pub decision: Decision,
     /// Why, and what will be done.
-    pub rationale: String,
+    pub rationale: Text,
     /// Planned completion day; required unless not accepted.
     #[oai(nullable)]
     pub planned_completion_on: Option<Date>,
@@ -130,7 +138,7 @@ impl From<ResponseBody> for core::response::ResponseDraft {
     fn from(body: ResponseBody) -> Self {
         Self {
             decision: body.decision.into(),
-            rationale: body.rationale,
+            rationale: body.rationale.0,
             planned_completion_on: body.planned_completion_on.map(|d| d.0),
         }
     }
@@ -141,7 +149,7 @@ impl From<ResponseBody> for core::response::ResponseDraft {
 #[oai(deny_unknown_fields)]
 pub struct NewMilestone {
     /// What is to be done.
-    pub title: String,
+    pub title: Text,
     /// By when.
     pub due_on: Date,
 }
@@ -152,7 +160,7 @@ pub struct NewMilestone {
 pub struct MilestonePatch {
     /// A new title.
     #[oai(nullable)]
-    pub title: Option<String>,
+    pub title: Option<Text>,
     /// A new due day.
     #[oai(nullable)]
     pub due_on: Option<Date>,
@@ -167,7 +175,7 @@ pub struct MilestonePatch {
 impl From<MilestonePatch> for core::milestone::MilestoneChange {
     fn from(body: MilestonePatch) -> Self {
         Self {
-            title: body.title,
+            title: body.title.map(String::from),
             due_on: body.due_on.map(|d| d.0),
             status: body.status.map(Into::into),
             completed_on: body.completed_on.map(|d| d.0),
@@ -181,18 +189,18 @@ impl From<MilestonePatch> for core::milestone::MilestoneChange {
 #[oai(deny_unknown_fields)]
 pub struct EvidenceJson {
     /// `link` or `statement`.
-    pub kind: String,
+    pub kind: Text,
     /// Title.
-    pub title: String,
+    pub title: Text,
     /// Optional description.
     #[oai(nullable)]
-    pub description: Option<String>,
+    pub description: Option<Text>,
     /// For a link: where it points (http or https).
     #[oai(nullable)]
-    pub url: Option<String>,
+    pub url: Option<Text>,
     /// For a statement: what it says.
     #[oai(nullable)]
-    pub text: Option<String>,
+    pub text: Option<Text>,
 }
 
 /// A progress update.
@@ -200,7 +208,7 @@ pub struct EvidenceJson {
 #[oai(deny_unknown_fields)]
 pub struct NewUpdate {
     /// What happened.
-    pub narrative: String,
+    pub narrative: Text,
     /// Milestones it concerns.
     #[oai(default)]
     pub milestone_ids: Vec<Uuid>,
@@ -212,7 +220,7 @@ pub struct NewUpdate {
 impl From<NewUpdate> for core::progress::UpdateDraft {
     fn from(body: NewUpdate) -> Self {
         Self {
-            narrative: body.narrative,
+            narrative: body.narrative.0,
             milestone_ids: body.milestone_ids.into_iter().map(Into::into).collect(),
             evidence_ids: body.evidence_ids.into_iter().map(Into::into).collect(),
         }
@@ -224,7 +232,7 @@ impl From<NewUpdate> for core::progress::UpdateDraft {
 #[oai(deny_unknown_fields)]
 pub struct NewClaim {
     /// What was done.
-    pub summary: String,
+    pub summary: Text,
     /// The evidence it cites: at least one item of this assignment.
     #[oai(default)]
     pub evidence_ids: Vec<Uuid>,
@@ -233,7 +241,7 @@ pub struct NewClaim {
 impl From<NewClaim> for core::review::ClaimDraft {
     fn from(body: NewClaim) -> Self {
         Self {
-            summary: body.summary,
+            summary: body.summary.0,
             evidence_ids: body.evidence_ids.into_iter().map(Into::into).collect(),
         }
     }
@@ -246,7 +254,7 @@ pub struct NewExtensionRequest {
     /// The day asked for.
     pub requested_due_on: Date,
     /// Why.
-    pub reason: String,
+    pub reason: Text,
 }
 
 /// The overseer's decision on an extension request.
@@ -257,7 +265,7 @@ pub struct ExtensionDecisionBody {
     pub granted: bool,
     /// Why; required when refusing.
     #[oai(nullable)]
-    pub comment: Option<String>,
+    pub comment: Option<Text>,
 }
 
 /// The overseer's review.
@@ -268,7 +276,7 @@ pub struct NewReview {
     pub outcome: ReviewOutcome,
     /// Why; required unless verified.
     #[oai(nullable)]
-    pub comment: Option<String>,
+    pub comment: Option<Text>,
 }
 
 /// A new token.
@@ -276,10 +284,10 @@ pub struct NewReview {
 #[oai(deny_unknown_fields)]
 pub struct NewToken {
     /// The organisation it acts for.
-    pub organisation: String,
+    pub organisation: Text,
     /// What it may do.
     pub role: Role,
     /// A label to recognise it by.
     #[oai(nullable)]
-    pub label: Option<String>,
+    pub label: Option<Text>,
 }

@@ -160,7 +160,7 @@ impl AssignmentsApi {
         )?;
         let draft = rectrack_core::deadline::ExtensionDraft {
             requested_due_on: body.0.requested_due_on.0,
-            reason: body.0.reason,
+            reason: body.0.reason.0,
         };
         let answer = write(
             &auth.0,
@@ -224,7 +224,7 @@ impl AssignmentsApi {
         )?;
         let draft = rectrack_core::deadline::ExtensionDecisionDraft {
             granted: body.0.granted,
-            comment: body.0.comment,
+            comment: body.0.comment.map(String::from),
         };
         let answer = write(
             &auth.0,
@@ -314,7 +314,7 @@ impl AssignmentsApi {
         )?;
         let draft = rectrack_core::review::ReviewDraft {
             outcome: body.0.outcome.into(),
-            comment: body.0.comment,
+            comment: body.0.comment.map(String::from),
         };
         let today = today(&self.state);
         let answer = write(

@@ -309,16 +309,16 @@ impl EvidenceApi {
         let expected = if_match(version.0.as_deref(), false)?;
         let draft = match body {
             EvidenceInput::Document(draft) => draft,
-            EvidenceInput::Json(json) => match json.kind.as_str() {
+            EvidenceInput::Json(json) => match json.kind.0.as_str() {
                 "link" => EvidenceDraft::Link {
-                    title: json.title,
-                    description: json.description,
-                    url: json.url.unwrap_or_default(),
+                    title: json.title.0,
+                    description: json.description.map(String::from),
+                    url: json.url.unwrap_or_default().0,
                 },
                 "statement" => EvidenceDraft::Statement {
-                    title: json.title,
-                    description: json.description,
-                    text: json.text.unwrap_or_default(),
+                    title: json.title.0,
+                    description: json.description.map(String::from),
+                    text: json.text.unwrap_or_default().0,
                 },
                 "document" => {
                     return Err(Problem::invalid_field(

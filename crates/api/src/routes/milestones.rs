@@ -54,7 +54,7 @@ impl MilestonesApi {
             &body.to_json().unwrap_or_default(),
         )?;
         let draft = rectrack_core::milestone::MilestoneDraft {
-            title: body.0.title,
+            title: body.0.title.0,
             due_on: body.0.due_on.0,
         };
         let answer = write(

@@ -147,7 +147,7 @@ impl RecommendationsApi {
             &body.to_json().unwrap_or_default(),
         )?;
         let draft = rectrack_core::review::WithdrawalDraft {
-            reason: body.0.reason,
+            reason: body.0.reason.0,
         };
         let today = today(&self.state);
         let answer = write(

@@ -51,9 +51,9 @@ impl TokensApi {
             .into_error());
         }
         let draft = TokenDraft {
-            organisation: body.0.organisation,
+            organisation: body.0.organisation.0,
             role: body.0.role.into(),
-            label: body.0.label,
+            label: body.0.label.map(String::from),
         };
         let created = self
             .state
