@@ -76,7 +76,7 @@ pub struct NewRecommendation {
     /// Full text, at most 20,000 characters.
     pub body: Text,
     /// Theme slugs.
-    #[oai(default)]
+    #[oai(default, nullable)]
     pub themes: Vec<Text>,
     /// Codes of the organisations it is made to.
     pub recipients: Vec<Text>,
@@ -210,10 +210,10 @@ pub struct NewUpdate {
     /// What happened.
     pub narrative: Text,
     /// Milestones it concerns.
-    #[oai(default)]
+    #[oai(default, nullable)]
     pub milestone_ids: Vec<Uuid>,
     /// Evidence it cites.
-    #[oai(default)]
+    #[oai(default, nullable)]
     pub evidence_ids: Vec<Uuid>,
 }
 
@@ -234,7 +234,7 @@ pub struct NewClaim {
     /// What was done.
     pub summary: Text,
     /// The evidence it cites: at least one item of this assignment.
-    #[oai(default)]
+    #[oai(default, nullable)]
     pub evidence_ids: Vec<Uuid>,
 }
 

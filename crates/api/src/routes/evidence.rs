@@ -174,8 +174,13 @@ impl<'a> ApiExtractor<'a> for EvidenceInput {
                 .into_error()
                 .into());
         };
+        let Some(title) = title else {
+            return Err(Problem::invalid_field("title", "is required")
+                .into_error()
+                .into());
+        };
         Ok(Self::Document(EvidenceDraft::Document {
-            title: title.unwrap_or_default(),
+            title,
             description,
             filename,
             media_type,
@@ -306,7 +311,6 @@ impl EvidenceApi {
         #[oai(name = "If-Match")] version: Header<Option<String>>,
         #[oai(name = "Idempotency-Key")] key: Header<Option<String>>,
     ) -> Result<Created, ApiError> {
-        let expected = if_match(version.0.as_deref(), false)?;
         let draft = match body {
             EvidenceInput::Document(draft) => draft,
             EvidenceInput::Json(json) => match json.kind.0.as_str() {
@@ -336,6 +340,8 @@ impl EvidenceApi {
                 }
             },
         };
+        // What is wrong with the request is told before whether it is stale.
+        let expected = if_match(version.0.as_deref(), false)?;
         let fingerprint = serde_json::to_value(&draft).unwrap_or_default();
         let key = IdempotencyKey::read(key.0, &format!("add_evidence {}", id.0), &fingerprint)?;
         let answer = write(
