@@ -177,6 +177,8 @@ async fn every_bad_request_gets_a_problem_document_and_changes_nothing() {
         ("over-long Idempotency-Key", json_to(Method::POST, org, &iopc, json!({"code": "gmp", "name": "GMP", "kind": "other"})).header("Idempotency-Key", "k".repeat(300)), 422, Some("Idempotency-Key")),
         ("non-ASCII Idempotency-Key", json_to(Method::POST, org, &iopc, json!({"code": "gmp", "name": "GMP", "kind": "other"}))
                                           .header("Idempotency-Key", reqwest::header::HeaderValue::from_bytes(b"cl\xc3\xa9").unwrap()), 422, Some("Idempotency-Key")),
+        ("non-ASCII If-Match",        json_to(Method::PUT, &respond, &mps, json!({"decision": "accepted"}))
+                                          .header("If-Match", reqwest::header::HeaderValue::from_bytes(b"\"\xc3\xa9\"").unwrap()), 400, None),
         ("malformed Authorization",   app.request(Method::GET, "/v1/organisations", None).header("Authorization", "Basic abc"), 401, None),
     ];
     let count = catalogue.len();

@@ -315,9 +315,9 @@ fn unreadable_header(req: &Request) -> Option<Problem> {
     }
     if !readable("if-match") {
         return Some(Problem::new(
-            StatusCode::PRECONDITION_FAILED,
-            "stale-version",
-            "If-Match names no version of this assignment",
+            StatusCode::BAD_REQUEST,
+            "malformed",
+            "If-Match must be visible ASCII: an ETag such as \"3\"",
         ));
     }
     None
