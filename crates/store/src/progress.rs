@@ -66,11 +66,11 @@ impl Store {
             let mut errors = ValidationErrors::new();
             errors.check(
                 "milestone_ids",
-                belongs(&content.milestone_ids, &milestone_ids, "milestone"),
+                belongs(&content.milestone_ids, &milestone_ids, "a milestone"),
             );
             errors.check(
                 "evidence_ids",
-                belongs(&content.evidence_ids, &evidence_ids, "evidence item"),
+                belongs(&content.evidence_ids, &evidence_ids, "an evidence item"),
             );
             errors.into_result()?;
             let submitted_by = tx
@@ -149,7 +149,7 @@ impl Store {
             let transition = authorise(tx, &row, Command::Claim, expected_version)?;
             let content = draft.parse()?;
             let evidence_ids = ids_of(tx.db, id).await?;
-            belongs(&content.evidence_ids, &evidence_ids, "evidence item")
+            belongs(&content.evidence_ids, &evidence_ids, "an evidence item")
                 .map_err(|message| ValidationErrors::single("evidence_ids", message))?;
             let submitted_by = tx.principal.require_actor("claim")?.organisation.clone();
             let claim = Claim {
@@ -250,14 +250,15 @@ fn position_of(index: usize) -> i32 {
     i32::try_from(index).unwrap_or(i32::MAX)
 }
 
-/// Refuses ids that are not among `known`, naming the first.
+/// Refuses ids that are not among `known`, naming the first; `what` names
+/// their kind with its article ("an evidence item").
 fn belongs<T: PartialEq + std::fmt::Display>(
     ids: &[T],
     known: &[T],
     what: &str,
 ) -> Result<(), String> {
     match ids.iter().find(|id| !known.contains(id)) {
-        Some(id) => Err(format!("`{id}` is not a {what} of this assignment")),
+        Some(id) => Err(format!("`{id}` is not {what} of this assignment")),
         None => Ok(()),
     }
 }
