@@ -172,6 +172,8 @@ async fn every_bad_request_gets_a_problem_document_and_changes_nothing() {
         ("missing If-Match",          json_to(Method::PUT, &respond, &mps, accept.clone()), 428, None),
         ("stale If-Match",            json_to(Method::PUT, &respond, &mps, accept.clone()).header("If-Match", "\"1\""), 412, None),
         ("If-Match not a version",    json_to(Method::PUT, &respond, &mps, accept.clone()).header("If-Match", "\"abc\""), 412, None),
+        ("If-Match not an entity tag", json_to(Method::PUT, &respond, &mps, accept.clone()).header("If-Match", "abc"), 400, None),
+        ("If-Match a list of tags",   json_to(Method::PUT, &respond, &mps, accept.clone()).header("If-Match", "\"1\", \"2\""), 400, None),
         ("claim citing nothing",      json_to(Method::POST, &format!("/v1/assignments/{a}/claim"), &mps, json!({"summary": "Done", "evidence_ids": []})).header("If-Match", "\"2\""), 422, Some("evidence_ids")),
         ("empty rationale",           json_to(Method::PUT, &respond, &mps, json!({"decision": "accepted", "rationale": " ", "planned_completion_on": "2099-12-31"})).header("If-Match", "\"2\""), 422, Some("rationale")),
         ("over-long Idempotency-Key", json_to(Method::POST, org, &iopc, json!({"code": "gmp", "name": "GMP", "kind": "other"})).header("Idempotency-Key", "k".repeat(300)), 422, Some("Idempotency-Key")),

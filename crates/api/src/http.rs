@@ -4,7 +4,9 @@
 use base64::Engine as _;
 use poem::http::StatusCode;
 use poem_openapi::types::{ParseFromJSON, ToJSON};
+use rectrack_core::ValidationErrors;
 use rectrack_core::role::Principal;
+use rectrack_core::text::Slug;
 use rectrack_store::page::{DEFAULT_LIMIT, MAX_LIMIT, PageRequest};
 use rectrack_store::{Ctx, Idempotency, StoredResponse, Written};
 use sha2::{Digest, Sha256};
@@ -39,6 +41,17 @@ pub fn page(limit: Option<i64>, cursor: Option<String>) -> Result<PageRequest, A
     Ok(PageRequest { after, limit })
 }
 
+/// Reads an optional list filter naming a slug or an organisation code (they
+/// share one rule): a value that could name neither is refused (422) rather
+/// than quietly matching nothing.
+pub fn slug_filter(
+    errors: &mut ValidationErrors,
+    field: &str,
+    value: Option<String>,
+) -> Option<String> {
+    value.and_then(|v| errors.check(field, Slug::parse(&v).map(String::from)))
+}
+
 /// The opaque cursor for a store key.
 pub fn cursor(key: Option<String>) -> Option<String> {
     key.map(|k| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(k.as_bytes()))
@@ -50,8 +63,9 @@ pub fn etag(version: i64) -> String {
 }
 
 /// The version an `If-Match` header names: `"3"` (or `3`); `*` matches any
-/// version. `required` writes answer 428 without the header; a value naming
-/// no version can match nothing (412).
+/// version. `required` writes answer 428 without the header. Any other
+/// entity tag (`"abc"`, a weak `W/"3"`) is well formed but can match no
+/// version (412); a value that is not one entity tag is malformed (400).
 pub fn if_match(header: Option<&str>, required: bool) -> Result<Option<i64>, ApiError> {
     let Some(raw) = header.map(str::trim) else {
         return if required {
@@ -68,14 +82,47 @@ pub fn if_match(header: Option<&str>, required: bool) -> Result<Option<i64>, Api
     if raw == "*" {
         return Ok(None);
     }
-    raw.trim_matches('"').parse::<i64>().map(Some).map_err(|_| {
-        Problem::new(
+    if raw.len() <= 18 && !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) {
+        return raw
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| malformed_if_match(raw));
+    }
+    let opaque = raw.strip_prefix("W/").unwrap_or(raw);
+    let Some(tag) = opaque
+        .strip_prefix('"')
+        .and_then(|rest| rest.strip_suffix('"'))
+        .filter(|tag| tag.bytes().all(is_etag_char))
+    else {
+        return Err(malformed_if_match(raw));
+    };
+    match tag.parse::<i64>() {
+        Ok(version) if opaque.len() == raw.len() => Ok(Some(version)),
+        _ => Err(Problem::new(
             StatusCode::PRECONDITION_FAILED,
             "stale-version",
             format!("If-Match `{raw}` names no version of this assignment"),
         )
-        .into_error()
-    })
+        .into_error()),
+    }
+}
+
+/// The pattern of an `If-Match` value this service reads, for the OpenAPI
+/// document: `*`, one entity tag (strong or weak), or a bare version.
+pub const IF_MATCH_PATTERN: &str = r#"^(?:\*|(?:W/)?"[!#-~]*"|[0-9]{1,18})$"#;
+
+/// A character of an entity tag (RFC 9110 `etagc`, ASCII only).
+fn is_etag_char(b: u8) -> bool {
+    b == 0x21 || (0x23..=0x7e).contains(&b)
+}
+
+fn malformed_if_match(raw: &str) -> ApiError {
+    Problem::new(
+        StatusCode::BAD_REQUEST,
+        "malformed",
+        format!("If-Match `{raw}` is not `*` or one entity tag such as `\"3\"`"),
+    )
+    .into_error()
 }
 
 /// An `Idempotency-Key` with the fingerprint of the request it came with.
@@ -211,4 +258,58 @@ pub enum Tagged<T: ToJSON> {
         poem_openapi::payload::Json<T>,
         #[oai(header = "ETag")] String,
     ),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(header: &str) -> Result<Option<i64>, u16> {
+        if_match(Some(header), true).map_err(|e| e.0.status)
+    }
+
+    #[test]
+    fn if_match_reads_versions_and_refuses_the_rest() {
+        assert_eq!(status("\"3\""), Ok(Some(3)));
+        assert_eq!(status(" 3 "), Ok(Some(3)));
+        assert_eq!(status("*"), Ok(None));
+        // Well formed, but no version: 412.
+        assert_eq!(status("\"abc\""), Err(412));
+        assert_eq!(status("W/\"3\""), Err(412));
+        assert_eq!(status("\"\""), Err(412));
+        assert_eq!(status("\"99999999999999999999\""), Err(412));
+        // Not one entity tag: 400.
+        assert_eq!(status(""), Err(400));
+        assert_eq!(status("abc"), Err(400));
+        assert_eq!(status("\"1\", \"2\""), Err(400));
+        assert_eq!(status("\"a b\""), Err(400));
+        assert_eq!(status("1234567890123456789"), Err(400));
+        assert_eq!(if_match(None, true).map_err(|e| e.0.status), Err(428));
+        assert_eq!(if_match(None, false).map_err(|e| e.0.status), Ok(None));
+    }
+
+    #[test]
+    fn the_documented_pattern_agrees_with_the_reader() {
+        let pattern = regex::Regex::new(IF_MATCH_PATTERN).expect("the pattern compiles");
+        for header in [
+            "\"3\"",
+            "3",
+            "*",
+            "\"abc\"",
+            "W/\"3\"",
+            "\"\"",
+            "",
+            "abc",
+            "\"1\", \"2\"",
+            "\"a b\"",
+            "1234567890123456789",
+            "W/3",
+        ] {
+            assert_eq!(
+                pattern.is_match(header),
+                status(header) != Err(400),
+                "{header:?}"
+            );
+        }
+    }
 }

@@ -25,7 +25,13 @@ proptest! {
         match if_match(Some(&raw), true) {
             Ok(Some(version)) => prop_assert_eq!(raw.trim().trim_matches('"').parse::<i64>().unwrap(), version),
             Ok(None) => prop_assert_eq!(raw.trim(), "*"),
-            Err(problem) => prop_assert_eq!(problem.0.status, 412),
+            // 412 for a well-formed tag naming no version, 400 for anything else.
+            Err(problem) => {
+                let well_formed = regex::Regex::new(rectrack_api::http::IF_MATCH_PATTERN)
+                    .unwrap()
+                    .is_match(raw.trim());
+                prop_assert_eq!(problem.0.status, if well_formed { 412 } else { 400 });
+            }
         }
     }
 }

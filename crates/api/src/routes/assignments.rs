@@ -8,6 +8,7 @@ use poem_openapi::OpenApi;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::types::ToJSON;
+use rectrack_core::ValidationErrors;
 use rectrack_store::assignments::{AssignmentFilter, AssignmentRecord};
 use rectrack_store::progress::ClaimOutcome;
 use rectrack_store::reviews::ReviewOutcomeView;
@@ -15,7 +16,7 @@ use uuid::Uuid;
 
 use crate::app::{AppState, Tag};
 use crate::auth::{OptionalAuth, TokenAuth};
-use crate::http::{IdempotencyKey, etag, if_match, page, write};
+use crate::http::{IdempotencyKey, etag, if_match, page, slug_filter, write};
 use crate::models::{
     Assignment, AssignmentPage, AssignmentStatus, Claim, ClaimResult, EventList,
     ExtensionDecisionBody, ExtensionRequest, NewClaim, NewExtensionRequest, NewReview,
@@ -71,13 +72,15 @@ impl AssignmentsApi {
     ) -> Result<List, ApiError> {
         auth.allow(&self.state)?;
         let today = today(&self.state);
+        let mut errors = ValidationErrors::new();
         let filter = AssignmentFilter {
-            organisation: organisation.0,
-            report: report.0,
+            organisation: slug_filter(&mut errors, "organisation", organisation.0),
+            report: slug_filter(&mut errors, "report", report.0),
             status: status.0.map(Into::into),
             overdue_on: (overdue.0 == Some(true)).then_some(today),
             not_overdue_on: (overdue.0 == Some(false)).then_some(today),
         };
+        errors.into_result()?;
         let got = self
             .state
             .store

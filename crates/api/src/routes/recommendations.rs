@@ -7,12 +7,13 @@ use poem_openapi::OpenApi;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::types::ToJSON;
+use rectrack_core::ValidationErrors;
 use rectrack_store::recommendations::{RecommendationFilter, RecommendationView};
 use uuid::Uuid;
 
 use crate::app::{AppState, Tag};
 use crate::auth::{OptionalAuth, TokenAuth};
-use crate::http::{IdempotencyKey, page, write};
+use crate::http::{IdempotencyKey, page, slug_filter, write};
 use crate::models::{
     AssignmentStatus, NewRecommendation, Recommendation, RecommendationPage, Withdrawal,
 };
@@ -94,12 +95,14 @@ impl RecommendationsApi {
         cursor: Query<Option<String>>,
     ) -> Result<List, ApiError> {
         auth.allow(&self.state)?;
+        let mut errors = ValidationErrors::new();
         let filter = RecommendationFilter {
-            report: report.0,
-            recipient: recipient.0,
+            report: slug_filter(&mut errors, "report", report.0),
+            recipient: slug_filter(&mut errors, "recipient", recipient.0),
             status: status.0.map(Into::into),
-            theme: theme.0,
+            theme: slug_filter(&mut errors, "theme", theme.0),
         };
+        errors.into_result()?;
         let got = self
             .state
             .store
