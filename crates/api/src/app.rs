@@ -90,15 +90,24 @@ pub fn openapi(state: &Arc<AppState>) -> OpenApiService<routes::Api, ()> {
 
 /// The OpenAPI document, as served at `/openapi.json` and committed in
 /// `openapi/openapi.json`.
+/// poem-openapi derives it from the routes and types; `spec::refine` adds
+/// what the types cannot say.
 pub fn spec_json(state: &Arc<AppState>) -> String {
-    openapi(state).spec()
+    let generated = openapi(state).spec();
+    match serde_json::from_str::<serde_json::Value>(&generated) {
+        Ok(mut document) => {
+            crate::spec::refine(&mut document);
+            serde_json::to_string_pretty(&document).unwrap_or(generated)
+        }
+        Err(_) => generated,
+    }
 }
 
 /// The whole service as one endpoint.
 pub fn build(state: AppState) -> impl Endpoint<Output = Response> {
     let state = Arc::new(state);
     let api = openapi(&state);
-    let spec = api.spec();
+    let spec = spec_json(&state);
     let allow = Arc::new(AllowTable::from_spec(&spec));
     let docs = api.swagger_ui();
     let auth_state = state.clone();

@@ -13,4 +13,5 @@ pub mod models;
 pub mod problem;
 pub mod report_cache;
 pub mod routes;
+pub mod spec;
 pub mod types;

@@ -1,0 +1,394 @@
+//! What the OpenAPI document says beyond what poem-openapi derives from the
+//! types: the text rules core enforces (lengths, characters, slugs, URLs),
+//! list bounds, the range of `limit`, which headers are required, and that
+//! request bodies take no field they do not name.
+//!
+//! The rules live in core, which checks every field and reports them all at
+//! once (422); this module only states them, from core's own constants, so
+//! that a client (or a schema-driven test) can know before sending which
+//! requests will be refused. A request the document allows is refused only
+//! for what no schema can say: an organisation that does not exist, a day
+//! before another day, a stale version, a move the lifecycle forbids.
+//! `scripts/schemathesis.sh` holds the server to both directions: everything
+//! the document allows is accepted but for those, everything it forbids is
+//! refused.
+
+use rectrack_core::evidence::URL_MAX;
+use rectrack_core::recommendation::{MAX_RECIPIENTS, MAX_THEMES};
+use rectrack_core::review::MAX_CITED;
+use rectrack_core::text::{LONG_TEXT_MAX, TITLE_MAX};
+use rectrack_store::page::MAX_LIMIT;
+
+use crate::http::IF_MATCH_PATTERN;
+use serde_json::{Map, Value, json};
+
+/// Characters Rust's `str::trim` removes (Unicode `White_Space`).
+const SPACE: &str =
+    r"\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
+/// Control characters (Unicode `Cc`).
+const CONTROL: &str = r"\u0000-\u001F\u007F-\u009F";
+/// Control characters other than tab and line breaks.
+const CONTROL_BUT_BREAKS: &str = r"\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F";
+
+/// Text that core trims and then needs to be 1 to `max` characters, none
+/// of them in `forbidden`.
+fn trimmed_text(max: usize, forbidden: &str) -> String {
+    let edge = format!("[^{SPACE}{CONTROL}]");
+    format!(
+        "^[{SPACE}]*{edge}(?:[^{forbidden}]{{0,{}}}{edge})?[{SPACE}]*$",
+        max - 2
+    )
+}
+
+/// A title or a name: one line (`SingleLine`).
+fn single_line() -> Value {
+    json!({ "pattern": trimmed_text(TITLE_MAX, CONTROL) })
+}
+
+/// Free text (`LongText`): line breaks and tabs allowed.
+fn long_text() -> Value {
+    json!({ "pattern": trimmed_text(LONG_TEXT_MAX, CONTROL_BUT_BREAKS) })
+}
+
+/// Optional free text: blank means none, anything else is `LongText`.
+fn optional_long_text() -> Value {
+    let text = trimmed_text(LONG_TEXT_MAX, CONTROL_BUT_BREAKS);
+    let inner = &text[1..text.len() - 1];
+    json!({ "pattern": format!("^(?:[{SPACE}]*|{inner})$") })
+}
+
+/// Optional one-line text: blank means none (a token's label).
+fn optional_single_line() -> Value {
+    let text = trimmed_text(TITLE_MAX, CONTROL);
+    let inner = &text[1..text.len() - 1];
+    json!({ "pattern": format!("^(?:[{SPACE}]*|{inner})$") })
+}
+
+/// A slug or an organisation code.
+fn slug() -> Value {
+    json!({ "pattern": "^[a-z0-9-]{2,64}$", "minLength": 2, "maxLength": 64 })
+}
+
+/// An http(s) URL. Core accepts any URL the WHATWG parser reads with an http
+/// or https scheme and a host, no credentials, at most 2,048 bytes; this
+/// states the plain form of it (lower-case host of letters and digits, no
+/// port), which is what a client should send.
+fn url() -> Value {
+    json!({
+        "pattern": "^https?://[a-z][a-z0-9]*(?:\\.[a-z][a-z0-9]*)*(?:/[A-Za-z0-9._~!$&'()*+,;=:@/-]*)?$",
+        "maxLength": URL_MAX,
+    })
+}
+
+/// A list of `min` to `max` distinct items.
+fn list(min: usize, max: usize) -> Value {
+    json!({ "minItems": min, "maxItems": max, "uniqueItems": true })
+}
+
+/// The constraints on the items of list fields.
+fn item_fields() -> Vec<(&'static str, &'static str, Value)> {
+    vec![
+        ("NewRecommendation", "themes", slug()),
+        ("NewRecommendation", "recipients", slug()),
+    ]
+}
+
+/// The constraints on each request body's fields.
+fn body_fields() -> Vec<(&'static str, &'static str, Value)> {
+    vec![
+        ("NewOrganisation", "code", slug()),
+        ("NewOrganisation", "name", single_line()),
+        ("NewReport", "slug", slug()),
+        ("NewReport", "title", single_line()),
+        ("NewReport", "issued_by", slug()),
+        ("NewReport", "url", url()),
+        ("NewReport", "summary", optional_long_text()),
+        (
+            "NewRecommendation",
+            "number",
+            json!({ "minimum": 1, "maximum": u32::MAX }),
+        ),
+        ("NewRecommendation", "title", single_line()),
+        ("NewRecommendation", "body", long_text()),
+        ("NewRecommendation", "themes", list(0, MAX_THEMES)),
+        ("NewRecommendation", "recipients", list(1, MAX_RECIPIENTS)),
+        ("Withdrawal", "reason", long_text()),
+        ("ResponseBody", "rationale", long_text()),
+        ("NewMilestone", "title", single_line()),
+        ("MilestonePatch", "title", single_line()),
+        (
+            "EvidenceJson",
+            "kind",
+            json!({ "enum": ["link", "statement"] }),
+        ),
+        ("EvidenceJson", "title", single_line()),
+        ("EvidenceJson", "description", optional_long_text()),
+        ("EvidenceJson", "url", url()),
+        ("EvidenceJson", "text", long_text()),
+        ("NewUpdate", "narrative", long_text()),
+        ("NewUpdate", "milestone_ids", list(0, MAX_CITED)),
+        ("NewUpdate", "evidence_ids", list(0, MAX_CITED)),
+        ("NewClaim", "summary", long_text()),
+        ("NewClaim", "evidence_ids", list(1, MAX_CITED)),
+        ("NewExtensionRequest", "reason", long_text()),
+        ("ExtensionDecisionBody", "comment", optional_long_text()),
+        ("NewReview", "comment", optional_long_text()),
+        ("NewToken", "organisation", slug()),
+        ("NewToken", "label", optional_single_line()),
+    ]
+}
+
+/// The fields of an evidence upload (`multipart/form-data`).
+fn upload_fields() -> Vec<(&'static str, Value)> {
+    vec![
+        ("title", single_line()),
+        ("description", optional_long_text()),
+    ]
+}
+
+/// Query parameters that name a slug or a code, wherever they appear.
+const SLUG_PARAMETERS: [&str; 4] = ["organisation", "report", "recipient", "theme"];
+
+/// Writes that refuse to run without `If-Match` (428).
+const IF_MATCH_REQUIRED: [(&str, &str); 3] = [
+    ("/v1/assignments/{id}/response", "put"),
+    ("/v1/assignments/{id}/claim", "post"),
+    ("/v1/assignments/{id}/reviews", "post"),
+];
+
+/// Adds the constraints to the document poem-openapi generated.
+pub fn refine(document: &mut Value) {
+    if let Some(schemas) = document
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        for (schema, field, constraints) in body_fields() {
+            if let Some(property) = schemas
+                .get_mut(schema)
+                .and_then(|s| s.pointer_mut(&format!("/properties/{field}")))
+            {
+                merge(property, constraints);
+            }
+        }
+        for (schema, field, constraints) in item_fields() {
+            if let Some(items) = schemas
+                .get_mut(schema)
+                .and_then(|s| s.pointer_mut(&format!("/properties/{field}/items")))
+            {
+                merge(items, constraints);
+            }
+        }
+        for (name, schema) in schemas.iter_mut() {
+            if body_fields().iter().any(|(s, _, _)| s == name) {
+                merge(schema, json!({ "additionalProperties": false }));
+            }
+        }
+    }
+    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (path, operations) in paths.iter_mut() {
+        let Some(operations) = operations.as_object_mut() else {
+            continue;
+        };
+        for (method, operation) in operations.iter_mut() {
+            if let Some(form) =
+                operation.pointer_mut("/requestBody/content/multipart~1form-data/schema")
+            {
+                for (field, constraints) in upload_fields() {
+                    if let Some(property) = form.pointer_mut(&format!("/properties/{field}")) {
+                        merge(property, constraints);
+                    }
+                }
+                merge(form, json!({ "additionalProperties": false }));
+            }
+            if path == "/v1/tokens" && method == "post" {
+                // A token's answer holds its secret, which is never stored,
+                // so it cannot be replayed: the key is refused, not taken.
+                if let Some(parameters) = operation
+                    .get_mut("parameters")
+                    .and_then(Value::as_array_mut)
+                {
+                    parameters.retain(|p| p["name"] != "Idempotency-Key");
+                }
+            }
+            let Some(parameters) = operation
+                .get_mut("parameters")
+                .and_then(Value::as_array_mut)
+            else {
+                continue;
+            };
+            for parameter in parameters {
+                refine_parameter(path, method, parameter);
+            }
+        }
+    }
+}
+
+fn refine_parameter(path: &str, method: &str, parameter: &mut Value) {
+    let name = parameter.get("name").and_then(Value::as_str).unwrap_or("");
+    let place = parameter.get("in").and_then(Value::as_str).unwrap_or("");
+    let constraints = match (place, name) {
+        ("query", "limit") => json!({ "minimum": 1, "maximum": MAX_LIMIT }),
+        ("query", "after_seq") => json!({ "minimum": 0 }),
+        ("query", n) if SLUG_PARAMETERS.contains(&n) => slug(),
+        ("header", "Idempotency-Key") => json!({ "pattern": "^[!-~]{1,255}$" }),
+        ("header", "If-Match") => {
+            if IF_MATCH_REQUIRED.contains(&(path, method)) {
+                parameter["required"] = Value::Bool(true);
+            }
+            json!({ "pattern": IF_MATCH_PATTERN })
+        }
+        _ => return,
+    };
+    if let Some(schema) = parameter.get_mut("schema") {
+        merge(schema, constraints);
+    }
+}
+
+/// Adds every key of `extra` to the object `target`.
+fn merge(target: &mut Value, extra: Value) {
+    if let (Some(target), Value::Object(extra)) = (target.as_object_mut(), extra) {
+        let extra: Map<String, Value> = extra;
+        target.extend(extra);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whether `text` matches a pattern of the document (whose `\uXXXX`
+    /// escapes the regex crate spells `\x{XXXX}`).
+    fn matches(pattern: &str, text: &str) -> bool {
+        let mut rust = String::new();
+        let mut rest = pattern;
+        while let Some(at) = rest.find("\\u") {
+            rust.push_str(&rest[..at]);
+            rust.push_str(&format!("\\x{{{}}}", &rest[at + 2..at + 6]));
+            rest = &rest[at + 6..];
+        }
+        rust.push_str(rest);
+        regex::RegexBuilder::new(&rust)
+            .size_limit(1 << 30)
+            .build()
+            .expect("the pattern compiles")
+            .is_match(text)
+    }
+
+    fn pattern(constraints: &Value) -> &str {
+        constraints["pattern"].as_str().expect("a pattern")
+    }
+
+    #[test]
+    fn single_line_pattern_agrees_with_core() {
+        use rectrack_core::text::Title;
+        let p = single_line();
+        let long = "x".repeat(TITLE_MAX);
+        let cases = [
+            "A title",
+            "  padded  ",
+            "\tpadded by tabs\n",
+            "",
+            "   ",
+            "two\nlines",
+            "bell\u{7}",
+            "x",
+            long.as_str(),
+            &format!("{long}y"),
+            &format!("  {long}  "),
+            "\u{3000}ideographic space\u{3000}",
+            "nbsp\u{a0}inside",
+            "\u{85}next line",
+        ];
+        for case in cases {
+            assert_eq!(
+                matches(pattern(&p), case),
+                Title::parse(case).is_ok(),
+                "{case:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn long_text_patterns_agree_with_core() {
+        use rectrack_core::text::{LongText, optional_long_text as core_optional};
+        let required = long_text();
+        let optional = optional_long_text();
+        let long = "y".repeat(LONG_TEXT_MAX);
+        let cases = [
+            "Some text",
+            "line one\nline two\r\n\tindented",
+            "",
+            " \n ",
+            "escape\u{1b}",
+            "del\u{7f}",
+            long.as_str(),
+            &format!("{long}z"),
+            &format!("\n{long}\n"),
+        ];
+        for case in cases {
+            assert_eq!(
+                matches(pattern(&required), case),
+                LongText::parse(case).is_ok(),
+                "{case:?}"
+            );
+            assert_eq!(
+                matches(pattern(&optional), case),
+                core_optional(Some(case)).is_ok(),
+                "{case:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn slug_and_url_patterns_agree_with_core() {
+        use rectrack_core::evidence::HttpUrl;
+        use rectrack_core::text::Slug;
+        for case in ["mps", "a", "operation-hotton", "Mps", "a_b", "x-9", ""] {
+            assert_eq!(
+                matches(pattern(&slug()), case),
+                Slug::parse(case).is_ok(),
+                "{case:?}"
+            );
+        }
+        // Every URL the document allows, core takes.
+        for case in [
+            "https://www.policeconduct.gov.uk/operation-hotton",
+            "http://a",
+            "https://example.org/a/b?c",
+            "https://example.org/%zz",
+        ] {
+            if matches(pattern(&url()), case) {
+                assert!(HttpUrl::parse(case).is_ok(), "{case:?}");
+            }
+        }
+        assert!(matches(pattern(&url()), "https://www.example.org/report"));
+        assert!(!matches(pattern(&url()), "ftp://example.org"));
+    }
+
+    #[test]
+    fn refine_marks_required_headers_and_closed_bodies() {
+        let mut document = json!({
+            "components": { "schemas": { "NewClaim": { "type": "object", "properties": {
+                "summary": { "type": "string" }, "evidence_ids": { "type": "array" } } } } },
+            "paths": { "/v1/assignments/{id}/claim": { "post": { "parameters": [
+                { "name": "If-Match", "in": "header", "required": false, "schema": { "type": "string" } },
+                { "name": "Idempotency-Key", "in": "header", "required": false, "schema": { "type": "string" } }
+            ] } },
+            "/v1/reports": { "get": { "parameters": [
+                { "name": "limit", "in": "query", "required": false, "schema": { "type": "integer" } }
+            ] } } }
+        });
+        refine(&mut document);
+        let claim = &document["paths"]["/v1/assignments/{id}/claim"]["post"]["parameters"];
+        assert_eq!(claim[0]["required"], json!(true));
+        assert_eq!(claim[1]["required"], json!(false));
+        assert_eq!(claim[1]["schema"]["pattern"], json!("^[!-~]{1,255}$"));
+        let schema = &document["components"]["schemas"]["NewClaim"];
+        assert_eq!(schema["additionalProperties"], json!(false));
+        assert_eq!(schema["properties"]["evidence_ids"]["minItems"], json!(1));
+        let limit = &document["paths"]["/v1/reports"]["get"]["parameters"][0]["schema"];
+        assert_eq!(limit["maximum"], json!(MAX_LIMIT));
+    }
+}
