@@ -207,6 +207,42 @@ fn audit_verify_names_the_event_edited_by_hand() {
 }
 
 #[test]
+fn copy_moves_everything_into_an_empty_database_and_nowhere_else() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(rectrack(dir.path(), &["seed", "hotton"]).status.success());
+    let to = format!("sqlite://{}/copy.db?mode=rwc", dir.path().display());
+    let copied = rectrack(dir.path(), &["copy", "--to", &to]);
+    let stdout = String::from_utf8(copied.stdout).unwrap();
+    assert_eq!(copied.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("its chain of 18 events verifies"),
+        "{stdout}"
+    );
+    let source = rectrack(dir.path(), &["report", "--format", "json"]);
+    let copy = rectrack(
+        dir.path(),
+        &["--database", &to, "report", "--format", "json"],
+    );
+    assert!(source.status.success() && copy.status.success());
+    assert_eq!(source.stdout, copy.stdout);
+    let head = |url: Option<&str>| {
+        let mut args = vec!["audit", "verify"];
+        if let Some(url) = url {
+            args.splice(0..0, ["--database", url]);
+        }
+        String::from_utf8(rectrack(dir.path(), &args).stdout).unwrap()
+    };
+    assert_eq!(head(None), head(Some(&to)));
+
+    // Into a database that holds data: refused, and nothing changes.
+    let again = rectrack(dir.path(), &["copy", "--to", &to]);
+    assert_eq!(again.status.code(), Some(1));
+    let stderr = String::from_utf8(again.stderr).unwrap();
+    assert!(stderr.contains("already holds data"), "{stderr}");
+    assert_eq!(head(None), head(Some(&to)));
+}
+
+#[test]
 fn reports_come_in_four_formats() {
     let dir = tempfile::tempdir().unwrap();
     assert!(rectrack(dir.path(), &["seed", "hotton"]).status.success());

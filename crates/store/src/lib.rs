@@ -16,6 +16,7 @@ pub mod audit;
 pub mod blobs;
 pub mod clock;
 pub mod convert;
+pub mod copy;
 pub mod db;
 pub mod entities;
 pub mod error;

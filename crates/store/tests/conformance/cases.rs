@@ -20,11 +20,12 @@ use rectrack_core::status_report::{ReportFilters, status_report_as_of};
 use rectrack_core::text::Slug;
 use rectrack_core::{Error as CoreError, Refusal};
 use rectrack_migrations::{Migrator, MigratorTrait};
+use rectrack_store::copy::copy_database;
 use rectrack_store::page::PageRequest;
 use rectrack_store::tokens::TokenDraft;
 use rectrack_store::{Ctx, Error, Idempotency, Store, StoredResponse, Written};
 
-use crate::harness::{Harness, mps, overseer, wmp};
+use crate::harness::{Backend, Harness, mps, overseer, wmp};
 
 pub struct Seeded {
     pub recommendation: RecommendationId,
@@ -324,7 +325,13 @@ pub async fn refused_moves_leave_no_row_and_no_event(h: Harness) {
 }
 
 pub async fn the_whole_lifecycle_is_stored_with_one_event_per_command(h: Harness) {
-    let seeded = seed(&h).await;
+    whole_lifecycle(&h).await;
+    h.finish().await;
+}
+
+/// Takes one assignment from creation to verification, checking each step.
+async fn whole_lifecycle(h: &Harness) {
+    let seeded = seed(h).await;
     let store = &h.store;
     let id = seeded.mps;
     h.clock.advance(Duration::days(20));
@@ -452,7 +459,7 @@ pub async fn the_whole_lifecycle_is_stored_with_one_event_per_command(h: Harness
     // Eleven commands since creation, each bumping the version once.
     assert_eq!(assignment.version, 12);
     // 5 seed events + 11 commands, one event each.
-    assert_eq!(chain_length(&h).await, 16);
+    assert_eq!(chain_length(h).await, 16);
     assert_eq!(store.history(id).await.unwrap().len(), 12);
     assert_eq!(
         store.updates(id).await.unwrap()[0].milestone_ids,
@@ -469,7 +476,6 @@ pub async fn the_whole_lifecycle_is_stored_with_one_event_per_command(h: Harness
             Refusal::InvalidMove { .. }
         )))
     ));
-    h.finish().await;
 }
 
 pub async fn a_stale_expected_version_is_refused(h: Harness) {
@@ -1197,5 +1203,76 @@ pub async fn a_batch_commits_many_commands_each_with_its_event_or_none(h: Harnes
             .await,
     );
     assert_eq!(chain_length(&h).await, 5 + 22);
+    h.finish().await;
+}
+
+pub async fn a_copy_holds_every_row_and_the_same_chain(h: Harness) {
+    // The source is SQLite, as when a deployment moves to a server database.
+    let source = Harness::new(Backend::Sqlite).await;
+    whole_lifecycle(&source).await;
+    let token = TokenDraft {
+        organisation: "mps".into(),
+        role: Role::Recipient,
+        label: Some("MPS integration".into()),
+    };
+    fresh(
+        source
+            .store
+            .create_token(&Ctx::new(&overseer()), &token)
+            .await,
+    );
+    let copied = copy_database(source.store.connection(), h.store.connection(), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(copied.tables.len(), 19);
+    for (table, rows) in &copied.tables {
+        let stored = source.count(table).await;
+        assert_eq!(*rows as i64, stored, "{table}");
+        assert_eq!(h.count(table).await, stored, "{table}");
+    }
+    for table in [
+        "assignments",
+        "claims",
+        "reviews",
+        "evidence",
+        "tokens",
+        "audit_events",
+    ] {
+        assert!(h.count(table).await > 0, "{table} was copied empty");
+    }
+    let before = source.store.verify_chain().await.unwrap();
+    let after = h.store.verify_chain().await.unwrap();
+    assert!(after.valid, "{after:?}");
+    assert_eq!(
+        (after.length, &after.head_hash),
+        (before.length, &before.head_hash)
+    );
+    let today = source.clock_today();
+    assert_eq!(
+        h.store
+            .status_report(&ReportFilters::default(), today)
+            .await
+            .unwrap(),
+        source
+            .store
+            .status_report(&ReportFilters::default(), today)
+            .await
+            .unwrap()
+    );
+    // The copy's head followed the chain: the next write links to it.
+    organisation(
+        &h.store,
+        "gmp",
+        "Greater Manchester Police",
+        OrganisationKind::PoliceForce,
+    )
+    .await;
+    assert_eq!(chain_length(&h).await, before.length + 1);
+    // A database that holds data is never copied into.
+    let rows = h.count("audit_events").await;
+    let again = copy_database(source.store.connection(), h.store.connection(), &|_| {}).await;
+    assert!(matches!(again, Err(Error::Conflict(_))), "{again:?}");
+    assert_eq!(h.count("audit_events").await, rows);
+    source.finish().await;
     h.finish().await;
 }

@@ -57,4 +57,5 @@ conformance!(
     the_sql_report_equals_the_core_report,
     migrations_go_down_and_up_again,
     a_batch_commits_many_commands_each_with_its_event_or_none,
+    a_copy_holds_every_row_and_the_same_chain,
 );

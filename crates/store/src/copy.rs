@@ -1,0 +1,171 @@
+//! Copying a whole database into another, empty one: how a deployment moves
+//! from SQLite to PostgreSQL (or MariaDB) when it outgrows one machine.
+//!
+//! Every row is copied as it is stored, the audit chain included, so the
+//! chain verifies at the destination with the same hashes. The source is read
+//! in one snapshot and the destination written in one transaction: a copy
+//! that fails leaves the destination as empty as it found it. Evidence files
+//! are not in the database; they stay in the blob directory.
+
+use futures::TryStreamExt;
+use sea_orm::{
+    AccessMode, ActiveModelTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
+    IntoActiveModel, IsolationLevel, PaginatorTrait, QueryOrder, TransactionTrait,
+};
+
+use crate::entities::{
+    assignment_events, assignments, audit_events, claim_evidence, claims, evidence,
+    extension_requests, idempotency_keys, milestones, organisations, progress_updates,
+    recommendation_themes, recommendations, reports, responses, reviews, tokens, update_evidence,
+    update_milestones,
+};
+use crate::error::{Error, Result};
+
+/// Rows sent in one `INSERT`: small enough for PostgreSQL's 65,535 bind
+/// parameters with the widest table.
+const CHUNK: usize = 500;
+
+/// How many rows of each table were copied, in the order they were copied.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Copied {
+    /// Table name and rows.
+    pub tables: Vec<(&'static str, u64)>,
+}
+
+impl Copied {
+    /// Rows copied in all.
+    pub fn rows(&self) -> u64 {
+        self.tables.iter().map(|(_, n)| n).sum()
+    }
+}
+
+/// Copies every row of `from` into `to`, which must be migrated and empty
+/// (no organisation, no audit event). `progress` is called with the rows
+/// copied so far.
+pub async fn copy_database(
+    from: &DatabaseConnection,
+    to: &DatabaseConnection,
+    progress: &(dyn Fn(u64) + Send + Sync),
+) -> Result<Copied> {
+    let held = organisations::Entity::find().count(to).await?
+        + audit_events::Entity::find().count(to).await?;
+    if held > 0 {
+        return Err(Error::Conflict(
+            "the destination already holds data; copy only into an empty database".to_owned(),
+        ));
+    }
+    let source = from
+        .begin_with_config(
+            snapshot(from.get_database_backend()),
+            Some(AccessMode::ReadOnly),
+        )
+        .await?;
+    let target = to.begin().await?;
+    let mut copied = Copied::default();
+    let mut done = 0;
+    // Parents before children, as the foreign keys require; the chain in
+    // `seq` order, so that the head follows it to its end.
+    macro_rules! copy {
+        ($($table:ident),* $(,)?) => {
+            $(
+                let rows = copy_table::<$table::Entity>(&source, &target, &mut done, progress).await?;
+                copied.tables.push((stringify!($table), rows));
+            )*
+        };
+    }
+    copy!(
+        organisations,
+        reports,
+        recommendations,
+        recommendation_themes,
+        assignments,
+        responses,
+        extension_requests,
+        milestones,
+        evidence,
+        progress_updates,
+        update_milestones,
+        update_evidence,
+        claims,
+        claim_evidence,
+        reviews,
+        tokens,
+        idempotency_keys,
+    );
+    let mut events = audit_events::Entity::find()
+        .order_by_asc(audit_events::Column::Seq)
+        .stream(&source)
+        .await?;
+    let mut chunk = Vec::with_capacity(CHUNK);
+    let mut rows = 0;
+    while let Some(event) = events.try_next().await? {
+        chunk.push(event.into_active_model());
+        if chunk.len() == CHUNK {
+            rows += insert(&target, std::mem::take(&mut chunk)).await?;
+            done += CHUNK as u64;
+            progress(done);
+        }
+    }
+    rows += insert(&target, chunk).await?;
+    drop(events);
+    copied.tables.push(("audit_events", rows));
+    let rows =
+        copy_table::<assignment_events::Entity>(&source, &target, &mut done, progress).await?;
+    copied.tables.push(("assignment_events", rows));
+    source.commit().await?;
+    target.commit().await?;
+    progress(copied.rows());
+    Ok(copied)
+}
+
+/// A read that sees one moment of the source.
+fn snapshot(backend: DbBackend) -> Option<IsolationLevel> {
+    match backend {
+        // A SQLite read transaction sees one snapshot already.
+        DbBackend::Sqlite => None,
+        _ => Some(IsolationLevel::RepeatableRead),
+    }
+}
+
+async fn copy_table<E>(
+    source: &DatabaseTransaction,
+    target: &DatabaseTransaction,
+    done: &mut u64,
+    progress: &(dyn Fn(u64) + Send + Sync),
+) -> Result<u64>
+where
+    E: EntityTrait,
+    E::Model: IntoActiveModel<E::ActiveModel> + Send + Sync,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+{
+    let mut rows = E::find().stream(source).await?;
+    let mut chunk = Vec::with_capacity(CHUNK);
+    let mut copied = 0;
+    while let Some(row) = rows.try_next().await? {
+        chunk.push(row.into_active_model());
+        if chunk.len() == CHUNK {
+            copied += insert(target, std::mem::take(&mut chunk)).await?;
+            *done += CHUNK as u64;
+            progress(*done);
+        }
+    }
+    let rest = chunk.len() as u64;
+    copied += insert(target, chunk).await?;
+    *done += rest;
+    progress(*done);
+    Ok(copied)
+}
+
+async fn insert<A>(target: &DatabaseTransaction, rows: Vec<A>) -> Result<u64>
+where
+    A: ActiveModelTrait + Send,
+{
+    let count = rows.len() as u64;
+    if count == 0 {
+        return Ok(0);
+    }
+    <A::Entity as EntityTrait>::insert_many(rows)
+        .exec_without_returning(target)
+        .await?;
+    Ok(count)
+}
