@@ -163,11 +163,24 @@ pub fn refine(document: &mut Value) {
         .and_then(Value::as_object_mut)
     {
         for (schema, field, constraints) in body_fields() {
-            if let Some(property) = schemas
-                .get_mut(schema)
-                .and_then(|s| s.pointer_mut(&format!("/properties/{field}")))
-            {
+            let Some(object) = schemas.get_mut(schema) else {
+                continue;
+            };
+            // A list that needs an item can be neither left out nor null.
+            let needed = constraints["minItems"].as_u64().unwrap_or(0) > 0;
+            if let Some(property) = object.pointer_mut(&format!("/properties/{field}")) {
                 merge(property, constraints);
+                if needed && let Some(property) = property.as_object_mut() {
+                    property.remove("default");
+                    property.remove("nullable");
+                }
+            }
+            if needed
+                && let Some(required) = object.get_mut("required").and_then(Value::as_array_mut)
+            {
+                if !required.iter().any(|r| r == field) {
+                    required.push(Value::from(field));
+                }
             }
         }
         for (schema, field, constraints) in item_fields() {
@@ -370,8 +383,9 @@ mod tests {
     #[test]
     fn refine_marks_required_headers_and_closed_bodies() {
         let mut document = json!({
-            "components": { "schemas": { "NewClaim": { "type": "object", "properties": {
-                "summary": { "type": "string" }, "evidence_ids": { "type": "array" } } } } },
+            "components": { "schemas": { "NewClaim": { "type": "object", "required": ["summary"], "properties": {
+                "summary": { "type": "string" },
+                "evidence_ids": { "type": "array", "default": [], "nullable": true } } } } },
             "paths": { "/v1/assignments/{id}/claim": { "post": { "parameters": [
                 { "name": "If-Match", "in": "header", "required": false, "schema": { "type": "string" } },
                 { "name": "Idempotency-Key", "in": "header", "required": false, "schema": { "type": "string" } }
@@ -388,6 +402,9 @@ mod tests {
         let schema = &document["components"]["schemas"]["NewClaim"];
         assert_eq!(schema["additionalProperties"], json!(false));
         assert_eq!(schema["properties"]["evidence_ids"]["minItems"], json!(1));
+        assert_eq!(schema["properties"]["evidence_ids"].get("default"), None);
+        assert_eq!(schema["properties"]["evidence_ids"].get("nullable"), None);
+        assert_eq!(schema["required"], json!(["summary", "evidence_ids"]));
         let limit = &document["paths"]["/v1/reports"]["get"]["parameters"][0]["schema"];
         assert_eq!(limit["maximum"], json!(MAX_LIMIT));
     }
