@@ -177,10 +177,9 @@ pub fn refine(document: &mut Value) {
             }
             if needed
                 && let Some(required) = object.get_mut("required").and_then(Value::as_array_mut)
+                && !required.iter().any(|r| r == field)
             {
-                if !required.iter().any(|r| r == field) {
-                    required.push(Value::from(field));
-                }
+                required.push(Value::from(field));
             }
         }
         for (schema, field, constraints) in item_fields() {
