@@ -37,13 +37,7 @@ struct Fixture {
 impl Fixture {
     async fn new(app: TestApp) -> Self {
         let store = &app.store;
-        organisation(
-            store,
-            "mps",
-            "Metropolitan Police Service",
-            OrganisationKind::PoliceForce,
-        )
-        .await;
+        app.add_mps().await;
         organisation(
             store,
             "wmp",

@@ -6,8 +6,7 @@
 
 mod common;
 
-use common::{TestApp, organisation, problem, token};
-use rectrack_core::organisation::OrganisationKind;
+use common::{TestApp, problem, token};
 use rectrack_core::role::Role;
 use reqwest::{Method, RequestBuilder};
 use serde_json::{Value, json};
@@ -48,13 +47,7 @@ const LEAKS: [&str; 9] = [
 async fn every_bad_request_gets_a_problem_document_and_changes_nothing() {
     let app = TestApp::spawn_with(|state| state.upload_limit = 1024).await;
     let store = &app.store;
-    organisation(
-        store,
-        "mps",
-        "Metropolitan Police Service",
-        OrganisationKind::PoliceForce,
-    )
-    .await;
+    app.add_mps().await;
     let mps = token(store, "mps", Role::Recipient).await;
     let iopc = app.overseer.clone();
     let report = json!({"slug": "operation-hotton", "title": "Operation Hotton", "issued_by": "iopc", "published_on": "2022-02-01"});

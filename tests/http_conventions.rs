@@ -116,13 +116,7 @@ async fn cursors_walk_every_item_once() {
 #[tokio::test]
 async fn shutdown_lets_a_request_in_flight_finish() {
     let app = TestApp::spawn().await;
-    organisation(
-        &app.store,
-        "mps",
-        "Metropolitan Police Service",
-        OrganisationKind::PoliceForce,
-    )
-    .await;
+    app.add_mps().await;
     let mps = token(&app.store, "mps", Role::Recipient).await;
     let report =
         json!({"slug": "short", "title": "R", "issued_by": "iopc", "published_on": "2022-02-01"});
@@ -198,13 +192,7 @@ fn tokio_stream(
 #[tokio::test]
 async fn a_status_report_read_again_after_a_write_shows_the_write() {
     let app = TestApp::spawn().await;
-    organisation(
-        &app.store,
-        "mps",
-        "Metropolitan Police Service",
-        OrganisationKind::PoliceForce,
-    )
-    .await;
+    app.add_mps().await;
     let totals = |body: Value| body["totals"]["assignments"].as_u64().unwrap();
     let read = |path: &'static str| {
         let app = &app;

@@ -10,8 +10,7 @@ mod common;
 use std::io::Read;
 use std::process::{Command, Stdio};
 
-use common::{TestApp, organisation, token};
-use rectrack_core::organisation::OrganisationKind;
+use common::{TestApp, token};
 use rectrack_core::role::Role;
 use reqwest::Method;
 use reqwest::multipart::{Form, Part};
@@ -45,13 +44,7 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 #[tokio::test]
 async fn the_database_holds_no_token_in_clear() {
     let app = TestApp::spawn().await;
-    organisation(
-        &app.store,
-        "mps",
-        "Metropolitan Police Service",
-        OrganisationKind::PoliceForce,
-    )
-    .await;
+    app.add_mps().await;
     let mut secrets = vec![
         app.overseer.clone(),
         token(&app.store, "mps", Role::Recipient).await,
@@ -123,13 +116,7 @@ async fn the_database_holds_no_token_in_clear() {
 #[tokio::test]
 async fn uploaded_html_is_never_served_inline() {
     let app = TestApp::spawn().await;
-    organisation(
-        &app.store,
-        "mps",
-        "Metropolitan Police Service",
-        OrganisationKind::PoliceForce,
-    )
-    .await;
+    app.add_mps().await;
     let mps = token(&app.store, "mps", Role::Recipient).await;
     let report = json!({"slug": "op-test", "title": "Test report", "issued_by": "iopc", "published_on": "2024-01-10", "url": "https://example.org/op-test", "summary": "A test report."});
     assert_eq!(

@@ -70,6 +70,17 @@ impl TestApp {
         }
     }
 
+    /// Adds the Metropolitan Police Service, the recipient most tests act as.
+    pub async fn add_mps(&self) {
+        organisation(
+            &self.store,
+            "mps",
+            "Metropolitan Police Service",
+            OrganisationKind::PoliceForce,
+        )
+        .await;
+    }
+
     /// The directory holding its database and blobs.
     pub fn data_dir(&self) -> &std::path::Path {
         self._dir.path()
