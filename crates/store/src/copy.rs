@@ -10,7 +10,7 @@
 use futures::TryStreamExt;
 use sea_orm::{
     AccessMode, ActiveModelTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbBackend, EntityTrait, IntoActiveModel, IsolationLevel, PaginatorTrait, QueryOrder,
+    DbBackend, EntityTrait, IntoActiveModel, IsolationLevel, PaginatorTrait, QueryOrder, Select,
     TransactionTrait,
 };
 
@@ -69,7 +69,7 @@ pub async fn copy_database(
     macro_rules! copy {
         ($($table:ident),* $(,)?) => {
             $(
-                let rows = copy_table::<$table::Entity>(&source, &target, &mut done, progress).await?;
+                let rows = copy_rows($table::Entity::find(), &source, &target, &mut done, progress).await?;
                 copied.tables.push((stringify!($table), rows));
             )*
         };
@@ -104,22 +104,8 @@ pub async fn copy_database(
             .execute_unprepared("ALTER TABLE audit_events DISABLE TRIGGER audit_head_follows")
             .await?;
     }
-    let mut events = audit_events::Entity::find()
-        .order_by_asc(audit_events::Column::Seq)
-        .stream(&source)
-        .await?;
-    let mut chunk = Vec::with_capacity(CHUNK);
-    let mut rows = 0;
-    while let Some(event) = events.try_next().await? {
-        chunk.push(event.into_active_model());
-        if chunk.len() == CHUNK {
-            rows += insert(&target, std::mem::take(&mut chunk)).await?;
-            done += CHUNK as u64;
-            progress(done);
-        }
-    }
-    rows += insert(&target, chunk).await?;
-    drop(events);
+    let events = audit_events::Entity::find().order_by_asc(audit_events::Column::Seq);
+    let rows = copy_rows(events, &source, &target, &mut done, progress).await?;
     copied.tables.push(("audit_events", rows));
     if postgres {
         target
@@ -133,8 +119,8 @@ pub async fn copy_database(
             .execute_unprepared("ALTER TABLE audit_events ENABLE TRIGGER audit_head_follows")
             .await?;
     }
-    let rows =
-        copy_table::<assignment_events::Entity>(&source, &target, &mut done, progress).await?;
+    let index = assignment_events::Entity::find();
+    let rows = copy_rows(index, &source, &target, &mut done, progress).await?;
     copied.tables.push(("assignment_events", rows));
     source.commit().await?;
     target.commit().await?;
@@ -151,7 +137,9 @@ fn snapshot(backend: DbBackend) -> Option<IsolationLevel> {
     }
 }
 
-async fn copy_table<E>(
+/// Streams the rows `select` reads from `source` into `target`, in chunks.
+async fn copy_rows<E>(
+    select: Select<E>,
     source: &DatabaseTransaction,
     target: &DatabaseTransaction,
     done: &mut u64,
@@ -162,7 +150,7 @@ where
     E::Model: IntoActiveModel<E::ActiveModel> + Send + Sync,
     E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
 {
-    let mut rows = E::find().stream(source).await?;
+    let mut rows = select.stream(source).await?;
     let mut chunk = Vec::with_capacity(CHUNK);
     let mut copied = 0;
     while let Some(row) = rows.try_next().await? {
