@@ -7,6 +7,7 @@
 # Usage: scripts/crash-test.sh [path/to/rectrack]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 bin="$(realpath "${1:-target/debug/rectrack}")"
 rounds="${CRASH_ROUNDS:-4}"
@@ -36,11 +37,7 @@ start() {
 
 start
 token=$(grep -A1 '^Recipient token (MPS):' "$work/serve.log" | tail -1)
-mapfile -t assignments < <(curl -fsS -H "Authorization: Bearer $token" \
-    "$base/v1/assignments?organisation=mps&limit=4" | jq -r '.items[].id')
-[ "${#assignments[@]}" -gt 0 ] || { echo "no MPS assignment to write to" >&2; exit 1; }
-targets=()
-for a in "${assignments[@]}"; do targets+=(--assignment "$a"); done
+mps_targets "$base" "$token" 4
 
 python3 scripts/load.py accept --base "$base" --token "$token" "${targets[@]}"
 python3 scripts/load.py check --base "$base" --token "$token" "${targets[@]}" \

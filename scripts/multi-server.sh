@@ -10,6 +10,7 @@
 #   RECTRACK_TEST_POSTGRES_URL  server to use (postgres://postgres@127.0.0.1:5432/test)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 bin="$(realpath "${1:-target/debug/rectrack}")"
 server_url="${RECTRACK_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
@@ -54,11 +55,7 @@ for _ in $(seq 1 100); do
     sleep 0.1
 done
 token=$(grep -A1 '^Recipient token (MPS):' "$work/a.log" | tail -1)
-mapfile -t assignments < <(curl -fsS -H "Authorization: Bearer $token" \
-    "$b/v1/assignments?organisation=mps&limit=3" | jq -r '.items[].id')
-[ "${#assignments[@]}" -gt 0 ] || { echo "no MPS assignment to write to" >&2; exit 1; }
-targets=()
-for id in "${assignments[@]}"; do targets+=(--assignment "$id"); done
+mps_targets "$b" "$token" 3
 
 python3 scripts/load.py accept --base "$a" --token "$token" "${targets[@]}"
 python3 scripts/load.py check --base "$a" --token "$token" "${targets[@]}" \
