@@ -15,8 +15,8 @@ use rectrack_core::response::{Response, ResponseContent, ResponseDraft};
 use rectrack_core::text::LongText;
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -27,7 +27,7 @@ use crate::entities::{assignments, milestones, recommendations, responses};
 use crate::error::{Error, Result, stored};
 use crate::page::{Page, PageRequest, parse_time_id_key, time_id_key};
 use crate::sql::Sql;
-use crate::write::{Ctx, EventDraft, Touch, Tx, Written, insert, update};
+use crate::write::{Ctx, EventDraft, Touch, Tx, Written};
 
 /// An assignment with its milestones' due days and statuses, from which the
 /// derived flags are computed (`Assignment::flags`).
@@ -59,27 +59,9 @@ impl Store {
     /// One assignment with its current response (404 if none), read in one
     /// query: the row, its latest response and its milestones joined.
     pub async fn assignment(&self, id: AssignmentId) -> Result<AssignmentRecord> {
-        let mut sql = Sql::new(self.backend);
-        sql.push(ONE_ASSIGNMENT).bind(id.as_uuid());
-        let rows = self.db.query_all_raw(sql.build()).await?;
-        let first = rows
-            .first()
-            .ok_or_else(|| Error::not_found("assignment", id))?;
-        let row = assignments::Model::from_query_result(first, "")?;
-        let response = responses::Model::from_query_result_optional(first, "r_")?
-            .map(response)
-            .transpose()?;
-        let mut milestones = Vec::new();
-        for joined in &rows {
-            if let Some(milestone) = milestones::Model::from_query_result_optional(joined, "m_")? {
-                let status = from_wire("milestones.status", &milestone.status)?;
-                milestones.push((milestone.due_on, status));
-            }
-        }
-        Ok(AssignmentRecord {
-            assignment: assignment(row, response)?,
-            milestones,
-        })
+        let loaded = load_joined(&self.db, self.backend, id).await?;
+        let row = loaded.row.clone();
+        loaded.record(row)
     }
 
     /// Assignments in creation order, filtered.
@@ -146,18 +128,14 @@ impl Store {
         draft: &ResponseDraft,
     ) -> Result<Written<AssignmentRecord>> {
         self.write(ctx, async |tx| {
-            let row = load(tx, id).await?;
+            let mut loaded = load_whole(tx, id).await?;
+            let row = loaded.row.clone();
             let transition = authorise(tx, &row, Command::Respond(draft.decision), expected_version)?;
             let content = draft.parse(row.issued_on)?;
-            let revision = responses::Entity::find()
-                .filter(responses::Column::AssignmentId.eq(row.id))
-                .count(tx.db)
-                .await?
-                + 1;
+            // Revisions count from 1 without gaps: the next is one past the latest.
+            let revision = loaded.response.as_ref().map_or(0, |r| i64::from(r.revision)) + 1;
             let submitted_by = tx.principal.require_actor("respond")?.organisation.clone();
-            insert(
-                tx.db,
-                responses::Model {
+            let stored = responses::Model {
                     id: Uuid::new_v4(),
                     assignment_id: row.id,
                     revision: i32::try_from(revision).unwrap_or(i32::MAX),
@@ -166,16 +144,16 @@ impl Store {
                     planned_completion_on: content.planned_completion_on,
                     submitted_at_us: micros(tx.now),
                     submitted_by: submitted_by.to_string(),
-                },
-            )
-            .await?;
+                };
+            tx.insert(stored.clone())?;
+            loaded.response = Some(stored);
             let mut row = apply(tx, row, &transition);
             row.decision = Some(wire(&content.decision));
             row.first_response_on.get_or_insert(tx.today);
             row.first_response_day.get_or_insert(day_number(tx.today));
-            update(tx.db, row.clone()).await?;
+            tx.update(row.clone())?;
             let summary = row_summary(&row);
-            let record = record_for(tx, row).await?;
+            let record = loaded.record(row)?;
             let action = if revision == 1 { "response.submitted" } else { "response.revised" };
             let event = EventDraft {
                 action,
@@ -229,7 +207,7 @@ fn overdue_on(day: NaiveDate) -> Condition {
 /// Loads an assignment for a command (404 if none).
 pub(crate) async fn load(tx: &Tx<'_>, id: AssignmentId) -> Result<assignments::Model> {
     assignments::Entity::find_by_id(id.as_uuid())
-        .one(tx.db)
+        .one(tx.db().await?)
         .await?
         .ok_or_else(|| Error::not_found("assignment", id))
 }
@@ -303,7 +281,7 @@ pub(crate) async fn save(
     transition: &Transition,
 ) -> Result<assignments::Model> {
     let row = apply(tx, row, transition);
-    update(tx.db, row.clone()).await?;
+    tx.update(row.clone())?;
     Ok(row)
 }
 
@@ -319,11 +297,60 @@ pub(crate) fn row_summary(row: &assignments::Model) -> serde_json::Value {
     })
 }
 
-pub(crate) async fn record_for(tx: &Tx<'_>, row: assignments::Model) -> Result<AssignmentRecord> {
-    let mut records = records(tx.db, vec![row]).await?;
-    records
+/// An assignment row with its latest response and its milestones.
+pub(crate) struct Loaded {
+    /// The row.
+    pub row: assignments::Model,
+    /// Its latest response.
+    pub response: Option<responses::Model>,
+    /// Its milestones.
+    pub milestones: Vec<milestones::Model>,
+}
+
+impl Loaded {
+    /// The record of `row` (the assignment as a command leaves it) with this
+    /// response and these milestones.
+    pub fn record(self, row: assignments::Model) -> Result<AssignmentRecord> {
+        assemble(
+            vec![row],
+            self.response.into_iter().collect(),
+            self.milestones,
+        )?
         .pop()
-        .ok_or_else(|| Error::Corrupt("an assignment vanished mid-transaction".to_owned()))
+        .ok_or_else(|| Error::Corrupt("no record for the assignment".to_owned()))
+    }
+}
+
+/// Loads an assignment with its latest response and milestones for a
+/// command, in one query (404 if none).
+pub(crate) async fn load_whole(tx: &Tx<'_>, id: AssignmentId) -> Result<Loaded> {
+    load_joined(tx.db().await?, tx.backend(), id).await
+}
+
+async fn load_joined(
+    db: &impl ConnectionTrait,
+    backend: sea_orm::DbBackend,
+    id: AssignmentId,
+) -> Result<Loaded> {
+    let mut sql = Sql::new(backend);
+    sql.push(ONE_ASSIGNMENT).bind(id.as_uuid());
+    let rows = db.query_all_raw(sql.build()).await?;
+    let first = rows
+        .first()
+        .ok_or_else(|| Error::not_found("assignment", id))?;
+    let row = assignments::Model::from_query_result(first, "")?;
+    let response = responses::Model::from_query_result_optional(first, "r_")?;
+    let mut milestones = Vec::new();
+    for joined in &rows {
+        if let Some(milestone) = milestones::Model::from_query_result_optional(joined, "m_")? {
+            milestones.push(milestone);
+        }
+    }
+    Ok(Loaded {
+        row,
+        response,
+        milestones,
+    })
 }
 
 /// Converts rows to records, fetching their current responses and milestones
@@ -332,31 +359,40 @@ pub(crate) async fn records(
     db: &impl ConnectionTrait,
     rows: Vec<assignments::Model>,
 ) -> Result<Vec<AssignmentRecord>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
     let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+    let responses = responses::Entity::find()
+        .filter(responses::Column::AssignmentId.is_in(ids.clone()))
+        .order_by_asc(responses::Column::Revision)
+        .all(db)
+        .await?;
+    let milestones = milestones::Entity::find()
+        .filter(milestones::Column::AssignmentId.is_in(ids))
+        .all(db)
+        .await?;
+    assemble(rows, responses, milestones)
+}
+
+/// Records from rows, their responses in revision order (the last of each
+/// assignment is its current one) and their milestones.
+pub(crate) fn assemble(
+    rows: Vec<assignments::Model>,
+    responses: Vec<responses::Model>,
+    milestones: Vec<milestones::Model>,
+) -> Result<Vec<AssignmentRecord>> {
     let mut latest: HashMap<Uuid, responses::Model> = HashMap::new();
-    if !ids.is_empty() {
-        for response in responses::Entity::find()
-            .filter(responses::Column::AssignmentId.is_in(ids.clone()))
-            .order_by_asc(responses::Column::Revision)
-            .all(db)
-            .await?
-        {
-            latest.insert(response.assignment_id, response);
-        }
+    for response in responses {
+        latest.insert(response.assignment_id, response);
     }
     let mut plans: HashMap<Uuid, Vec<(NaiveDate, MilestoneStatus)>> = HashMap::new();
-    if !ids.is_empty() {
-        for milestone in milestones::Entity::find()
-            .filter(milestones::Column::AssignmentId.is_in(ids))
-            .all(db)
-            .await?
-        {
-            let status = from_wire("milestones.status", &milestone.status)?;
-            plans
-                .entry(milestone.assignment_id)
-                .or_default()
-                .push((milestone.due_on, status));
-        }
+    for milestone in milestones {
+        let status = from_wire("milestones.status", &milestone.status)?;
+        plans
+            .entry(milestone.assignment_id)
+            .or_default()
+            .push((milestone.due_on, status));
     }
     rows.into_iter()
         .map(|row| {

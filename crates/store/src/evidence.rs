@@ -19,7 +19,7 @@ use crate::assignments::{authorise, load, row_summary, save};
 use crate::convert::{from_micros, micros, wire};
 use crate::entities::evidence;
 use crate::error::{Error, Result, stored};
-use crate::write::{Ctx, EventDraft, Touch, Written, insert};
+use crate::write::{Ctx, EventDraft, Touch, Written};
 
 impl Store {
     /// Adds an evidence item to an assignment.
@@ -53,7 +53,7 @@ impl Store {
                 submitted_at: tx.now,
                 submitted_by,
             };
-            insert(tx.db, to_row(&item)).await?;
+            tx.insert(to_row(&item))?;
             let row = save(tx, row, &transition).await?;
             let event = EventDraft {
                 action: "evidence.added",

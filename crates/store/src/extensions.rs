@@ -17,7 +17,7 @@ use crate::assignments::{authorise, load, row_summary, save};
 use crate::convert::{from_micros, from_wire, micros, wire};
 use crate::entities::extension_requests;
 use crate::error::{Error, Result, stored};
-use crate::write::{Ctx, EventDraft, Touch, Written, insert, update};
+use crate::write::{Ctx, EventDraft, Touch, Written};
 
 impl Store {
     /// Asks for a later response due day.
@@ -34,7 +34,7 @@ impl Store {
             let pending = extension_requests::Entity::find()
                 .filter(extension_requests::Column::AssignmentId.eq(row.id))
                 .filter(extension_requests::Column::Status.eq(wire(&ExtensionStatus::Pending)))
-                .one(tx.db)
+                .one(tx.db().await?)
                 .await?
                 .is_some();
             let ask = draft.parse(row.response_due_on, tx.today, pending)?;
@@ -54,7 +54,7 @@ impl Store {
                 decision_comment: None,
                 decided_at: None,
             };
-            insert(tx.db, to_row(&request, None)).await?;
+            tx.insert(to_row(&request, None))?;
             let row = save(tx, row, &transition).await?;
             let event = EventDraft {
                 action: "extension.requested",
@@ -81,7 +81,7 @@ impl Store {
             let mut row = load(tx, id).await?;
             let transition = authorise(tx, &row, Command::DecideExtension, expected_version)?;
             let stored_row = extension_requests::Entity::find_by_id(request_id.as_uuid())
-                .one(tx.db)
+                .one(tx.db().await?)
                 .await?
                 .filter(|r| r.assignment_id == row.id)
                 .ok_or_else(|| Error::not_found("extension request", request_id))?;
@@ -95,7 +95,7 @@ impl Store {
             request.status = decision.status;
             request.decision_comment = decision.comment;
             request.decided_at = Some(tx.now);
-            update(tx.db, to_row(&request, Some(&decided_by))).await?;
+            tx.update(to_row(&request, Some(&decided_by)))?;
             let moved = decision.response_due_on != row.response_due_on;
             row.response_due_on = decision.response_due_on;
             let row = save(tx, row, &transition).await?;

@@ -48,24 +48,25 @@ pub struct Store {
     backend: DbBackend,
     blobs: BlobStore,
     clock: Arc<dyn Clock>,
-    /// SQLite only: the process's writers queue here for the single write lock.
-    write_queue: Option<Arc<tokio::sync::Mutex<()>>>,
+    /// SQLite only: the process's writers queue here for the single write
+    /// lock, and share the open group transaction.
+    writer: Option<Arc<tokio::sync::Mutex<write::Open>>>,
     /// In a batch: the one transaction every write goes into.
-    batch: Option<Arc<tokio::sync::Mutex<write::BatchState>>>,
+    batch: Option<Arc<tokio::sync::Mutex<write::Open>>>,
 }
 
 impl Store {
     /// A store over an open, migrated database and a blob store.
     pub fn new(db: DatabaseConnection, blobs: BlobStore, clock: Arc<dyn Clock>) -> Self {
         let backend = db::backend(&db);
-        let write_queue =
-            (backend == DbBackend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(())));
+        let writer = (backend == DbBackend::Sqlite)
+            .then(|| Arc::new(tokio::sync::Mutex::new(write::Open::default())));
         Self {
             db,
             backend,
             blobs,
             clock,
-            write_queue,
+            writer,
             batch: None,
         }
     }

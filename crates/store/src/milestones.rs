@@ -15,7 +15,7 @@ use crate::assignments::{authorise, load, row_summary, save, visible};
 use crate::convert::{from_wire, micros, wire};
 use crate::entities::milestones;
 use crate::error::{Error, Result, stored};
-use crate::write::{Ctx, EventDraft, Touch, Written, insert, update};
+use crate::write::{Ctx, EventDraft, Touch, Written};
 
 impl Store {
     /// Adds a planned milestone.
@@ -31,7 +31,7 @@ impl Store {
             let transition = authorise(tx, &row, Command::PlanMilestone, expected_version)?;
             let plan = draft.parse(row.issued_on)?;
             let milestone = plan.into_milestone(MilestoneId::from_uuid(Uuid::new_v4()), id);
-            insert(tx.db, to_row(&milestone, micros(tx.now), micros(tx.now))).await?;
+            tx.insert(to_row(&milestone, micros(tx.now), micros(tx.now)))?;
             let row = save(tx, row, &transition).await?;
             let event = EventDraft {
                 action: "milestone.planned",
@@ -61,7 +61,7 @@ impl Store {
         self.write(ctx, async |tx| {
             let row = load(tx, id).await?;
             let stored_row = milestones::Entity::find_by_id(milestone_id.as_uuid())
-                .one(tx.db)
+                .one(tx.db().await?)
                 .await?
                 .filter(|m| m.assignment_id == row.id);
             // A caller who may not see the assignment learns nothing of its milestones.
@@ -72,7 +72,7 @@ impl Store {
             let current = milestone(stored_row)?;
             let (next, command) = current.changed(change, row.issued_on, tx.today)?;
             let transition = authorise(tx, &row, command, expected_version)?;
-            update(tx.db, to_row(&next, created_at_us, micros(tx.now))).await?;
+            tx.update(to_row(&next, created_at_us, micros(tx.now)))?;
             let row = save(tx, row, &transition).await?;
             let event = EventDraft {
                 action: "milestone.changed",

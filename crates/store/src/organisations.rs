@@ -1,5 +1,7 @@
 //! Organisations: created by the overseer (or the console), read by anyone.
 
+use std::collections::HashMap;
+
 use rectrack_core::organisation::{OrgCode, Organisation, OrganisationDraft, OrganisationKind};
 use rectrack_core::text::Name;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -10,7 +12,7 @@ use crate::convert::{from_wire, micros, wire};
 use crate::entities::organisations;
 use crate::error::{Error, Result, stored};
 use crate::page::{Page, PageRequest};
-use crate::write::{Ctx, EventDraft, Written, insert};
+use crate::write::{Ctx, EventDraft, Written};
 
 impl Store {
     /// Creates an organisation; its code must be free (409).
@@ -22,22 +24,21 @@ impl Store {
         self.write(ctx, async |tx| {
             tx.principal.require_overseer("create_organisation")?;
             let organisation = draft.parse()?;
-            if find(tx.db, organisation.code.as_str()).await?.is_some() {
+            if find(tx.db().await?, organisation.code.as_str())
+                .await?
+                .is_some()
+            {
                 return Err(Error::Conflict(format!(
                     "an organisation with code `{}` already exists",
                     organisation.code
                 )));
             }
-            insert(
-                tx.db,
-                organisations::Model {
-                    code: organisation.code.to_string(),
-                    name: organisation.name.to_string(),
-                    kind: wire(&organisation.kind),
-                    created_at_us: micros(tx.now),
-                },
-            )
-            .await?;
+            tx.insert(organisations::Model {
+                code: organisation.code.to_string(),
+                name: organisation.name.to_string(),
+                kind: wire(&organisation.kind),
+                created_at_us: micros(tx.now),
+            })?;
             let event = EventDraft {
                 action: "organisation.created",
                 entity_type: "organisation",
@@ -83,6 +84,23 @@ pub(crate) async fn kind_of(
     code: &str,
 ) -> Result<Option<OrganisationKind>> {
     Ok(find(db, code).await?.map(|o| o.kind))
+}
+
+/// The kinds of the organisations among `codes` that exist.
+pub(crate) async fn kinds_of(
+    db: &impl ConnectionTrait,
+    codes: &[&str],
+) -> Result<HashMap<String, OrganisationKind>> {
+    let mut kinds = HashMap::new();
+    for row in organisations::Entity::find()
+        .filter(organisations::Column::Code.is_in(codes.iter().copied()))
+        .all(db)
+        .await?
+    {
+        let kind = from_wire("organisations.kind", &row.kind)?;
+        kinds.insert(row.code, kind);
+    }
+    Ok(kinds)
 }
 
 fn organisation(row: organisations::Model) -> Result<Organisation> {

@@ -13,14 +13,14 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::Store;
-use crate::assignments::{AssignmentRecord, authorise, load, record_for, row_summary, save};
+use crate::assignments::{AssignmentRecord, authorise, load, load_whole, row_summary, save};
 use crate::convert::{from_micros, micros};
 use crate::entities::{
     claim_evidence, claims, milestones, progress_updates, update_evidence, update_milestones,
 };
 use crate::error::{Result, stored};
 use crate::evidence::ids_of;
-use crate::write::{Ctx, EventDraft, Touch, Written, insert};
+use crate::write::{Ctx, EventDraft, Touch, Written};
 
 /// A claim and the assignment as it stands after it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,7 +52,7 @@ impl Store {
             } else {
                 milestones::Entity::find()
                     .filter(milestones::Column::AssignmentId.eq(row.id))
-                    .all(tx.db)
+                    .all(tx.db().await?)
                     .await?
                     .into_iter()
                     .map(|m| MilestoneId::from_uuid(m.id))
@@ -61,7 +61,7 @@ impl Store {
             let evidence_ids = if content.evidence_ids.is_empty() {
                 Vec::new()
             } else {
-                ids_of(tx.db, id).await?
+                ids_of(tx.db().await?, id).await?
             };
             let mut errors = ValidationErrors::new();
             errors.check(
@@ -87,38 +87,26 @@ impl Store {
                 submitted_at: tx.now,
                 submitted_by,
             };
-            insert(
-                tx.db,
-                progress_updates::Model {
-                    id: update.id.as_uuid(),
-                    assignment_id: row.id,
-                    narrative: update.narrative.to_string(),
-                    submitted_at_us: micros(tx.now),
-                    submitted_by: update.submitted_by.to_string(),
-                },
-            )
-            .await?;
+            tx.insert(progress_updates::Model {
+                id: update.id.as_uuid(),
+                assignment_id: row.id,
+                narrative: update.narrative.to_string(),
+                submitted_at_us: micros(tx.now),
+                submitted_by: update.submitted_by.to_string(),
+            })?;
             for (position, milestone) in update.milestone_ids.iter().enumerate() {
-                insert(
-                    tx.db,
-                    update_milestones::Model {
-                        update_id: update.id.as_uuid(),
-                        milestone_id: milestone.as_uuid(),
-                        position: position_of(position),
-                    },
-                )
-                .await?;
+                tx.insert(update_milestones::Model {
+                    update_id: update.id.as_uuid(),
+                    milestone_id: milestone.as_uuid(),
+                    position: position_of(position),
+                })?;
             }
             for (position, evidence) in update.evidence_ids.iter().enumerate() {
-                insert(
-                    tx.db,
-                    update_evidence::Model {
-                        update_id: update.id.as_uuid(),
-                        evidence_id: evidence.as_uuid(),
-                        position: position_of(position),
-                    },
-                )
-                .await?;
+                tx.insert(update_evidence::Model {
+                    update_id: update.id.as_uuid(),
+                    evidence_id: evidence.as_uuid(),
+                    position: position_of(position),
+                })?;
             }
             let row = save(tx, row, &transition).await?;
             let event = EventDraft {
@@ -145,10 +133,11 @@ impl Store {
         draft: &ClaimDraft,
     ) -> Result<Written<ClaimOutcome>> {
         self.write(ctx, async |tx| {
-            let row = load(tx, id).await?;
+            let loaded = load_whole(tx, id).await?;
+            let row = loaded.row.clone();
             let transition = authorise(tx, &row, Command::Claim, expected_version)?;
             let content = draft.parse()?;
-            let evidence_ids = ids_of(tx.db, id).await?;
+            let evidence_ids = ids_of(tx.db().await?, id).await?;
             belongs(&content.evidence_ids, &evidence_ids, "an evidence item")
                 .map_err(|message| ValidationErrors::single("evidence_ids", message))?;
             let submitted_by = tx.principal.require_actor("claim")?.organisation.clone();
@@ -160,31 +149,23 @@ impl Store {
                 submitted_at: tx.now,
                 submitted_by,
             };
-            insert(
-                tx.db,
-                claims::Model {
-                    id: claim.id.as_uuid(),
-                    assignment_id: row.id,
-                    summary: claim.summary.to_string(),
-                    submitted_at_us: micros(tx.now),
-                    submitted_by: claim.submitted_by.to_string(),
-                },
-            )
-            .await?;
+            tx.insert(claims::Model {
+                id: claim.id.as_uuid(),
+                assignment_id: row.id,
+                summary: claim.summary.to_string(),
+                submitted_at_us: micros(tx.now),
+                submitted_by: claim.submitted_by.to_string(),
+            })?;
             for (position, evidence) in claim.evidence_ids.iter().enumerate() {
-                insert(
-                    tx.db,
-                    claim_evidence::Model {
-                        claim_id: claim.id.as_uuid(),
-                        evidence_id: evidence.as_uuid(),
-                        position: position_of(position),
-                    },
-                )
-                .await?;
+                tx.insert(claim_evidence::Model {
+                    claim_id: claim.id.as_uuid(),
+                    evidence_id: evidence.as_uuid(),
+                    position: position_of(position),
+                })?;
             }
             let row = save(tx, row, &transition).await?;
             let summary = row_summary(&row);
-            let assignment = record_for(tx, row).await?;
+            let assignment = loaded.record(row)?;
             let event = EventDraft {
                 action: "implementation.claimed",
                 entity_type: "assignment",

@@ -15,14 +15,14 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::Store;
-use crate::assignments::{AssignmentRecord, authorise, records, row_summary, save};
+use crate::assignments::{AssignmentRecord, assemble, authorise, records, row_summary, save};
 use crate::convert::{day_number, from_wire, micros, wire};
 use crate::entities::{assignments, recommendation_themes, recommendations};
 use crate::error::{Error, Result, stored};
-use crate::organisations::kind_of;
+use crate::organisations::kinds_of;
 use crate::page::{Page, PageRequest};
 use crate::reports;
-use crate::write::{Ctx, EventDraft, Touch, Written, insert, update};
+use crate::write::{Ctx, EventDraft, Touch, Tx, Written};
 
 /// A recommendation with its assignments.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,12 +57,14 @@ impl Store {
     ) -> Result<Written<RecommendationView>> {
         self.write(ctx, async |tx| {
             tx.principal.require_overseer("create_recommendation")?;
-            let report = reports::find(tx.db, slug)
+            let report = reports::find(tx.db().await?, slug)
                 .await?
                 .ok_or_else(|| Error::not_found("report", slug))?;
             let content = draft.parse()?;
+            let codes: Vec<&str> = content.recipients.iter().map(|c| c.as_str()).collect();
+            let kinds = kinds_of(tx.db().await?, &codes).await?;
             for code in &content.recipients {
-                match kind_of(tx.db, code.as_str()).await? {
+                match kinds.get(code.as_str()) {
                     None => {
                         return Err(Error::invalid(
                             "recipients",
@@ -81,7 +83,7 @@ impl Store {
             let taken = recommendations::Entity::find()
                 .filter(recommendations::Column::ReportSlug.eq(slug))
                 .filter(recommendations::Column::Number.eq(number(content.number)))
-                .one(tx.db)
+                .one(tx.db().await?)
                 .await?;
             if taken.is_some() {
                 return Err(Error::Conflict(format!(
@@ -95,7 +97,7 @@ impl Store {
                 content,
                 withdrawn: false,
             };
-            insert_recommendation(tx.db, &recommendation, micros(tx.now)).await?;
+            insert_recommendation(tx, &recommendation, micros(tx.now))?;
             let mut rows = Vec::new();
             for organisation in &recommendation.content.recipients {
                 let row = assignments::Model {
@@ -117,11 +119,12 @@ impl Store {
                     created_at_us: micros(tx.now),
                     updated_at_us: micros(tx.now),
                 };
-                insert(tx.db, row.clone()).await?;
+                tx.insert(row.clone())?;
                 rows.push(row);
             }
             let summaries: Vec<_> = rows.iter().map(row_summary).collect();
-            let assignments = records(tx.db, rows).await?;
+            // New assignments: no response, no milestones yet.
+            let assignments = assemble(rows, Vec::new(), Vec::new())?;
             let event = EventDraft {
                 action: "recommendation.created",
                 entity_type: "recommendation",
@@ -159,7 +162,7 @@ impl Store {
     ) -> Result<Written<RecommendationView>> {
         self.write(ctx, async |tx| {
             let mut row = recommendations::Entity::find_by_id(id.as_uuid())
-                .one(tx.db)
+                .one(tx.db().await?)
                 .await?
                 .ok_or_else(|| Error::not_found("recommendation", id))?;
             tx.principal.require_overseer("withdraw")?;
@@ -169,7 +172,7 @@ impl Store {
             }
             let mut closed = Vec::new();
             let mut touches = Vec::new();
-            for assignment in assignments_of(tx.db, id.as_uuid()).await? {
+            for assignment in assignments_of(tx.db().await?, id.as_uuid()).await? {
                 let status: AssignmentStatus = from_wire("assignments.status", &assignment.status)?;
                 if status.is_final() {
                     continue;
@@ -184,8 +187,8 @@ impl Store {
             }
             row.withdrawn = true;
             row.withdrawn_reason = Some(reason.to_string());
-            update(tx.db, row.clone()).await?;
-            let view = view(tx.db, row).await?;
+            tx.update(row.clone())?;
+            let view = view(tx.db().await?, row).await?;
             let event = EventDraft {
                 action: "recommendation.withdrawn",
                 entity_type: "recommendation",
@@ -287,39 +290,27 @@ fn number(n: u32) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
 
-async fn insert_recommendation(
-    db: &impl ConnectionTrait,
-    recommendation: &Recommendation,
-    at_us: i64,
-) -> Result<()> {
+fn insert_recommendation(tx: &Tx<'_>, recommendation: &Recommendation, at_us: i64) -> Result<()> {
     let content = &recommendation.content;
-    insert(
-        db,
-        recommendations::Model {
-            id: recommendation.id.as_uuid(),
-            report_slug: recommendation.report.to_string(),
-            number: number(content.number),
-            title: content.title.to_string(),
-            body: content.body.to_string(),
-            legal_basis: wire(&content.legal_basis),
-            issued_on: content.issued_on,
-            response_due_on: content.response_due_on,
-            withdrawn: false,
-            withdrawn_reason: None,
-            created_at_us: at_us,
-        },
-    )
-    .await?;
+    tx.insert(recommendations::Model {
+        id: recommendation.id.as_uuid(),
+        report_slug: recommendation.report.to_string(),
+        number: number(content.number),
+        title: content.title.to_string(),
+        body: content.body.to_string(),
+        legal_basis: wire(&content.legal_basis),
+        issued_on: content.issued_on,
+        response_due_on: content.response_due_on,
+        withdrawn: false,
+        withdrawn_reason: None,
+        created_at_us: at_us,
+    })?;
     for (position, theme) in content.themes.iter().enumerate() {
-        insert(
-            db,
-            recommendation_themes::Model {
-                recommendation_id: recommendation.id.as_uuid(),
-                theme: theme.to_string(),
-                position: i32::try_from(position).unwrap_or(i32::MAX),
-            },
-        )
-        .await?;
+        tx.insert(recommendation_themes::Model {
+            recommendation_id: recommendation.id.as_uuid(),
+            theme: theme.to_string(),
+            position: i32::try_from(position).unwrap_or(i32::MAX),
+        })?;
     }
     Ok(())
 }

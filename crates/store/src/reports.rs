@@ -13,7 +13,7 @@ use crate::entities::reports;
 use crate::error::{Error, Result, stored};
 use crate::organisations::kind_of;
 use crate::page::{Page, PageRequest};
-use crate::write::{Ctx, EventDraft, Written, insert};
+use crate::write::{Ctx, EventDraft, Written};
 
 impl Store {
     /// Creates a report. Its slug must be free (409) and `issued_by` must be
@@ -26,7 +26,7 @@ impl Store {
         self.write(ctx, async |tx| {
             tx.principal.require_overseer("create_report")?;
             let report = draft.parse()?;
-            match kind_of(tx.db, report.issued_by.as_str()).await? {
+            match kind_of(tx.db().await?, report.issued_by.as_str()).await? {
                 Some(kind) if kind.issues_reports() => {}
                 Some(_) => {
                     return Err(Error::invalid(
@@ -41,25 +41,21 @@ impl Store {
                     ));
                 }
             }
-            if find(tx.db, report.slug.as_str()).await?.is_some() {
+            if find(tx.db().await?, report.slug.as_str()).await?.is_some() {
                 return Err(Error::Conflict(format!(
                     "a report with slug `{}` already exists",
                     report.slug
                 )));
             }
-            insert(
-                tx.db,
-                reports::Model {
-                    slug: report.slug.to_string(),
-                    title: report.title.to_string(),
-                    issued_by: report.issued_by.to_string(),
-                    published_on: report.published_on,
-                    url: report.url.as_ref().map(ToString::to_string),
-                    summary: report.summary.as_ref().map(ToString::to_string),
-                    created_at_us: micros(tx.now),
-                },
-            )
-            .await?;
+            tx.insert(reports::Model {
+                slug: report.slug.to_string(),
+                title: report.title.to_string(),
+                issued_by: report.issued_by.to_string(),
+                published_on: report.published_on,
+                url: report.url.as_ref().map(ToString::to_string),
+                summary: report.summary.as_ref().map(ToString::to_string),
+                created_at_us: micros(tx.now),
+            })?;
             let event = EventDraft {
                 action: "report.created",
                 entity_type: "report",

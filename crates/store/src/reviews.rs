@@ -11,11 +11,11 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::Store;
-use crate::assignments::{AssignmentRecord, authorise, load, record_for, row_summary, save};
+use crate::assignments::{AssignmentRecord, authorise, load_whole, row_summary, save};
 use crate::convert::{from_micros, from_wire, micros, wire};
 use crate::entities::reviews;
 use crate::error::{Result, stored};
-use crate::write::{Ctx, EventDraft, Touch, Written, insert};
+use crate::write::{Ctx, EventDraft, Touch, Written};
 
 /// A review and the assignment as it stands after it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +36,8 @@ impl Store {
         draft: &ReviewDraft,
     ) -> Result<Written<ReviewOutcomeView>> {
         self.write(ctx, async |tx| {
-            let row = load(tx, id).await?;
+            let loaded = load_whole(tx, id).await?;
+            let row = loaded.row.clone();
             let transition = authorise(tx, &row, Command::Review(draft.outcome), expected_version)?;
             let content = draft.parse()?;
             let reviewer = tx.principal.require_actor("review")?.organisation.clone();
@@ -48,21 +49,17 @@ impl Store {
                 reviewer,
                 at: tx.now,
             };
-            insert(
-                tx.db,
-                reviews::Model {
-                    id: review.id.as_uuid(),
-                    assignment_id: row.id,
-                    outcome: wire(&review.outcome),
-                    comment: review.comment.as_ref().map(ToString::to_string),
-                    reviewer: review.reviewer.to_string(),
-                    at_us: micros(tx.now),
-                },
-            )
-            .await?;
+            tx.insert(reviews::Model {
+                id: review.id.as_uuid(),
+                assignment_id: row.id,
+                outcome: wire(&review.outcome),
+                comment: review.comment.as_ref().map(ToString::to_string),
+                reviewer: review.reviewer.to_string(),
+                at_us: micros(tx.now),
+            })?;
             let row = save(tx, row, &transition).await?;
             let summary = row_summary(&row);
-            let assignment = record_for(tx, row).await?;
+            let assignment = loaded.record(row)?;
             let event = EventDraft {
                 action: match review.outcome {
                     rectrack_core::review::ReviewOutcome::Verified => "review.verified",

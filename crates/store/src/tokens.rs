@@ -26,7 +26,7 @@ use crate::error::{Error, Result, stored};
 use crate::organisations::find;
 use crate::page::{Page, PageRequest, parse_time_id_key, time_id_key};
 use crate::sql::Sql;
-use crate::write::{Ctx, EventDraft, Written, insert, update};
+use crate::write::{Ctx, EventDraft, Written};
 
 /// The prefix of every token.
 pub const TOKEN_PREFIX: &str = "rtk_";
@@ -86,7 +86,7 @@ impl Store {
         self.write(ctx, async |tx| {
             tx.principal.require_overseer("create_token")?;
             let mut errors = rectrack_core::ValidationErrors::new();
-            let organisation = find(tx.db, &draft.organisation).await?;
+            let organisation = find(tx.db().await?, &draft.organisation).await?;
             match &organisation {
                 None => errors.add(
                     "organisation",
@@ -125,7 +125,7 @@ impl Store {
                 revoked_at: None,
                 last_used_at: None,
             };
-            insert(tx.db, to_row(&record, &hash(&secret))).await?;
+            tx.insert(to_row(&record, &hash(&secret)))?;
             let event = EventDraft {
                 action: "token.created",
                 entity_type: "token",
@@ -147,7 +147,7 @@ impl Store {
         self.write(ctx, async |tx| {
             tx.principal.require_overseer("revoke_token")?;
             let row = tokens::Entity::find_by_id(id.as_uuid())
-                .one(tx.db)
+                .one(tx.db().await?)
                 .await?
                 .ok_or_else(|| Error::not_found("token", id))?;
             let token_hash = row.token_hash.clone();
@@ -156,7 +156,7 @@ impl Store {
                 return Err(Error::Conflict("this token is already revoked".to_owned()));
             }
             record.revoked_at = Some(tx.now);
-            update(tx.db, to_row(&record, &token_hash)).await?;
+            tx.update(to_row(&record, &token_hash))?;
             let event = EventDraft {
                 action: "token.revoked",
                 entity_type: "token",

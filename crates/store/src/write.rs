@@ -1,20 +1,34 @@
-//! The one way anything is written: `Store::write` runs a command in one
+//! The one way anything is written: `Store::write` runs a command in a
 //! transaction and appends its audit event in that same transaction.
 //!
-//! Every write first locks the head of the audit chain (`SELECT … FOR UPDATE`
+//! Every write first holds the head of the audit chain (`SELECT … FOR UPDATE`
 //! on PostgreSQL and MariaDB; on SQLite the `BEGIN IMMEDIATE` write lock,
-//! taken behind an in-process mutex so that the process's own writers queue
-//! instead of spinning on the busy timeout). Holding that lock, the command
-//! reads the state it acts on, asks core whether the move is allowed, writes
-//! its rows; then the event is sealed with the next `seq` and the head's hash
-//! (a trigger moves the head as the event is inserted), and everything
-//! commits together. So writers are serialised across every
-//! process sharing the database, the chain can neither fork nor gap, and a
-//! failed command leaves no row and no event behind. See
+//! behind an in-process queue so that the process's own writers wait their
+//! turn instead of spinning on the busy timeout). Holding it, the command
+//! reads the state it acts on, asks core whether the move is allowed, and
+//! queues its rows; then the event is sealed with the next `seq` and the
+//! head's hash (a trigger moves the head as the event is inserted), and the
+//! rows and the event are sent together. So writers are serialised across
+//! every process sharing the database, the chain can neither fork nor gap,
+//! and a failed command leaves no row and no event behind.
+//!
+//! A command's writes are queued in its [`Tx`] and sent before its next read
+//! and at its end: on SQLite as one multi-statement execution, so a command
+//! costs one round trip to the connection for all it writes.
+//!
+//! On SQLite, writers that queue behind one another share one transaction
+//! (group commit): each takes its turn under the lock, and the group commits
+//! once when those queued have had theirs. No writer is answered before its
+//! group has committed; a group whose commit fails, or one of whose commands
+//! failed after sending rows, is rolled back whole and every writer in it
+//! gets the error. PostgreSQL and MariaDB commit each write on its own. See
 //! `docs/decisions/0004-one-chain-lock.md`.
 //!
 //! Idempotency keys are checked under the same lock: a replay returns the
 //! stored answer and writes nothing.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, PoisonError};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rectrack_core::assignment::AssignmentStatus;
@@ -23,10 +37,12 @@ use rectrack_core::response::ResponseDecision;
 use rectrack_core::role::Principal;
 use rectrack_core::status_report::MilestoneState;
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
-    IntoActiveModel, QuerySelect, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ActiveModelTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait,
+    IntoActiveModel, QuerySelect, QueryTrait, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait,
 };
 use serde_json::Value;
+use tokio::sync::{Mutex, OwnedMutexGuard, watch};
 use uuid::Uuid;
 
 use crate::Store;
@@ -137,10 +153,14 @@ pub struct EventDraft {
     pub touches: Vec<Touch>,
 }
 
-/// A command's view of its transaction.
+/// A command's view of its transaction. Writes are queued and sent together
+/// before the command's next read and at its end (with its audit event), so
+/// every read sees the command's own writes.
 pub struct Tx<'a> {
-    /// The open transaction.
-    pub db: &'a DatabaseTransaction,
+    db: &'a DatabaseTransaction,
+    backend: DbBackend,
+    queued: std::sync::Mutex<Vec<Statement>>,
+    sent: AtomicBool,
     /// The time of this write (never before the previous event's).
     pub now: DateTime<Utc>,
     /// Today, in UTC.
@@ -149,27 +169,124 @@ pub struct Tx<'a> {
     pub principal: &'a Principal,
 }
 
+impl Tx<'_> {
+    /// The backend the transaction is on.
+    pub fn backend(&self) -> DbBackend {
+        self.backend
+    }
+
+    /// The transaction, to read from. Queued writes are sent first.
+    pub async fn db(&self) -> Result<&DatabaseTransaction> {
+        self.flush().await?;
+        Ok(self.db)
+    }
+
+    /// Queues the insert of a row given as a model.
+    pub fn insert<M, A>(&self, model: M) -> Result<()>
+    where
+        M: IntoActiveModel<A>,
+        A: ActiveModelTrait + Send,
+    {
+        let statement = <A::Entity as EntityTrait>::insert(model.into_active_model().reset_all())
+            .build(self.backend);
+        self.queue(statement);
+        Ok(())
+    }
+
+    /// Queues the update of a row given as a model (every column).
+    pub fn update<M, A>(&self, model: M) -> Result<()>
+    where
+        M: IntoActiveModel<A>,
+        A: ActiveModelTrait + Send,
+    {
+        let statement = <A::Entity as EntityTrait>::update(model.into_active_model().reset_all())
+            .validate()?
+            .build(self.backend);
+        self.queue(statement);
+        Ok(())
+    }
+
+    fn queue(&self, statement: Statement) {
+        self.queued
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(statement);
+    }
+
+    /// Sends the queued writes.
+    async fn flush(&self) -> Result<()> {
+        let statements =
+            std::mem::take(&mut *self.queued.lock().unwrap_or_else(PoisonError::into_inner));
+        if statements.is_empty() {
+            return Ok(());
+        }
+        self.sent.store(true, Ordering::Relaxed);
+        send(self.db, self.backend, statements).await
+    }
+}
+
+/// Sends writes, each of which must change exactly one row: on SQLite as one
+/// execution of all of them (the driver binds each statement's share of the
+/// values in turn), elsewhere one by one.
+async fn send(
+    db: &DatabaseTransaction,
+    backend: DbBackend,
+    statements: Vec<Statement>,
+) -> Result<()> {
+    let expected = statements.len() as u64;
+    let changed = if backend == DbBackend::Sqlite && statements.len() > 1 {
+        let mut sql = String::new();
+        let mut values = Vec::new();
+        for statement in statements {
+            sql.push_str(&statement.sql);
+            sql.push_str(";\n");
+            if let Some(bound) = statement.values {
+                values.extend(bound.0);
+            }
+        }
+        db.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await?
+            .rows_affected()
+    } else {
+        let mut changed = 0;
+        for statement in statements {
+            changed += db.execute_raw(statement).await?.rows_affected();
+        }
+        changed
+    };
+    if changed != expected {
+        return Err(Error::Corrupt(format!(
+            "{expected} rows were to be written, {changed} were"
+        )));
+    }
+    Ok(())
+}
+
+/// How a command went in an open transaction.
+struct Attempt<T> {
+    result: Result<Written<T>>,
+    /// The chain's head in the transaction now, if known.
+    head: Option<audit_head::Model>,
+    /// Whether rows of the command were sent (so a failure left some behind).
+    sent: bool,
+}
+
 impl Store {
-    /// Runs `command` in one transaction holding the chain lock, then appends
-    /// its audit event and commits. A command error rolls everything back.
+    /// Runs `command` holding the chain lock, appends its audit event, and
+    /// returns once it is committed. A command error leaves nothing behind.
     pub(crate) async fn write<T, F>(&self, ctx: &Ctx<'_, T>, command: F) -> Result<Written<T>>
     where
         F: AsyncFnOnce(&Tx<'_>) -> Result<(T, EventDraft)>,
     {
         if let Some(batch) = &self.batch {
-            let state = batch.lock().await;
-            let txn = state
-                .txn
-                .as_ref()
-                .ok_or_else(|| Error::Corrupt("the batch was already committed".to_owned()))?;
-            return self.write_in(txn, ctx, command).await;
+            return self.write_in_batch(batch, ctx, command).await;
         }
-        let _queue = match &self.write_queue {
-            Some(queue) => Some(queue.lock().await),
-            None => None,
-        };
+        if let Some(writer) = &self.writer {
+            return self.write_in_group(writer, ctx, command).await;
+        }
         let txn = self.begin_write().await?;
-        match self.write_in(&txn, ctx, command).await {
+        let attempt = self.write_in(&txn, None, ctx, command).await;
+        match attempt.result {
             Ok(written) => {
                 txn.commit().await?;
                 Ok(written)
@@ -185,54 +302,169 @@ impl Store {
         }
     }
 
-    async fn write_in<T, F>(
+    async fn write_in_batch<T, F>(
         &self,
-        txn: &DatabaseTransaction,
+        batch: &Mutex<Open>,
         ctx: &Ctx<'_, T>,
         command: F,
     ) -> Result<Written<T>>
     where
         F: AsyncFnOnce(&Tx<'_>) -> Result<(T, EventDraft)>,
     {
-        let head = audit_head::Entity::find_by_id(1)
-            .lock_exclusive()
-            .one(txn)
-            .await?
-            .ok_or_else(|| Error::Corrupt("the audit chain head is missing".to_owned()))?;
+        let mut guard = batch.lock().await;
+        let open = &mut *guard;
+        let txn = open
+            .txn
+            .as_ref()
+            .ok_or_else(|| Error::Corrupt("the batch was already committed".to_owned()))?;
+        if open.broken {
+            return Err(Error::Corrupt(
+                "a command failed after writing: the batch is rolled back".to_owned(),
+            ));
+        }
+        let head = open.head.take();
+        let attempt = self.write_in(txn, head, ctx, command).await;
+        open.head = attempt.head;
+        open.broken = attempt.result.is_err() && attempt.sent;
+        attempt.result
+    }
+
+    /// SQLite: takes a turn in the open group transaction (opening one, and
+    /// asking for its commit, if none is open), then waits for the group to
+    /// commit.
+    async fn write_in_group<T, F>(
+        &self,
+        writer: &Arc<Mutex<Open>>,
+        ctx: &Ctx<'_, T>,
+        command: F,
+    ) -> Result<Written<T>>
+    where
+        F: AsyncFnOnce(&Tx<'_>) -> Result<(T, EventDraft)>,
+    {
+        let mut guard = writer.lock().await;
+        let open = &mut *guard;
+        if open.txn.is_none() {
+            open.txn = Some(self.begin_write().await?);
+            open.head = None;
+            open.broken = false;
+            open.wrote = false;
+            open.committed = Some(watch::channel(None).0);
+            // The commit queues behind the writers waiting now: they join
+            // this group; those who come later open the next.
+            tokio::spawn(commit_group(writer.clone()));
+        }
+        let (Some(txn), Some(committed)) = (open.txn.as_ref(), open.committed.as_ref()) else {
+            return Err(Error::Corrupt("the write group is not open".to_owned()));
+        };
+        let mut committed = committed.subscribe();
+        if open.broken {
+            return Err(group_failed(
+                "an earlier command of the group failed after writing",
+            ));
+        }
+        // The head is unknown while the command runs: should this writer be
+        // dropped midway, the next one reads it again.
+        let head = open.head.take();
+        let attempt = self.write_in(txn, head, ctx, command).await;
+        open.head = attempt.head;
+        open.broken = attempt.result.is_err() && attempt.sent;
+        open.wrote |= attempt.sent;
+        let seen_uncommitted = open.wrote;
+        drop(guard);
+        // Whatever this writer saw, written or not (a replay, a refusal), is
+        // answered only once the group has committed it.
+        if !seen_uncommitted {
+            return attempt.result;
+        }
+        let outcome = committed
+            .wait_for(Option::is_some)
+            .await
+            .map_err(|_| group_failed("the commit was abandoned"))?
+            .clone();
+        match outcome {
+            Some(Ok(())) => attempt.result,
+            Some(Err(message)) => Err(group_failed(&message)),
+            None => Err(group_failed("the commit was abandoned")),
+        }
+    }
+
+    async fn write_in<T, F>(
+        &self,
+        txn: &DatabaseTransaction,
+        head: Option<audit_head::Model>,
+        ctx: &Ctx<'_, T>,
+        command: F,
+    ) -> Attempt<T>
+    where
+        F: AsyncFnOnce(&Tx<'_>) -> Result<(T, EventDraft)>,
+    {
+        let head = match head {
+            Some(head) => head,
+            None => match read_head(txn).await {
+                Ok(head) => head,
+                Err(error) => {
+                    return Attempt {
+                        result: Err(error),
+                        head: None,
+                        sent: false,
+                    };
+                }
+            },
+        };
         if let Some(idempotency) = &ctx.idempotency {
             let seen = idempotency_keys::Entity::find_by_id((
                 idempotency.scope.clone(),
                 idempotency.key.clone(),
             ))
             .one(txn)
-            .await?;
-            if let Some(seen) = seen {
-                if seen.request_hash != idempotency.request_hash {
-                    return Err(Error::IdempotencyMismatch);
+            .await;
+            let result = match seen {
+                Err(error) => Some(Err(error.into())),
+                Ok(Some(seen)) if seen.request_hash != idempotency.request_hash => {
+                    Some(Err(Error::IdempotencyMismatch))
                 }
-                return Ok(Written::Replayed(StoredResponse {
+                Ok(Some(seen)) => Some(Ok(Written::Replayed(StoredResponse {
                     status: u16::try_from(seen.response_status).unwrap_or(200),
                     body: seen.response_body,
                     location: seen.response_location,
-                }));
+                }))),
+                Ok(None) => None,
+            };
+            if let Some(result) = result {
+                return Attempt {
+                    result,
+                    head: Some(head),
+                    sent: false,
+                };
             }
         }
         // Strictly after the previous event, so that time order is seq order
         // even when the clock stands still or steps back.
-        let now = from_micros(micros(self.clock.now()).max(head.at_us + 1))?;
+        let now = match from_micros(micros(self.clock.now()).max(head.at_us + 1)) {
+            Ok(now) => now,
+            Err(error) => {
+                return Attempt {
+                    result: Err(error),
+                    head: Some(head),
+                    sent: false,
+                };
+            }
+        };
         let tx = Tx {
             db: txn,
+            backend: self.backend,
+            queued: std::sync::Mutex::default(),
+            sent: AtomicBool::new(false),
             now,
             today: now.date_naive(),
             principal: ctx.principal,
         };
-        let (value, draft) = command(&tx).await?;
-        append(txn, &head, now, ctx.principal, draft).await?;
-        if let Some(idempotency) = &ctx.idempotency {
-            let answer = (idempotency.render)(&value);
-            insert(
-                txn,
-                idempotency_keys::Model {
+        let result = async {
+            let (value, draft) = command(&tx).await?;
+            let event = append(&tx, &head, now, ctx.principal, draft)?;
+            if let Some(idempotency) = &ctx.idempotency {
+                let answer = (idempotency.render)(&value);
+                tx.insert(idempotency_keys::Model {
                     scope: idempotency.scope.clone(),
                     idempotency_key: idempotency.key.clone(),
                     request_hash: idempotency.request_hash.clone(),
@@ -240,27 +472,55 @@ impl Store {
                     response_body: answer.body,
                     response_location: answer.location,
                     created_at_us: micros(now),
-                },
-            )
-            .await?;
+                })?;
+            }
+            tx.flush().await?;
+            Ok((value, event))
         }
-        Ok(Written::Fresh(value))
+        .await;
+        let sent = tx.sent.load(Ordering::Relaxed);
+        match result {
+            Ok((value, event)) => Attempt {
+                result: Ok(Written::Fresh(value)),
+                head: Some(audit_head::Model {
+                    id: head.id,
+                    seq: head.seq + 1,
+                    hash: event.hash,
+                    at_us: micros(now),
+                }),
+                sent,
+            },
+            Err(error) => Attempt {
+                result: Err(error),
+                // Rows sent and then failed: the head in the transaction is
+                // not known for sure.
+                head: (!sent).then_some(head),
+                sent,
+            },
+        }
     }
 
     /// Opens a batch for bulk loading: a store whose writes all go into one
     /// transaction — each still checked by core and appending its own audit
-    /// event — until [`Store::commit_batch`]. A failed command fails the
-    /// whole batch (drop it to roll back). Other writers wait meanwhile.
+    /// event — until [`Store::commit_batch`]. A command refused before it
+    /// wrote leaves the batch as it was; one that failed after writing fails
+    /// the whole batch (drop it to roll back). Other writers wait meanwhile.
     pub async fn begin_batch(&self) -> Result<Store> {
-        let queue = match &self.write_queue {
-            Some(queue) => Some(queue.clone().lock_owned().await),
+        let queue = match &self.writer {
+            Some(writer) => {
+                let mut open = writer.clone().lock_owned().await;
+                // A group still open commits first.
+                open.finish().await;
+                Some(open)
+            }
             None => None,
         };
         let txn = self.begin_write().await?;
         let mut store = self.clone();
-        store.batch = Some(std::sync::Arc::new(tokio::sync::Mutex::new(BatchState {
+        store.batch = Some(Arc::new(Mutex::new(Open {
             txn: Some(txn),
             _queue: queue,
+            ..Open::default()
         })));
         Ok(store)
     }
@@ -270,11 +530,18 @@ impl Store {
         let batch = self
             .batch
             .ok_or_else(|| Error::Corrupt("this store is not a batch".to_owned()))?;
-        let txn = batch.lock().await.txn.take();
-        match txn {
-            Some(txn) => Ok(txn.commit().await?),
-            None => Err(Error::Corrupt("the batch was already committed".to_owned())),
+        let mut open = batch.lock().await;
+        let txn = open
+            .txn
+            .take()
+            .ok_or_else(|| Error::Corrupt("the batch was already committed".to_owned()))?;
+        if open.broken {
+            txn.rollback().await?;
+            return Err(Error::Corrupt(
+                "a command failed after writing: the batch is rolled back".to_owned(),
+            ));
         }
+        Ok(txn.commit().await?)
     }
 
     /// Begins a write transaction: `IMMEDIATE` on SQLite, so the write lock
@@ -295,17 +562,74 @@ impl Store {
     }
 }
 
-/// The open transaction of a batch, and the write queue it holds.
-#[derive(Debug)]
-pub(crate) struct BatchState {
+/// An open write transaction shared by several commands (a batch, or a
+/// group on SQLite), with the chain's head as its last command left it.
+#[derive(Debug, Default)]
+pub(crate) struct Open {
     txn: Option<DatabaseTransaction>,
-    _queue: Option<tokio::sync::OwnedMutexGuard<()>>,
+    /// `None` when it must be read again.
+    head: Option<audit_head::Model>,
+    /// A command failed after writing: the transaction must roll back.
+    broken: bool,
+    /// Some command has sent rows.
+    wrote: bool,
+    /// Groups: the outcome of the commit, for the writers waiting on it.
+    committed: Option<watch::Sender<Option<Result<(), String>>>>,
+    /// Batches: the group queue, held for the batch's lifetime.
+    _queue: Option<OwnedMutexGuard<Open>>,
 }
 
-/// Seals the event after `head` and writes it and its assignment index rows;
+impl Open {
+    /// Commits the transaction (rolls it back if broken) and tells its
+    /// writers how it went.
+    async fn finish(&mut self) {
+        let Some(txn) = self.txn.take() else {
+            return;
+        };
+        let outcome = if self.broken {
+            if let Err(error) = txn.rollback().await {
+                tracing::warn!(%error, "rollback of a failed write group failed");
+            }
+            Err("a command of the group failed after writing; the group was rolled back".to_owned())
+        } else {
+            txn.commit().await.map_err(|error| {
+                tracing::error!(%error, "a write group failed to commit");
+                error.to_string()
+            })
+        };
+        self.head = None;
+        self.broken = false;
+        self.wrote = false;
+        if let Some(committed) = self.committed.take() {
+            committed.send_replace(Some(outcome));
+        }
+    }
+}
+
+/// Commits the open group once the writers queued before it have had their
+/// turn. Spawned, so that no dropped request can leave a group open.
+async fn commit_group(writer: Arc<Mutex<Open>>) {
+    writer.lock().await.finish().await;
+}
+
+fn group_failed(reason: &str) -> Error {
+    Error::Database(DbErr::Custom(format!(
+        "the write was not committed: {reason}"
+    )))
+}
+
+async fn read_head(txn: &DatabaseTransaction) -> Result<audit_head::Model> {
+    audit_head::Entity::find_by_id(1)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or_else(|| Error::Corrupt("the audit chain head is missing".to_owned()))
+}
+
+/// Seals the event after `head` and queues it and its assignment index rows;
 /// the database moves the head to it.
-async fn append(
-    txn: &DatabaseTransaction,
+fn append(
+    tx: &Tx<'_>,
     head: &audit_head::Model,
     now: DateTime<Utc>,
     principal: &Principal,
@@ -322,24 +646,20 @@ async fn append(
     }
     .seal(seq, &head.hash);
     let seq = head.seq + 1;
-    insert(txn, event_row(&event, seq)).await?;
+    tx.insert(event_row(&event, seq))?;
     for touch in draft.touches {
-        insert(
-            txn,
-            assignment_events::Model {
-                assignment_id: touch.assignment_id,
-                seq,
-                at_us: micros(now),
-                at_day: day_number(now.date_naive()),
-                status: touch.status.map(|s| wire(&s)),
-                decision: touch.decision.map(|d| wire(&d)),
-                response_due_on: touch.response_due_on,
-                milestone_id: touch.milestone.map(|m| m.id.as_uuid()),
-                milestone_due_on: touch.milestone.map(|m| m.due_on),
-                milestone_status: touch.milestone.map(|m| wire(&m.status)),
-            },
-        )
-        .await?;
+        tx.insert(assignment_events::Model {
+            assignment_id: touch.assignment_id,
+            seq,
+            at_us: micros(now),
+            at_day: day_number(now.date_naive()),
+            status: touch.status.map(|s| wire(&s)),
+            decision: touch.decision.map(|d| wire(&d)),
+            response_due_on: touch.response_due_on,
+            milestone_id: touch.milestone.map(|m| m.id.as_uuid()),
+            milestone_due_on: touch.milestone.map(|m| m.due_on),
+            milestone_status: touch.milestone.map(|m| wire(&m.status)),
+        })?;
     }
     // The head moves with the insert (trigger `audit_head_follows`).
     Ok(event)
@@ -359,29 +679,4 @@ fn event_row(event: &AuditEvent, seq: i64) -> audit_events::Model {
         prev_hash: event.prev_hash.clone(),
         hash: event.hash.clone(),
     }
-}
-
-/// Inserts a row given as a model.
-pub(crate) async fn insert<M, A>(db: &impl ConnectionTrait, model: M) -> Result<()>
-where
-    M: IntoActiveModel<A>,
-    A: ActiveModelTrait + Send,
-{
-    <A::Entity as EntityTrait>::insert(model.into_active_model().reset_all())
-        .exec_without_returning(db)
-        .await?;
-    Ok(())
-}
-
-/// Updates a row given as a model (every column).
-pub(crate) async fn update<M, A>(db: &impl ConnectionTrait, model: M) -> Result<()>
-where
-    M: IntoActiveModel<A>,
-    A: ActiveModelTrait + Send,
-    <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
-{
-    <A::Entity as EntityTrait>::update(model.into_active_model().reset_all())
-        .exec(db)
-        .await?;
-    Ok(())
 }

@@ -644,6 +644,74 @@ pub async fn a_fault_mid_transaction_leaves_no_row_and_no_event(h: Harness) {
     h.finish().await;
 }
 
+pub async fn writers_are_answered_only_with_what_was_committed(h: Harness) {
+    let seeded = seed(&h).await;
+    fresh(
+        h.store
+            .respond(&Ctx::new(&mps()), seeded.mps, Some(1), &accept())
+            .await,
+    );
+    let length = chain_length(&h).await;
+    // Occupy the seq two past the head: two writes can land, and any write
+    // that would take that seq fails after sending its rows. On SQLite,
+    // concurrent writers share a transaction, so such a failure takes down
+    // the others in it: none of them may be answered as written.
+    let fault = length + 3;
+    h.exec(&format!(
+        "INSERT INTO audit_events (seq, at_us, action, entity_type, entity_id, payload, prev_hash, hash) \
+         VALUES ({fault}, 0, 'fault', 'fault', 'fault', '{{}}', 'x', 'fault-{fault}')"
+    ))
+    .await;
+    h.exec(&format!(
+        "UPDATE audit_head SET seq = {length}, \
+         hash = (SELECT hash FROM audit_events WHERE seq = {length}), \
+         at_us = (SELECT at_us FROM audit_events WHERE seq = {length}) WHERE id = 1"
+    ))
+    .await;
+    let mut tasks = Vec::new();
+    for writer in 0..8 {
+        let store = h.store.clone();
+        let id = seeded.mps;
+        tasks.push(tokio::spawn(async move {
+            let draft = update(&format!("racer {writer}"));
+            match store.post_update(&Ctx::new(&mps()), id, None, &draft).await {
+                Ok(Written::Fresh(_)) => true,
+                Err(Error::Database(_)) => false,
+                other => panic!("unexpected outcome {other:?}"),
+            }
+        }));
+    }
+    let mut answered = Vec::new();
+    for task in tasks {
+        answered.push(task.await.unwrap());
+    }
+    let written = answered.iter().filter(|&&ok| ok).count();
+    assert!(
+        written <= 2,
+        "only two seqs were free, yet {written} writes were answered as written"
+    );
+    for (writer, ok) in answered.iter().enumerate() {
+        let stored = h
+            .count_where("progress_updates", &format!("narrative = 'racer {writer}'"))
+            .await;
+        assert_eq!(
+            stored,
+            i64::from(*ok),
+            "writer {writer} was answered {ok} but its update is stored {stored} times"
+        );
+    }
+    h.exec(&format!("DELETE FROM audit_events WHERE seq = {fault}"))
+        .await;
+    assert_eq!(chain_length(&h).await, length + written as u64);
+    // Once the fault is gone, writes land again.
+    fresh(
+        h.store
+            .post_update(&Ctx::new(&mps()), seeded.mps, None, &update("after"))
+            .await,
+    );
+    h.finish().await;
+}
+
 pub async fn tampering_with_a_stored_event_is_named_by_verification(h: Harness) {
     seed(&h).await;
     assert!(h.store.verify_chain().await.unwrap().valid);

@@ -131,12 +131,17 @@ impl Harness {
 
     /// The number of rows in `table`.
     pub async fn count(&self, table: &str) -> i64 {
+        self.count_where(table, "1 = 1").await
+    }
+
+    /// The number of rows in `table` meeting `condition` (SQL).
+    pub async fn count_where(&self, table: &str, condition: &str) -> i64 {
         let db = self.store.connection();
         let row = db
             .query_one_raw(Statement::from_string(
                 db.get_database_backend(),
                 format!(
-                    "SELECT CAST(COUNT(*) AS {}) AS n FROM {table}",
+                    "SELECT CAST(COUNT(*) AS {}) AS n FROM {table} WHERE {condition}",
                     if self.backend == Backend::MySql {
                         "SIGNED"
                     } else {
