@@ -1,20 +1,15 @@
 //! Single-row `INSERT` + commit in a loop, on a database configured as
 //! rectrack configures it (for SQLite: WAL, `synchronous = NORMAL`): the
 //! storage ceiling for writes. Prints inserts per second.
-//!
-//! Usage: `raw-insert DATABASE_URL [COUNT]`
 
 use std::time::Instant;
 
 use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let url = std::env::args()
-        .nth(1)
-        .ok_or("usage: raw-insert DATABASE_URL [COUNT]")?;
-    let count: u64 = std::env::args().nth(2).map_or(Ok(20_000), |c| c.parse())?;
-    let db = rectrack_store::db::connect(&url).await?;
+/// Inserts `count` rows one transaction each into a scratch table of `url`;
+/// returns the rate per second.
+pub async fn run(url: &str, count: u64) -> Result<f64, Box<dyn std::error::Error>> {
+    let db = rectrack_store::db::connect(url).await?;
     let backend = db.get_database_backend();
     db.execute_unprepared("DROP TABLE IF EXISTS raw_insert_bench")
         .await?;
@@ -40,6 +35,5 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let rate = count as f64 / started.elapsed().as_secs_f64();
     db.execute_unprepared("DROP TABLE raw_insert_bench").await?;
-    println!("{rate:.0}");
-    Ok(())
+    Ok(rate)
 }

@@ -3,8 +3,6 @@
 //! Given a database, it also answers `GET /row/{id}` with one assignment row
 //! read by primary key through the store's connection pool: the most any
 //! read of the database can give over the same framework.
-//!
-//! Usage: `ceiling 127.0.0.1:PORT [DATABASE_URL]`
 
 use poem::listener::TcpListener;
 use poem::web::{Data, Json, Path};
@@ -64,13 +62,13 @@ async fn row(
     Ok(Json(body))
 }
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let addr = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "127.0.0.1:8099".to_owned());
+/// Serves `/ceiling` on `addr`, and `/row/{id}` too when given a database.
+pub async fn serve(
+    addr: String,
+    database: Option<String>,
+) -> Result<(), Box<dyn std::error::Error>> {
     let routes = Route::new().at("/ceiling", get(ceiling));
-    match std::env::args().nth(2) {
+    match database {
         Some(url) => {
             let db = rectrack_store::db::connect(&url).await?;
             let routes = routes.at("/row/:id", get(row)).data(db);
