@@ -137,7 +137,8 @@ fn snapshot(backend: DbBackend) -> Option<IsolationLevel> {
     }
 }
 
-/// Streams the rows `select` reads from `source` into `target`, in chunks.
+/// Streams the rows `select` reads from `source` into `target`, in chunks;
+/// the next chunk is read while the last one is written.
 async fn copy_rows<E>(
     select: Select<E>,
     source: &DatabaseTransaction,
@@ -150,22 +151,36 @@ where
     E::Model: IntoActiveModel<E::ActiveModel> + Send + Sync,
     E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
 {
-    let mut rows = select.stream(source).await?;
-    let mut chunk = Vec::with_capacity(CHUNK);
-    let mut copied = 0;
-    while let Some(row) = rows.try_next().await? {
-        chunk.push(row.into_active_model());
-        if chunk.len() == CHUNK {
-            copied += insert(target, std::mem::take(&mut chunk)).await?;
-            *done += CHUNK as u64;
+    let (chunks, mut received) = tokio::sync::mpsc::channel::<Vec<E::ActiveModel>>(2);
+    let read = async move {
+        let mut rows = select.stream(source).await?;
+        let mut chunk = Vec::with_capacity(CHUNK);
+        while let Some(row) = rows.try_next().await? {
+            chunk.push(row.into_active_model());
+            if chunk.len() == CHUNK && chunks.send(std::mem::take(&mut chunk)).await.is_err() {
+                // The writer stopped; its error is the one to report.
+                return Ok(());
+            }
+        }
+        if !chunk.is_empty() {
+            // As above: a closed channel means the writer failed.
+            let _ = chunks.send(chunk).await;
+        }
+        Ok::<_, Error>(())
+    };
+    let write = async {
+        let mut copied = 0;
+        while let Some(chunk) = received.recv().await {
+            let count = insert(target, chunk).await?;
+            copied += count;
+            *done += count;
             progress(*done);
         }
-    }
-    let rest = chunk.len() as u64;
-    copied += insert(target, chunk).await?;
-    *done += rest;
-    progress(*done);
-    Ok(copied)
+        Ok::<_, Error>(copied)
+    };
+    let (read, written) = tokio::join!(read, write);
+    read?;
+    written
 }
 
 async fn insert<A>(target: &DatabaseTransaction, rows: Vec<A>) -> Result<u64>
