@@ -322,6 +322,9 @@ impl Store {
                 "a command failed after writing: the batch is rolled back".to_owned(),
             ));
         }
+        // Broken until the command's turn ends: a writer dropped midway may
+        // have sent part of its rows.
+        open.broken = true;
         let head = open.head.take();
         let attempt = self.write_in(txn, head, ctx, command).await;
         open.head = attempt.head;
@@ -362,8 +365,11 @@ impl Store {
                 "an earlier command of the group failed after writing",
             ));
         }
-        // The head is unknown while the command runs: should this writer be
-        // dropped midway, the next one reads it again.
+        // Until this writer's turn ends the group counts as broken and its
+        // head as unknown: should the writer be dropped midway (its client
+        // gone), part of its rows may have been sent, and the group must
+        // roll back rather than commit them.
+        open.broken = true;
         let head = open.head.take();
         let attempt = self.write_in(txn, head, ctx, command).await;
         open.head = attempt.head;
@@ -587,10 +593,16 @@ impl Open {
             return;
         };
         let outcome = if self.broken {
+            tracing::warn!(
+                "a write group is rolled back: one of its commands failed or was abandoned after writing"
+            );
             if let Err(error) = txn.rollback().await {
                 tracing::warn!(%error, "rollback of a failed write group failed");
             }
-            Err("a command of the group failed after writing; the group was rolled back".to_owned())
+            Err(
+                "a command of the group failed or was abandoned after writing; the group was rolled back"
+                    .to_owned(),
+            )
         } else {
             txn.commit().await.map_err(|error| {
                 tracing::error!(%error, "a write group failed to commit");

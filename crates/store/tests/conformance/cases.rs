@@ -712,6 +712,75 @@ pub async fn writers_are_answered_only_with_what_was_committed(h: Harness) {
     h.finish().await;
 }
 
+pub async fn writers_abandoned_midway_leave_whole_commands_or_nothing(h: Harness) {
+    let seeded = seed(&h).await;
+    fresh(
+        h.store
+            .respond(&Ctx::new(&mps()), seeded.mps, Some(1), &accept())
+            .await,
+    );
+    let length = chain_length(&h).await;
+    // Clients that give up: each write is dropped after a different short
+    // wait, so some are dropped before, during and after sending their rows.
+    let mut tasks = Vec::new();
+    for writer in 0..48u64 {
+        let store = h.store.clone();
+        let id = seeded.mps;
+        tasks.push(tokio::spawn(async move {
+            let draft = update(&format!("abandoned {writer}"));
+            let patience = std::time::Duration::from_micros(writer * 97 % 4000);
+            let principal = mps();
+            let ctx = Ctx::new(&principal);
+            let write = store.post_update(&ctx, id, None, &draft);
+            match tokio::time::timeout(patience, write).await {
+                Ok(Ok(Written::Fresh(_))) => Some(writer),
+                Ok(Err(Error::Database(_))) | Err(_) => None,
+                Ok(other) => panic!("unexpected outcome {other:?}"),
+            }
+        }));
+    }
+    let mut acknowledged = Vec::new();
+    for task in tasks {
+        acknowledged.extend(task.await.unwrap());
+    }
+    // Let any group still open finish.
+    fresh(
+        h.store
+            .post_update(&Ctx::new(&mps()), seeded.mps, None, &update("last"))
+            .await,
+    );
+    for writer in &acknowledged {
+        assert_eq!(
+            h.count_where(
+                "progress_updates",
+                &format!("narrative = 'abandoned {writer}'")
+            )
+            .await,
+            1,
+            "writer {writer} was acknowledged"
+        );
+    }
+    let updates = h.count("progress_updates").await;
+    assert_eq!(
+        h.count_where("audit_events", "action = 'progress.posted'")
+            .await,
+        updates,
+        "every stored update has its event, and no event lacks its update"
+    );
+    assert_eq!(
+        h.store
+            .assignment(seeded.mps)
+            .await
+            .unwrap()
+            .assignment
+            .version,
+        2 + updates,
+        "every stored update bumped the version once"
+    );
+    assert_eq!(chain_length(&h).await, length + updates as u64);
+    h.finish().await;
+}
+
 pub async fn tampering_with_a_stored_event_is_named_by_verification(h: Harness) {
     seed(&h).await;
     assert!(h.store.verify_chain().await.unwrap().valid);

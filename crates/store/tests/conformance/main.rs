@@ -49,6 +49,7 @@ conformance!(
     two_connection_pools_write_one_chain,
     a_fault_mid_transaction_leaves_no_row_and_no_event,
     writers_are_answered_only_with_what_was_committed,
+    writers_abandoned_midway_leave_whole_commands_or_nothing,
     tampering_with_a_stored_event_is_named_by_verification,
     an_idempotent_replay_returns_the_first_answer_and_writes_nothing,
     tokens_are_stored_as_hashes_and_revocation_is_immediate,
