@@ -124,6 +124,7 @@ pub fn build(state: AppState) -> impl Endpoint<Output = Response> {
         .nest("/docs", docs)
         .nest("/", api)
         .data(state.clone())
+        .around(|next, req| async move { finish_writes(next, req).await })
         .around(move |next, req| {
             let state = auth_state.clone();
             async move { crate::auth::authenticate(next, req, state).await }
@@ -227,6 +228,28 @@ pub async fn serve(
 
 /// Gives every response an `x-request-id` (the client's, if sane) and logs
 /// one structured event per request — never headers, tokens or bodies.
+/// Runs every request that may write to its end, even if its client goes
+/// away meanwhile. Dropping the request's future would drop its database
+/// transaction wherever it stood, and sqlx can then hand its pool a
+/// connection still inside that transaction, or one mid-reply
+/// (sqlx issues #4385, #4393 and #563), so a writer is never dropped.
+/// Reads are answered in place: they hold no transaction open for long and
+/// a spawn would only cost them.
+async fn finish_writes<E>(next: Arc<E>, req: Request) -> poem::Result<Response>
+where
+    E: Endpoint + 'static,
+{
+    if req.method().is_safe() {
+        return next.call(req).await.map(IntoResponse::into_response);
+    }
+    tokio::spawn(async move { next.call(req).await.map(IntoResponse::into_response) })
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "a write's task failed");
+            poem::Error::from_status(StatusCode::INTERNAL_SERVER_ERROR)
+        })?
+}
+
 async fn observe<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
     let id = req
         .headers()
@@ -349,4 +372,48 @@ fn too_large(limit: u64) -> Response {
         format!("the body is larger than the limit of {limit} bytes"),
     ))
     .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // a panic in a test is a failed test
+
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use poem::endpoint::make;
+    use poem::http::Method;
+
+    use super::*;
+
+    /// Calls a handler that takes 50 ms through `finish_writes`, gives up
+    /// after 5 ms, and reports whether the handler ran to its end.
+    async fn finished_after_caller_left(method: Method) -> bool {
+        let finished = Arc::new(AtomicBool::new(false));
+        let flag = finished.clone();
+        let handler = Arc::new(make(move |_| {
+            let flag = flag.clone();
+            async move {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                flag.store(true, Ordering::SeqCst);
+                "done"
+            }
+        }));
+        let request = Request::builder().method(method).finish();
+        let gave_up =
+            tokio::time::timeout(Duration::from_millis(5), finish_writes(handler, request)).await;
+        assert!(gave_up.is_err(), "the caller was to leave first");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        finished.load(Ordering::SeqCst)
+    }
+
+    #[tokio::test]
+    async fn a_write_runs_to_its_end_when_its_client_leaves() {
+        assert!(finished_after_caller_left(Method::POST).await);
+        assert!(finished_after_caller_left(Method::PUT).await);
+    }
+
+    #[tokio::test]
+    async fn a_read_stops_when_its_client_leaves() {
+        assert!(!finished_after_caller_left(Method::GET).await);
+    }
 }
