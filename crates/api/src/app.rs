@@ -242,12 +242,15 @@ where
     if req.method().is_safe() {
         return next.call(req).await.map(IntoResponse::into_response);
     }
-    tokio::spawn(async move { next.call(req).await.map(IntoResponse::into_response) })
-        .await
-        .map_err(|error| {
-            tracing::error!(%error, "a write's task failed");
-            poem::Error::from_status(StatusCode::INTERNAL_SERVER_ERROR)
-        })?
+    // In the request's span, so that its logs keep its request id.
+    tokio::spawn(
+        async move { next.call(req).await.map(IntoResponse::into_response) }.in_current_span(),
+    )
+    .await
+    .map_err(|error| {
+        tracing::error!(%error, "a write's task failed");
+        poem::Error::from_status(StatusCode::INTERNAL_SERVER_ERROR)
+    })?
 }
 
 async fn observe<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
