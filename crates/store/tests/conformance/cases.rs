@@ -580,6 +580,24 @@ pub async fn two_connection_pools_write_one_chain(h: Harness) {
     h.finish().await;
 }
 
+/// Writes a stray event at `seq`, so that a write reaching it fails after
+/// sending its rows, and puts the chain head back on event `head`, as if the
+/// row had been written behind the chain's back (the trigger had moved the
+/// head onto it).
+async fn plant_fault(h: &Harness, seq: u64, head: u64) {
+    h.exec(&format!(
+        "INSERT INTO audit_events (seq, at_us, action, entity_type, entity_id, payload, prev_hash, hash) \
+         VALUES ({seq}, 0, 'fault', 'fault', 'fault', '{{}}', 'x', 'fault-{seq}')"
+    ))
+    .await;
+    h.exec(&format!(
+        "UPDATE audit_head SET seq = {head}, \
+         hash = (SELECT hash FROM audit_events WHERE seq = {head}), \
+         at_us = (SELECT at_us FROM audit_events WHERE seq = {head}) WHERE id = 1"
+    ))
+    .await;
+}
+
 pub async fn a_fault_mid_transaction_leaves_no_row_and_no_event(h: Harness) {
     let seeded = seed(&h).await;
     fresh(
@@ -589,21 +607,7 @@ pub async fn a_fault_mid_transaction_leaves_no_row_and_no_event(h: Harness) {
     );
     let length = chain_length(&h).await;
     // Occupy the next seq, so the append fails after the command has written its rows.
-    h.exec(&format!(
-        "INSERT INTO audit_events (seq, at_us, action, entity_type, entity_id, payload, prev_hash, hash) \
-         VALUES ({}, 0, 'fault', 'fault', 'fault', '{{}}', 'x', 'fault-{}')",
-        length + 1,
-        length + 1
-    ))
-    .await;
-    // The trigger moved the head onto that row; put it back on the real last
-    // event, as if the row had been written behind the chain's back.
-    h.exec(&format!(
-        "UPDATE audit_head SET seq = {length}, \
-         hash = (SELECT hash FROM audit_events WHERE seq = {length}), \
-         at_us = (SELECT at_us FROM audit_events WHERE seq = {length}) WHERE id = 1"
-    ))
-    .await;
+    plant_fault(&h, length + 1, length).await;
     let before = h.snapshot().await;
     let draft = MilestoneDraft {
         title: "Never stored".into(),
@@ -657,17 +661,7 @@ pub async fn writers_are_answered_only_with_what_was_committed(h: Harness) {
     // concurrent writers share a transaction, so such a failure takes down
     // the others in it: none of them may be answered as written.
     let fault = length + 3;
-    h.exec(&format!(
-        "INSERT INTO audit_events (seq, at_us, action, entity_type, entity_id, payload, prev_hash, hash) \
-         VALUES ({fault}, 0, 'fault', 'fault', 'fault', '{{}}', 'x', 'fault-{fault}')"
-    ))
-    .await;
-    h.exec(&format!(
-        "UPDATE audit_head SET seq = {length}, \
-         hash = (SELECT hash FROM audit_events WHERE seq = {length}), \
-         at_us = (SELECT at_us FROM audit_events WHERE seq = {length}) WHERE id = 1"
-    ))
-    .await;
+    plant_fault(&h, fault, length).await;
     let mut tasks = Vec::new();
     for writer in 0..8 {
         let store = h.store.clone();
