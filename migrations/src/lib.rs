@@ -12,6 +12,7 @@ pub use sea_orm_migration::prelude::*;
 pub mod columns;
 mod m20261125_000001_initial_schema;
 mod m20261125_000002_audit_head_follows;
+mod m20261125_000003_report_covering_indexes;
 
 /// Applies rectrack's migrations.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_initial_schema::Migration),
             Box::new(m20261125_000002_audit_head_follows::Migration),
+            Box::new(m20261125_000003_report_covering_indexes::Migration),
         ]
     }
 }
