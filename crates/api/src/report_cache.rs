@@ -9,6 +9,11 @@
 //! that lands after the `seq` was read may or may not be in the report; either
 //! way the chain has moved past the tag, so the entry is never served again.)
 //!
+//! A report as of a past day is kept longer when the store says it is
+//! settled (`Store::settles`): once an event recorded after that day's end
+//! is in the chain, nothing written later can change what the day saw, so
+//! the report is served whatever the chain's `seq` has become.
+//!
 //! Misses are computed one at a time: concurrent requests for the same report
 //! wait for the first one's result instead of each scanning the database and
 //! holding its own copy in memory. Entries are bounded by total size.
@@ -53,7 +58,15 @@ pub struct Rendered {
 struct Entry {
     key: ReportKey,
     seq: u64,
+    /// Whether later writes leave it exact (see the module's documentation).
+    settled: bool,
     body: Bytes,
+}
+
+impl Entry {
+    fn serves(&self, key: &ReportKey, seq: u64) -> bool {
+        self.key == *key && (self.seq == seq || self.settled)
+    }
 }
 
 /// The cache; one per service.
@@ -82,11 +95,14 @@ impl ReportCache {
     }
 
     /// The report for `key` at chain position `seq`: kept, or made by
-    /// `render` (which must read data at least as new as `seq`).
+    /// `render` (which must read data at least as new as `seq`). `settled`
+    /// says that no write after `seq` can change this report, so that it may
+    /// be served at any later `seq` too.
     pub async fn get_or_render<E, F>(
         &self,
         key: ReportKey,
         seq: u64,
+        settled: bool,
         render: F,
     ) -> Result<Rendered, E>
     where
@@ -101,7 +117,12 @@ impl ReportCache {
             return Ok(hit);
         }
         let body = render.await?;
-        self.keep(key.clone(), seq, body.clone());
+        self.keep(Entry {
+            key: key.clone(),
+            seq,
+            settled,
+            body: body.clone(),
+        });
         Ok(Rendered {
             content_type: key.content_type,
             body,
@@ -112,21 +133,21 @@ impl ReportCache {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries
             .iter()
-            .find(|entry| entry.seq == seq && entry.key == *key)
+            .find(|entry| entry.serves(key, seq))
             .map(|entry| Rendered {
                 content_type: entry.key.content_type,
                 body: entry.body.clone(),
             })
     }
 
-    fn keep(&self, key: ReportKey, seq: u64, body: Bytes) {
-        if body.len() > self.budget {
+    fn keep(&self, entry: Entry) {
+        if entry.body.len() > self.budget {
             return;
         }
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        // Entries made before `seq` can never be served again.
-        entries.retain(|entry| entry.seq >= seq && entry.key != key);
-        entries.push_back(Entry { key, seq, body });
+        // Entries made before `seq` can never be served again, unless settled.
+        entries.retain(|kept| (kept.seq >= entry.seq || kept.settled) && kept.key != entry.key);
+        entries.push_back(entry);
         let mut total: usize = entries.iter().map(|entry| entry.body.len()).sum();
         while total > self.budget {
             match entries.pop_front() {
@@ -161,13 +182,29 @@ mod tests {
         }
     }
 
+    fn past_key(day: u32) -> ReportKey {
+        ReportKey {
+            as_of: NaiveDate::from_ymd_opt(2026, 11, day).unwrap(),
+            live: false,
+            ..key(true)
+        }
+    }
+
     async fn get(cache: &ReportCache, key: ReportKey, seq: u64, body: &'static str) -> String {
+        get_settled(cache, key, seq, false, body).await
+    }
+
+    async fn get_settled(
+        cache: &ReportCache,
+        key: ReportKey,
+        seq: u64,
+        settled: bool,
+        body: &'static str,
+    ) -> String {
         let rendered = cache
-            .get_or_render::<(), _>(
-                key,
-                seq,
-                async move { Ok(Bytes::from_static(body.as_bytes())) },
-            )
+            .get_or_render::<(), _>(key, seq, settled, async move {
+                Ok(Bytes::from_static(body.as_bytes()))
+            })
             .await
             .unwrap();
         String::from_utf8(rendered.body.to_vec()).unwrap()
@@ -182,6 +219,34 @@ mod tests {
         // One more event: nothing made before it is served, and it is dropped.
         assert_eq!(get(&cache, key(true), 8, "third").await, "third");
         assert_eq!(cache.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn serves_a_settled_report_after_later_writes_too() {
+        let cache = ReportCache::default();
+        assert_eq!(
+            get_settled(&cache, past_key(1), 7, true, "settled").await,
+            "settled"
+        );
+        assert_eq!(
+            get_settled(&cache, past_key(2), 7, false, "open").await,
+            "open"
+        );
+        // Writes move the chain: the settled report is still served, and kept
+        // when another report is made; the unsettled one is made again.
+        assert_eq!(get(&cache, past_key(1), 9, "made again").await, "settled");
+        assert_eq!(
+            get(&cache, past_key(2), 9, "made again").await,
+            "made again"
+        );
+        assert_eq!(get(&cache, key(true), 12, "live").await, "live");
+        assert_eq!(cache.len(), 2);
+        assert_eq!(get(&cache, past_key(1), 12, "made again").await, "settled");
+        // Only for its own key.
+        assert_eq!(
+            get(&cache, past_key(3), 12, "another day").await,
+            "another day"
+        );
     }
 
     #[tokio::test]
@@ -202,7 +267,7 @@ mod tests {
     async fn a_failed_render_keeps_nothing() {
         let cache = ReportCache::default();
         let failed = cache
-            .get_or_render(key(true), 1, async { Err::<Bytes, _>("no database") })
+            .get_or_render(key(true), 1, true, async { Err::<Bytes, _>("no database") })
             .await;
         assert_eq!(failed.unwrap_err(), "no database");
         assert!(cache.is_empty());

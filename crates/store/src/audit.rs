@@ -1,9 +1,11 @@
 //! Reading the audit chain: pages of events, an assignment's history, and
 //! verification of the whole chain in constant memory.
 
+use chrono::{DateTime, NaiveDate, Utc};
 use rectrack_core::audit::{AuditActor, AuditEvent, ChainVerdict, ChainVerifier};
 use rectrack_core::ids::{AssignmentId, TokenId};
 use rectrack_core::organisation::OrgCode;
+use rectrack_core::time::end_of_day;
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
@@ -15,16 +17,41 @@ use crate::error::{Error, Result, stored};
 /// Events read per query while verifying.
 const VERIFY_BATCH: u64 = 10_000;
 
+/// Where the chain stands: its last event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChainMark {
+    /// The last event's `seq` (0 when the chain is empty).
+    pub seq: u64,
+    /// When the last event was recorded (the epoch when the chain is empty).
+    pub at: DateTime<Utc>,
+}
+
 impl Store {
-    /// The `seq` of the last event in the chain (0 when empty). Every write
-    /// appends an event, so an unchanged `seq` means unchanged data: readers
-    /// use it to tell whether something they derived is still current.
-    pub async fn chain_seq(&self) -> Result<u64> {
+    /// Where the chain stands. Every write appends an event, so an unchanged
+    /// `seq` means unchanged data: readers use it to tell whether something
+    /// they derived is still current.
+    pub async fn chain_mark(&self) -> Result<ChainMark> {
         let head = audit_head::Entity::find_by_id(1)
             .one(&self.db)
             .await?
             .ok_or_else(|| Error::Corrupt("the audit chain head is missing".to_owned()))?;
-        u64::try_from(head.seq).map_err(|_| Error::Corrupt("negative seq".to_owned()))
+        Ok(ChainMark {
+            seq: u64::try_from(head.seq).map_err(|_| Error::Corrupt("negative seq".to_owned()))?,
+            at: from_micros(head.at_us)?,
+        })
+    }
+
+    /// Whether the status report as of the end of `day`, read once the chain
+    /// stood at `mark`, stays exact whatever is written afterwards.
+    ///
+    /// It does once `day` has ended and `mark`'s event was recorded after its
+    /// end: a past day's report reads only what was recorded before the day
+    /// ended (events, and assignments created with them), and every event is
+    /// recorded later than the one before it, whatever the writer's clock
+    /// says. So nothing written after `mark` can fall inside that day.
+    pub fn settles(&self, day: NaiveDate, mark: ChainMark) -> bool {
+        let end = end_of_day(day);
+        end <= self.clock.now() && end <= mark.at
     }
 
     /// Up to `limit` events after `after_seq`, in order.

@@ -147,11 +147,11 @@ impl StatusApi {
             content_type,
         };
         let store = &self.state.store;
-        let seq = store.chain_seq().await?;
+        let mark = store.chain_mark().await?;
         let rendered = self
             .state
             .reports
-            .get_or_render(key, seq, async {
+            .get_or_render(key, mark.seq, store.settles(as_of, mark), async {
                 let report = store.status_report_with(&filters, as_of, lines).await?;
                 Ok::<_, ApiError>(Bytes::from(match content_type {
                     CSV => status_render::to_csv(&report),

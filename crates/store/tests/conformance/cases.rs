@@ -1265,6 +1265,58 @@ pub async fn the_sql_report_equals_the_core_report(h: Harness) {
     h.finish().await;
 }
 
+/// A past day's report is settled once an event recorded after the day's end
+/// is in the chain: what is written later, even by a writer whose clock still
+/// shows that day, never changes it. (The service keeps such reports across
+/// writes; this is what makes that exact.)
+pub async fn a_settled_past_report_stays_exact_whatever_is_written_later(h: Harness) {
+    let seeded = seed(&h).await;
+    let store = &h.store;
+    let all = ReportFilters::default();
+    let first_day = h.clock_today();
+    let inside_first_day = store.now();
+    assert!(!store.settles(first_day, store.chain_mark().await.unwrap()));
+    // The day has ended, but the last event was recorded inside it.
+    h.clock.advance(Duration::days(1));
+    assert!(!store.settles(first_day, store.chain_mark().await.unwrap()));
+    let before = store.status_report(&all, first_day).await.unwrap();
+    fresh(
+        store
+            .respond(&Ctx::new(&mps()), seeded.mps, None, &accept())
+            .await,
+    );
+    let mark = store.chain_mark().await.unwrap();
+    assert!(store.settles(first_day, mark));
+    assert_eq!(store.status_report(&all, first_day).await.unwrap(), before);
+
+    // A writer whose clock is back inside the first day.
+    h.clock.set(inside_first_day);
+    fresh(
+        store
+            .respond(&Ctx::new(&wmp()), seeded.wmp, None, &accept())
+            .await,
+    );
+    fresh(
+        store
+            .create_recommendation(
+                &Ctx::new(&overseer()),
+                "operation-hotton",
+                &recommendation(2),
+            )
+            .await,
+    );
+    h.clock.advance(Duration::days(1));
+    assert!(store.chain_mark().await.unwrap().seq > mark.seq);
+    assert_eq!(store.status_report(&all, first_day).await.unwrap(), before);
+    // The writes did land, after the first day.
+    let today = store.status_report(&all, h.clock_today()).await.unwrap();
+    assert_eq!(today.totals.assignments, 4);
+    assert_eq!(today.totals.by_status[&AssignmentStatus::Accepted], 2);
+    assert_eq!(before.totals.assignments, 2);
+    assert_eq!(before.totals.by_status[&AssignmentStatus::AwaitingResponse], 2);
+    h.finish().await;
+}
+
 pub async fn migrations_go_down_and_up_again(h: Harness) {
     seed(&h).await;
     let db = h.store.connection();

@@ -56,6 +56,7 @@ conformance!(
     withdrawal_closes_only_open_assignments,
     lists_page_through_everything_once,
     the_sql_report_equals_the_core_report,
+    a_settled_past_report_stays_exact_whatever_is_written_later,
     migrations_go_down_and_up_again,
     a_batch_commits_many_commands_each_with_its_event_or_none,
     a_copy_holds_every_row_and_the_same_chain,
