@@ -49,6 +49,16 @@ impl Sql {
         }
     }
 
+    /// The hint that makes a CTE be computed once per statement, however
+    /// often the statement reads it (SQLite would otherwise fold it into
+    /// each reader; MariaDB has no such hint).
+    pub(crate) fn materialized(&self) -> &'static str {
+        match self.backend {
+            DbBackend::MySql => "",
+            _ => "MATERIALIZED ",
+        }
+    }
+
     /// `column` compared byte by byte (PostgreSQL's default collation may
     /// follow the locale; MySQL tables are binary-collated, SQLite is binary).
     pub(crate) fn bytewise(&self, column: &str) -> String {

@@ -78,99 +78,63 @@ impl Store {
                 .map(|s| wire(&s)),
         );
 
-        // Counts by status, decision and lateness, per organisation. (Days
-        // are counted apart: grouped with the rest they would make nearly
-        // one group per assignment.)
-        let mut q = Sql::new(self.backend);
-        state_cte(&mut q, filters, cutoff, false);
-        let int64 = q.int64_type();
-        q.push(&format!(
-            "SELECT s.organisation, s.status, s.decision, CAST(CASE WHEN s.status = '{}' AND s.response_due_on < ",
-            wire(&AssignmentStatus::AwaitingResponse)
-        ));
-        q.bind(as_of);
-        q.push(&format!(
-            " THEN 1 ELSE 0 END AS {int64}) AS overdue, CAST(COUNT(*) AS {int64}) AS n \
-             FROM state s GROUP BY s.organisation, s.status, s.decision, 4"
-        ));
-        let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
-        for row in txn.query_all_raw(q.build()).await? {
-            let organisation: String = row.try_get("", "organisation")?;
-            tallies
-                .entry(organisation)
-                .or_default()
-                .add_group(&group(&row)?);
-        }
-
-        // Histograms of days to the first response and to verification.
-        for (column, response) in [("first_response_day", true), ("verified_day", false)] {
+        // The figures come in four parts, each grouped by organisation:
+        // counts by status, decision and lateness; histograms of days to the
+        // first response and to verification (grouped with the rest they
+        // would make nearly one group per assignment); and open milestones
+        // past due. The live state is read from an index, so each part is a
+        // statement of its own. A past day's state is rebuilt from events,
+        // which costs far more: there the parts are one statement reading a
+        // materialised state, so that it is rebuilt once, not once per part
+        // (2.6 s against 5.6 s on 100k assignments on SQLite).
+        let statements = if cutoff.is_some() {
             let mut q = Sql::new(self.backend);
-            state_cte(&mut q, filters, cutoff, false);
-            q.push(&format!(
-                "SELECT s.organisation, CAST(s.{column} - s.issued_day AS {int64}) AS days, CAST(COUNT(*) AS {int64}) AS n \
-                 FROM state s GROUP BY s.organisation, 2"
-            ));
-            for row in txn.query_all_raw(q.build()).await? {
-                let Some(days) = row.try_get::<Option<i64>>("", "days")? else {
-                    continue;
-                };
+            state_cte(&mut q, filters, cutoff, false, true);
+            for (i, part) in Part::ALL.into_iter().enumerate() {
+                if i > 0 {
+                    q.push(" UNION ALL ");
+                }
+                figures_part(&mut q, part, as_of, cutoff, &finals, &open);
+            }
+            vec![q.build()]
+        } else {
+            Part::ALL
+                .into_iter()
+                .map(|part| {
+                    let mut q = Sql::new(self.backend);
+                    state_cte(&mut q, filters, cutoff, false, false);
+                    figures_part(&mut q, part, as_of, cutoff, &finals, &open);
+                    q.build()
+                })
+                .collect()
+        };
+        let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
+        for statement in statements {
+            for row in txn.query_all_raw(statement).await? {
                 let organisation: String = row.try_get("", "organisation")?;
-                let n = u64::try_from(row.try_get::<i64>("", "n")?).unwrap_or(0);
                 let tally = tallies.entry(organisation).or_default();
-                if response {
-                    tally.add_days_to_response(days, n);
-                } else {
-                    tally.add_days_to_verification(days, n);
+                let n = u64::try_from(row.try_get::<i64>("", "n")?).unwrap_or(0);
+                let days = row.try_get::<Option<i64>>("", "days")?;
+                match Part::named(&row.try_get::<String>("", "part")?)? {
+                    Part::Status => tally.add_group(&group(&row, n)?),
+                    Part::DaysToResponse => {
+                        if let Some(days) = days {
+                            tally.add_days_to_response(days, n);
+                        }
+                    }
+                    Part::DaysToVerification => {
+                        if let Some(days) = days {
+                            tally.add_days_to_verification(days, n);
+                        }
+                    }
+                    Part::OverdueMilestones => tally.add_overdue_milestones(n),
                 }
             }
         }
-
-        // Open milestones past due, of assignments not in a final status.
-        let mut q = Sql::new(self.backend);
-        state_cte(&mut q, filters, cutoff, false);
-        let count = format!("CAST(COUNT(*) AS {})", q.int64_type());
-        match cutoff {
-            None => {
-                q.push(&format!(
-                    "SELECT s.organisation, {count} AS n FROM state s JOIN milestones m ON m.assignment_id = s.id \
-                     WHERE m.status IN ({open}) AND m.due_on < "
-                ));
-                q.bind(as_of);
-            }
-            Some(cutoff) => {
-                q.push(&format!(
-                    "SELECT s.organisation, {count} AS n FROM state s JOIN assignment_events m ON m.assignment_id = s.id \
-                     WHERE m.milestone_id IS NOT NULL AND m.at_us < "
-                ));
-                q.bind(cutoff);
-                q.push(" AND m.seq = (SELECT MAX(m2.seq) FROM assignment_events m2 WHERE m2.milestone_id = m.milestone_id AND m2.at_us < ");
-                q.bind(cutoff);
-                q.push(&format!(
-                    ") AND m.milestone_status IN ({open}) AND m.milestone_due_on < "
-                ));
-                q.bind(as_of);
-            }
-        }
-        // Grouping by status too is deliberate: MariaDB 10.11 re-executing
-        // this prepared statement (sqlx caches it per connection) returns the
-        // previous execution's groups when a GROUP BY omits a derived column
-        // that the WHERE filters on. The conformance suite re-executes it.
-        q.push(&format!(
-            " AND s.status NOT IN ({finals}) GROUP BY s.organisation, s.status"
-        ));
-        for row in txn.query_all_raw(q.build()).await? {
-            let organisation: String = row.try_get("", "organisation")?;
-            let n: i64 = row.try_get("", "n")?;
-            tallies
-                .entry(organisation)
-                .or_default()
-                .add_overdue_milestones(u64::try_from(n).unwrap_or(0));
-        }
-
         // One line per recommendation, each recipient's status.
         let mut recommendations: Vec<RecommendationStatus> = Vec::new();
         let mut q = Sql::new(self.backend);
-        state_cte(&mut q, filters, cutoff, true);
+        state_cte(&mut q, filters, cutoff, true, false);
         q.push(&format!(
             "SELECT s.report_slug, s.number, s.title, s.organisation, s.status FROM state s ORDER BY {}, s.number, {}",
             q.bytewise("s.report_slug"),
@@ -240,14 +204,20 @@ fn sql_list(names: impl Iterator<Item = String>) -> String {
 }
 
 /// Writes `WITH state AS (…)`: one row per covered assignment with its status,
-/// decision, due day and day numbers — current, or as of `cutoff`.
-fn state_cte(q: &mut Sql, filters: &ReportFilters, cutoff: Option<i64>, lines: bool) {
+/// decision, due day and day numbers — current, or as of `cutoff`. With
+/// `once`, the state is computed once however many parts of the statement
+/// read it.
+fn state_cte(q: &mut Sql, filters: &ReportFilters, cutoff: Option<i64>, lines: bool, once: bool) {
     // The join to recommendations is paid only where its columns are needed.
     let join = lines || filters.report.is_some() || filters.theme.is_some();
+    let materialized = if once { q.materialized() } else { "" };
+    q.push(&format!(
+        "WITH state AS {materialized}(SELECT a.id, a.organisation, "
+    ));
     q.push(if join {
-        "WITH state AS (SELECT a.id, a.organisation, r.report_slug, r.number, r.title, a.issued_day, "
+        "r.report_slug, r.number, r.title, a.issued_day, "
     } else {
-        "WITH state AS (SELECT a.id, a.organisation, a.issued_day, "
+        "a.issued_day, "
     });
     match cutoff {
         None => {
@@ -304,8 +274,123 @@ fn state_cte(q: &mut Sql, filters: &ReportFilters, cutoff: Option<i64>, lines: b
     q.push(") ");
 }
 
-/// Reads one group of the main aggregate.
-fn group(row: &QueryResult) -> Result<Group> {
+/// A part of the figures, named in each row of its statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Status,
+    DaysToResponse,
+    DaysToVerification,
+    OverdueMilestones,
+}
+
+impl Part {
+    const ALL: [Part; 4] = [
+        Part::Status,
+        Part::DaysToResponse,
+        Part::DaysToVerification,
+        Part::OverdueMilestones,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Part::Status => "status",
+            Part::DaysToResponse => "response",
+            Part::DaysToVerification => "verified",
+            Part::OverdueMilestones => "milestones",
+        }
+    }
+
+    fn named(name: &str) -> Result<Part> {
+        Part::ALL
+            .into_iter()
+            .find(|part| part.name() == name)
+            .ok_or_else(|| Error::Corrupt(format!("status report part {name}")))
+    }
+}
+
+/// Writes the `SELECT` of one part over the `state` CTE. Every part has the
+/// same columns (`part, organisation, status, decision, overdue, days, n`),
+/// so that the parts can be one statement.
+fn figures_part(
+    q: &mut Sql,
+    part: Part,
+    as_of: NaiveDate,
+    cutoff: Option<i64>,
+    finals: &str,
+    open: &str,
+) {
+    let int64 = q.int64_type();
+    let none = format!("CAST(NULL AS {int64})");
+    let count = format!("CAST(COUNT(*) AS {int64}) AS n");
+    q.push(&format!(
+        "SELECT '{}' AS part, s.organisation, ",
+        part.name()
+    ));
+    match part {
+        Part::Status => {
+            q.push(&format!(
+                "s.status, s.decision, CAST(CASE WHEN s.status = '{}' AND s.response_due_on < ",
+                wire(&AssignmentStatus::AwaitingResponse)
+            ));
+            q.bind(as_of);
+            q.push(&format!(
+                " THEN 1 ELSE 0 END AS {int64}) AS overdue, {none} AS days, {count} \
+                 FROM state s GROUP BY s.organisation, s.status, s.decision, 5"
+            ));
+        }
+        Part::DaysToResponse | Part::DaysToVerification => {
+            let column = if part == Part::DaysToResponse {
+                "first_response_day"
+            } else {
+                "verified_day"
+            };
+            q.push(&format!(
+                "NULL AS status, NULL AS decision, {none} AS overdue, \
+                 CAST(s.{column} - s.issued_day AS {int64}) AS days, {count} \
+                 FROM state s GROUP BY s.organisation, 6"
+            ));
+        }
+        Part::OverdueMilestones => {
+            // Of assignments not in a final status.
+            q.push(&format!(
+                "s.status, NULL AS decision, {none} AS overdue, {none} AS days, {count} FROM state s "
+            ));
+            match cutoff {
+                None => {
+                    q.push(&format!(
+                        "JOIN milestones m ON m.assignment_id = s.id \
+                         WHERE m.status IN ({open}) AND m.due_on < "
+                    ));
+                    q.bind(as_of);
+                }
+                Some(cutoff) => {
+                    q.push(
+                        "JOIN assignment_events m ON m.assignment_id = s.id \
+                         WHERE m.milestone_id IS NOT NULL AND m.at_us < ",
+                    );
+                    q.bind(cutoff);
+                    q.push(" AND m.seq = (SELECT MAX(m2.seq) FROM assignment_events m2 WHERE m2.milestone_id = m.milestone_id AND m2.at_us < ");
+                    q.bind(cutoff);
+                    q.push(&format!(
+                        ") AND m.milestone_status IN ({open}) AND m.milestone_due_on < "
+                    ));
+                    q.bind(as_of);
+                }
+            }
+            // Grouping by status too is deliberate: MariaDB 10.11 re-executing
+            // this prepared statement (sqlx caches it per connection) returns
+            // the previous execution's groups when a GROUP BY omits a derived
+            // column that the WHERE filters on. The conformance suite
+            // re-executes it.
+            q.push(&format!(
+                " AND s.status NOT IN ({finals}) GROUP BY s.organisation, s.status"
+            ));
+        }
+    }
+}
+
+/// Reads one group of the status part: `n` alike assignments.
+fn group(row: &QueryResult, n: u64) -> Result<Group> {
     let decision: Option<String> = row.try_get("", "decision")?;
     Ok(Group {
         status: from_wire("status", &row.try_get::<String>("", "status")?)?,
@@ -313,6 +398,6 @@ fn group(row: &QueryResult) -> Result<Group> {
         response_overdue: row.try_get::<i64>("", "overdue")? == 1,
         days_to_response: None,
         days_to_verification: None,
-        count: u64::try_from(row.try_get::<i64>("", "n")?).unwrap_or(0),
+        count: n,
     })
 }

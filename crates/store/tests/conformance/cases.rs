@@ -1313,7 +1313,10 @@ pub async fn a_settled_past_report_stays_exact_whatever_is_written_later(h: Harn
     assert_eq!(today.totals.assignments, 4);
     assert_eq!(today.totals.by_status[&AssignmentStatus::Accepted], 2);
     assert_eq!(before.totals.assignments, 2);
-    assert_eq!(before.totals.by_status[&AssignmentStatus::AwaitingResponse], 2);
+    assert_eq!(
+        before.totals.by_status[&AssignmentStatus::AwaitingResponse],
+        2
+    );
     h.finish().await;
 }
 
