@@ -382,6 +382,7 @@ pub async fn run(database: &str, blobs: &std::path::Path, args: Args) -> Result<
     }
     load.flush().await?;
     load.bar.finish_and_clear();
+    rectrack_store::db::refresh_statistics(store.connection()).await?;
     let verdict = store.verify_chain().await?;
     println!(
         "Synthetic data: {} organisations, {} reports, {} recommendations, {} assignments, {} updates; {} audit events (chain {}) in {:.0?}.",

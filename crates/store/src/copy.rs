@@ -124,6 +124,7 @@ pub async fn copy_database(
     copied.tables.push(("assignment_events", rows));
     source.commit().await?;
     target.commit().await?;
+    crate::db::refresh_statistics(to).await?;
     progress(copied.rows());
     Ok(copied)
 }
