@@ -226,8 +226,6 @@ pub async fn serve(
         .await
 }
 
-/// Gives every response an `x-request-id` (the client's, if sane) and logs
-/// one structured event per request — never headers, tokens or bodies.
 /// Runs every request that may write to its end, even if its client goes
 /// away meanwhile. Dropping the request's future would drop its database
 /// transaction wherever it stood, and sqlx can then hand its pool a
@@ -253,6 +251,8 @@ where
     })?
 }
 
+/// Gives every response an `x-request-id` (the client's, if sane) and logs
+/// one structured event per request — never headers, tokens or bodies.
 async fn observe<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
     let id = req
         .headers()
