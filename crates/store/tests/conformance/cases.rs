@@ -22,6 +22,7 @@ use rectrack_core::{Error as CoreError, Refusal};
 use rectrack_migrations::{Migrator, MigratorTrait};
 use rectrack_store::copy::copy_database;
 use rectrack_store::page::PageRequest;
+use rectrack_store::recommendations::RecommendationView;
 use rectrack_store::tokens::TokenDraft;
 use rectrack_store::{Ctx, Error, Idempotency, Store, StoredResponse, Written};
 
@@ -92,15 +93,7 @@ pub async fn seed(h: &Harness) -> Seeded {
         summary: None,
     };
     fresh(store.create_report(&Ctx::new(&overseer()), &report).await);
-    let view = fresh(
-        store
-            .create_recommendation(
-                &Ctx::new(&overseer()),
-                "operation-hotton",
-                &recommendation(1),
-            )
-            .await,
-    );
+    let view = add_recommendation(store, 1).await;
     let id_of = |code: &str| {
         view.assignments
             .iter()
@@ -114,6 +107,19 @@ pub async fn seed(h: &Harness) -> Seeded {
         mps: id_of("mps"),
         wmp: id_of("wmp"),
     }
+}
+
+/// The IOPC's recommendation `number` in the Hotton report, to both forces.
+async fn add_recommendation(store: &Store, number: i64) -> RecommendationView {
+    fresh(
+        store
+            .create_recommendation(
+                &Ctx::new(&overseer()),
+                "operation-hotton",
+                &recommendation(number),
+            )
+            .await,
+    )
 }
 
 fn recommendation(number: i64) -> RecommendationDraft {
@@ -1010,15 +1016,7 @@ pub async fn withdrawal_closes_only_open_assignments(h: Harness) {
 pub async fn lists_page_through_everything_once(h: Harness) {
     seed(&h).await;
     for number in 2..=7 {
-        fresh(
-            h.store
-                .create_recommendation(
-                    &Ctx::new(&overseer()),
-                    "operation-hotton",
-                    &recommendation(number),
-                )
-                .await,
-        );
+        add_recommendation(&h.store, number).await;
     }
     let mut seen = Vec::new();
     let mut page = PageRequest::first(3);
@@ -1120,15 +1118,7 @@ pub async fn lists_page_through_everything_once(h: Harness) {
 pub async fn the_sql_report_equals_the_core_report(h: Harness) {
     let seeded = seed(&h).await;
     let store = &h.store;
-    let second = fresh(
-        store
-            .create_recommendation(
-                &Ctx::new(&overseer()),
-                "operation-hotton",
-                &recommendation(2),
-            )
-            .await,
-    );
+    let second = add_recommendation(store, 2).await;
     let second_mps = second.assignments[0].assignment.id;
     h.clock.advance(Duration::days(10));
     fresh(
@@ -1296,15 +1286,7 @@ pub async fn a_settled_past_report_stays_exact_whatever_is_written_later(h: Harn
             .respond(&Ctx::new(&wmp()), seeded.wmp, None, &accept())
             .await,
     );
-    fresh(
-        store
-            .create_recommendation(
-                &Ctx::new(&overseer()),
-                "operation-hotton",
-                &recommendation(2),
-            )
-            .await,
-    );
+    add_recommendation(store, 2).await;
     h.clock.advance(Duration::days(1));
     assert!(store.chain_mark().await.unwrap().seq > mark.seq);
     assert_eq!(store.status_report(&all, first_day).await.unwrap(), before);
