@@ -147,11 +147,11 @@ impl Store {
                 };
             tx.insert(stored.clone())?;
             loaded.response = Some(stored);
-            let mut row = apply(tx, row, &transition);
-            row.decision = Some(wire(&content.decision));
-            row.first_response_on.get_or_insert(tx.today);
-            row.first_response_day.get_or_insert(day_number(tx.today));
-            tx.update(row.clone())?;
+            let row = save_with(tx, row, &transition, |row| {
+                row.decision = Some(wire(&content.decision));
+                row.first_response_on.get_or_insert(tx.today);
+                row.first_response_day.get_or_insert(day_number(tx.today));
+            })?;
             let summary = row_summary(&row);
             let record = loaded.record(row)?;
             let action = if revision == 1 { "response.submitted" } else { "response.revised" };
@@ -274,14 +274,28 @@ pub(crate) fn apply(
     row
 }
 
-/// Applies a move and writes the row; returns the row as it now is.
+/// Applies a move to a row as read and writes what changed; returns the row
+/// as it now is.
 pub(crate) async fn save(
     tx: &Tx<'_>,
-    row: assignments::Model,
+    read: assignments::Model,
     transition: &Transition,
 ) -> Result<assignments::Model> {
-    let row = apply(tx, row, transition);
-    tx.update(row.clone())?;
+    save_with(tx, read, transition, |_| {})
+}
+
+/// As [`save`], with the command's own changes to the row made by `edit`.
+/// `read` must be the row as read: only the columns that differ from it are
+/// written.
+pub(crate) fn save_with(
+    tx: &Tx<'_>,
+    read: assignments::Model,
+    transition: &Transition,
+    edit: impl FnOnce(&mut assignments::Model),
+) -> Result<assignments::Model> {
+    let mut row = apply(tx, read.clone(), transition);
+    edit(&mut row);
+    tx.update_changed(read, row.clone())?;
     Ok(row)
 }
 

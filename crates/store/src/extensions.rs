@@ -13,7 +13,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::Store;
-use crate::assignments::{authorise, load, row_summary, save};
+use crate::assignments::{authorise, load, row_summary, save, save_with};
 use crate::convert::{from_micros, from_wire, micros, wire};
 use crate::entities::extension_requests;
 use crate::error::{Error, Result, stored};
@@ -78,7 +78,7 @@ impl Store {
         draft: &ExtensionDecisionDraft,
     ) -> Result<Written<ExtensionRequest>> {
         self.write(ctx, async |tx| {
-            let mut row = load(tx, id).await?;
+            let row = load(tx, id).await?;
             let transition = authorise(tx, &row, Command::DecideExtension, expected_version)?;
             let stored_row = extension_requests::Entity::find_by_id(request_id.as_uuid())
                 .one(tx.db().await?)
@@ -97,8 +97,9 @@ impl Store {
             request.decided_at = Some(tx.now);
             tx.update(to_row(&request, Some(&decided_by)))?;
             let moved = decision.response_due_on != row.response_due_on;
-            row.response_due_on = decision.response_due_on;
-            let row = save(tx, row, &transition).await?;
+            let row = save_with(tx, row, &transition, |row| {
+                row.response_due_on = decision.response_due_on;
+            })?;
             let event = EventDraft {
                 action: if decision.status == ExtensionStatus::Granted {
                     "extension.granted"

@@ -38,8 +38,8 @@ use rectrack_core::role::Principal;
 use rectrack_core::status_report::MilestoneState;
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait,
-    IntoActiveModel, QuerySelect, QueryTrait, SqliteTransactionMode, Statement, TransactionOptions,
-    TransactionTrait,
+    IntoActiveModel, Iterable, QuerySelect, QueryTrait, SqliteTransactionMode, Statement,
+    TransactionOptions, TransactionTrait,
 };
 use serde_json::Value;
 use tokio::sync::{Mutex, OwnedMutexGuard, watch};
@@ -206,6 +206,19 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Queues the update of the columns that differ between a row as it was
+    /// read (`before`) and as it is to be (`after`); see [`update_of_changes`].
+    pub fn update_changed<M, A>(&self, before: M, after: M) -> Result<()>
+    where
+        M: IntoActiveModel<A>,
+        A: ActiveModelTrait + Send,
+    {
+        if let Some(statement) = update_of_changes(self.backend, before, after)? {
+            self.queue(statement);
+        }
+        Ok(())
+    }
+
     fn queue(&self, statement: Statement) {
         self.queued
             .lock()
@@ -223,6 +236,32 @@ impl Tx<'_> {
         self.sent.store(true, Ordering::Relaxed);
         send(self.db, self.backend, statements).await
     }
+}
+
+/// The `UPDATE` of the columns that differ between `before` and `after`
+/// (none if nothing does). SQLite rewrites every index on a column an
+/// `UPDATE` sets, changed or not, so a write that names only what changed
+/// leaves the other indexes alone.
+fn update_of_changes<M, A>(backend: DbBackend, before: M, after: M) -> Result<Option<Statement>>
+where
+    M: IntoActiveModel<A>,
+    A: ActiveModelTrait + Send,
+{
+    let mut row = before.into_active_model();
+    let after = after.into_active_model();
+    for column in <<A::Entity as EntityTrait>::Column as Iterable>::iter() {
+        if let Some(value) = after.get(column).into_value() {
+            row.set_if_not_equals(column, value);
+        }
+    }
+    if !row.is_changed() {
+        return Ok(None);
+    }
+    Ok(Some(
+        <A::Entity as EntityTrait>::update(row)
+            .validate()?
+            .build(backend),
+    ))
 }
 
 /// Sends writes, each of which must change exactly one row: on SQLite as one
@@ -690,5 +729,80 @@ fn event_row(event: &AuditEvent, seq: i64) -> audit_events::Model {
         payload: canonical_json(&event.payload),
         prev_hash: event.prev_hash.clone(),
         hash: event.hash.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+    use uuid::Uuid;
+
+    use super::*;
+    use crate::entities::assignments;
+
+    fn row() -> assignments::Model {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 25).expect("a date");
+        assignments::Model {
+            id: Uuid::nil(),
+            recommendation_id: Uuid::nil(),
+            organisation: "met".to_owned(),
+            status: "in_progress".to_owned(),
+            decision: Some("accepted".to_owned()),
+            issued_on: day,
+            issued_day: 1,
+            initial_due_on: day,
+            response_due_on: day,
+            first_response_on: Some(day),
+            first_response_day: Some(1),
+            verified_on: None,
+            verified_day: None,
+            closed_on: None,
+            version: 3,
+            created_at_us: 10,
+            updated_at_us: 10,
+        }
+    }
+
+    #[test]
+    fn an_update_sets_only_the_columns_that_changed() {
+        let before = row();
+        let after = assignments::Model {
+            version: 4,
+            updated_at_us: 20,
+            ..before.clone()
+        };
+        let statement = update_of_changes(DbBackend::Sqlite, before, after)
+            .expect("a valid update")
+            .expect("something changed");
+        assert_eq!(
+            statement.sql,
+            r#"UPDATE "assignments" SET "version" = ?, "updated_at_us" = ? WHERE "assignments"."id" = ?"#
+        );
+    }
+
+    #[test]
+    fn a_changed_status_is_set_too() {
+        let before = row();
+        let after = assignments::Model {
+            status: "claimed".to_owned(),
+            version: 4,
+            ..before.clone()
+        };
+        let statement = update_of_changes(DbBackend::Postgres, before, after)
+            .expect("a valid update")
+            .expect("something changed");
+        assert!(
+            statement.sql.contains(r#""status" = $1"#),
+            "{}",
+            statement.sql
+        );
+        assert!(!statement.sql.contains("organisation"), "{}", statement.sql);
+    }
+
+    #[test]
+    fn nothing_changed_writes_nothing() {
+        let statement =
+            update_of_changes(DbBackend::Sqlite, row(), row()).expect("a valid comparison");
+        assert!(statement.is_none());
     }
 }
