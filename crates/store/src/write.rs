@@ -207,7 +207,9 @@ impl Tx<'_> {
     }
 
     /// Queues the update of the columns that differ between a row as it was
-    /// read (`before`) and as it is to be (`after`); see [`update_of_changes`].
+    /// read (`before`) and as it is to be (`after`), if any do. SQLite
+    /// rewrites every index on a column an `UPDATE` sets, changed or not, so
+    /// naming only what changed leaves the other indexes alone.
     pub fn update_changed<M, A>(&self, before: M, after: M) -> Result<()>
     where
         M: IntoActiveModel<A>,
@@ -239,9 +241,7 @@ impl Tx<'_> {
 }
 
 /// The `UPDATE` of the columns that differ between `before` and `after`
-/// (none if nothing does). SQLite rewrites every index on a column an
-/// `UPDATE` sets, changed or not, so a write that names only what changed
-/// leaves the other indexes alone.
+/// (none if nothing does).
 fn update_of_changes<M, A>(backend: DbBackend, before: M, after: M) -> Result<Option<Statement>>
 where
     M: IntoActiveModel<A>,
