@@ -276,7 +276,7 @@ pub(crate) fn apply(
 
 /// Applies a move to a row as read and writes what changed; returns the row
 /// as it now is.
-pub(crate) async fn save(
+pub(crate) fn save(
     tx: &Tx<'_>,
     read: assignments::Model,
     transition: &Transition,

@@ -54,7 +54,7 @@ impl Store {
                 submitted_by,
             };
             tx.insert(to_row(&item))?;
-            let row = save(tx, row, &transition).await?;
+            let row = save(tx, row, &transition)?;
             let event = EventDraft {
                 action: "evidence.added",
                 entity_type: "evidence",

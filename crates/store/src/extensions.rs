@@ -55,7 +55,7 @@ impl Store {
                 decided_at: None,
             };
             tx.insert(to_row(&request, None))?;
-            let row = save(tx, row, &transition).await?;
+            let row = save(tx, row, &transition)?;
             let event = EventDraft {
                 action: "extension.requested",
                 entity_type: "assignment",

@@ -32,7 +32,7 @@ impl Store {
             let plan = draft.parse(row.issued_on)?;
             let milestone = plan.into_milestone(MilestoneId::from_uuid(Uuid::new_v4()), id);
             tx.insert(to_row(&milestone, micros(tx.now), micros(tx.now)))?;
-            let row = save(tx, row, &transition).await?;
+            let row = save(tx, row, &transition)?;
             let event = EventDraft {
                 action: "milestone.planned",
                 entity_type: "milestone",
@@ -73,7 +73,7 @@ impl Store {
             let (next, command) = current.changed(change, row.issued_on, tx.today)?;
             let transition = authorise(tx, &row, command, expected_version)?;
             tx.update(to_row(&next, created_at_us, micros(tx.now)))?;
-            let row = save(tx, row, &transition).await?;
+            let row = save(tx, row, &transition)?;
             let event = EventDraft {
                 action: "milestone.changed",
                 entity_type: "milestone",

@@ -108,7 +108,7 @@ impl Store {
                     position: position_of(position),
                 })?;
             }
-            let row = save(tx, row, &transition).await?;
+            let row = save(tx, row, &transition)?;
             let event = EventDraft {
                 action: "progress.posted",
                 entity_type: "progress_update",
@@ -163,7 +163,7 @@ impl Store {
                     position: position_of(position),
                 })?;
             }
-            let row = save(tx, row, &transition).await?;
+            let row = save(tx, row, &transition)?;
             let summary = row_summary(&row);
             let assignment = loaded.record(row)?;
             let event = EventDraft {

@@ -178,7 +178,7 @@ impl Store {
                     continue;
                 }
                 let transition = authorise(tx, &assignment, Command::Withdraw, None)?;
-                let row = save(tx, assignment, &transition).await?;
+                let row = save(tx, assignment, &transition)?;
                 touches.push(Touch {
                     status: Some(transition.to),
                     ..Touch::of(row.id)

@@ -57,7 +57,7 @@ impl Store {
                 reviewer: review.reviewer.to_string(),
                 at_us: micros(tx.now),
             })?;
-            let row = save(tx, row, &transition).await?;
+            let row = save(tx, row, &transition)?;
             let summary = row_summary(&row);
             let assignment = loaded.record(row)?;
             let event = EventDraft {
