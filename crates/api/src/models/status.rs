@@ -148,36 +148,38 @@ pub struct StatusReport {
     pub recommendations: Vec<RecommendationLine>,
 }
 
-impl From<&core::StatusReport> for StatusReport {
-    fn from(r: &core::StatusReport) -> Self {
+/// By value: the report's text moves into the JSON form instead of being
+/// copied, so a large report is not held twice while it is written.
+impl From<core::StatusReport> for StatusReport {
+    fn from(r: core::StatusReport) -> Self {
         Self {
             as_of: r.as_of.into(),
             filters: ReportFilters {
-                report: r.filters.report.as_ref().map(ToString::to_string),
-                organisation: r.filters.organisation.as_ref().map(ToString::to_string),
-                theme: r.filters.theme.as_ref().map(ToString::to_string),
+                report: r.filters.report.map(String::from),
+                organisation: r.filters.organisation.map(String::from),
+                theme: r.filters.theme.map(String::from),
             },
             totals: (&r.totals).into(),
             by_organisation: r
                 .by_organisation
-                .iter()
+                .into_iter()
                 .map(|o| OrganisationFigures {
-                    organisation: o.organisation.to_string(),
                     figures: (&o.figures).into(),
+                    organisation: o.organisation.into(),
                 })
                 .collect(),
             recommendations: r
                 .recommendations
-                .iter()
+                .into_iter()
                 .map(|l| RecommendationLine {
-                    report: l.report.to_string(),
+                    report: l.report.into(),
                     number: l.number,
-                    title: l.title.to_string(),
+                    title: l.title.into(),
                     recipients: l
                         .recipients
-                        .iter()
+                        .into_iter()
                         .map(|s| RecipientStatus {
-                            organisation: s.organisation.to_string(),
+                            organisation: s.organisation.into(),
                             status: s.status.into(),
                         })
                         .collect(),
@@ -231,14 +233,14 @@ mod tests {
         };
         for filters in [core::ReportFilters::default(), filters] {
             let report = core::status_report(snapshots.clone(), &filters, as_of);
-            let model = StatusReport::from(&report);
+            let model = StatusReport::from(report);
             assert_eq!(
                 serde_json::to_value(&model).unwrap(),
                 model.to_json().unwrap()
             );
         }
         // With no assignment the rates and medians are absent: null in both.
-        let model = StatusReport::from(&core::status_report(
+        let model = StatusReport::from(core::status_report(
             vec![],
             &core::ReportFilters::default(),
             as_of,

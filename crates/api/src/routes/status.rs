@@ -153,10 +153,10 @@ impl StatusApi {
             .reports
             .get_or_render(key, mark.seq, store.settles(as_of, mark), async {
                 let report = store.status_report_with(&filters, as_of, lines).await?;
-                Ok::<_, ApiError>(Bytes::from(match content_type {
+                let mut body = match content_type {
                     CSV => status_render::to_csv(&report),
                     MARKDOWN => status_render::to_markdown(&report),
-                    _ => serde_json::to_string(&StatusReport::from(&report)).map_err(|e| {
+                    _ => serde_json::to_string(&StatusReport::from(report)).map_err(|e| {
                         tracing::error!(error = %e, "a status report could not be written");
                         Problem::new(
                             poem::http::StatusCode::INTERNAL_SERVER_ERROR,
@@ -165,7 +165,10 @@ impl StatusApi {
                         )
                         .into_error()
                     })?,
-                }))
+                };
+                // Kept in the cache: without the slack a growing string leaves.
+                body.shrink_to_fit();
+                Ok::<_, ApiError>(Bytes::from(body))
             })
             .await?;
         Ok(StatusResponse(rendered))
