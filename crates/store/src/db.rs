@@ -50,7 +50,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection> {
 /// busy buy no speed; each also keeps its own page cache, and its thread its
 /// own allocator arena, which a large report leaves holding freed memory.
 /// On two cores, four instead of eight served GET as fast and lowered the
-/// server's peak RSS under the benchmark from 132–137 MB to 118–127 MB.
+/// peak RSS of the benchmark's sequence from 137 MB to 118–127 MB.
 fn sqlite_connections() -> u32 {
     std::thread::available_parallelism()
         .map_or(4, |cores| u32::try_from(cores.get()).unwrap_or(u32::MAX))
