@@ -1,14 +1,17 @@
 //! Assignments: one recommendation as made to one recipient — the unit that is
 //! tracked. Status changes are decided by [`crate::lifecycle`] alone; this file
-//! holds the state and applies a move the lifecycle has allowed.
+//! holds the state and is the only code that changes it: a move's status, the
+//! days it stamps, the version it bumps and the flags derived from dates. The
+//! store loads an [`Assignment`], calls one of its commands and writes what
+//! changed; it sets no field itself.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::deadline::{self, AssignmentFlags};
+use crate::deadline::{self, AssignmentFlags, ExtensionDecision};
 use crate::ids::{AssignmentId, RecommendationId};
 use crate::lifecycle::Transition;
-use crate::milestone::Milestone;
+use crate::milestone::MilestoneStatus;
 use crate::organisation::OrgCode;
 use crate::response::Response;
 
@@ -106,6 +109,10 @@ pub struct Assignment {
     pub issued_on: NaiveDate,
     /// When a response is due; moved only by a granted extension.
     pub response_due_on: NaiveDate,
+    /// The day its first response was recorded, if it has one.
+    pub first_response_on: Option<NaiveDate>,
+    /// The day it was verified, if it was.
+    pub verified_on: Option<NaiveDate>,
     /// The day it reached a final status, if it has.
     pub closed_on: Option<NaiveDate>,
     /// Bumped on every change; clients send it back in `If-Match`.
@@ -129,23 +136,54 @@ impl Assignment {
             response: None,
             issued_on,
             response_due_on,
+            first_response_on: None,
+            verified_on: None,
             closed_on: None,
             version: 1,
         }
     }
 
     /// Applies a move the lifecycle allowed (see [`crate::lifecycle::decide`])
-    /// on `today`, and bumps the version. Does not re-check the move.
+    /// on `today`: the new status, the days it stamps, the next version. Does
+    /// not re-check the move.
     pub fn apply(&mut self, transition: &Transition, today: NaiveDate) {
         self.status = transition.to;
-        if transition.to.is_final() && self.closed_on.is_none() {
-            self.closed_on = Some(today);
-        }
+        stamp_days(
+            transition.to,
+            today,
+            &mut self.verified_on,
+            &mut self.closed_on,
+        );
         self.version += 1;
     }
 
-    /// The derived flags as of `as_of`.
-    pub fn flags(&self, milestones: &[Milestone], as_of: NaiveDate) -> AssignmentFlags {
+    /// Records `response` (a first one or a revision) given on `today`, then
+    /// applies the move the lifecycle allowed for its decision.
+    pub fn respond(&mut self, transition: &Transition, response: Response, today: NaiveDate) {
+        self.first_response_on.get_or_insert(today);
+        self.response = Some(response);
+        self.apply(transition, today);
+    }
+
+    /// Records the overseer's decision on an extension request (a grant moves
+    /// the response due day), then applies the move the lifecycle allowed.
+    pub fn decide_extension(
+        &mut self,
+        transition: &Transition,
+        decision: &ExtensionDecision,
+        today: NaiveDate,
+    ) {
+        self.response_due_on = decision.response_due_on;
+        self.apply(transition, today);
+    }
+
+    /// The derived flags as of `as_of`, given its milestones' due days and
+    /// statuses.
+    pub fn flags(
+        &self,
+        milestones: impl IntoIterator<Item = (NaiveDate, MilestoneStatus)>,
+        as_of: NaiveDate,
+    ) -> AssignmentFlags {
         deadline::flags(
             &deadline::FlagInputs {
                 status: self.status,
@@ -153,8 +191,26 @@ impl Assignment {
                 response_due_on: self.response_due_on,
                 closed_on: self.closed_on,
             },
-            milestones.iter().map(|m| (m.due_on, m.status)),
+            milestones,
             as_of,
         )
+    }
+}
+
+/// The days a move to `to` on `on` stamps: the first day an assignment is
+/// verified and the first day it reaches a final status, kept for good.
+/// [`Assignment::apply`] and the status report's replay of past events
+/// (`crate::status_report::AssignmentSnapshot`) both stamp through here.
+pub(crate) fn stamp_days(
+    to: AssignmentStatus,
+    on: NaiveDate,
+    verified_on: &mut Option<NaiveDate>,
+    closed_on: &mut Option<NaiveDate>,
+) {
+    if to == AssignmentStatus::Verified {
+        verified_on.get_or_insert(on);
+    }
+    if to.is_final() {
+        closed_on.get_or_insert(on);
     }
 }

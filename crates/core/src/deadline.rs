@@ -82,6 +82,15 @@ pub struct ExtensionRequest {
     pub decided_at: Option<DateTime<Utc>>,
 }
 
+impl ExtensionRequest {
+    /// Records the overseer's `decision`, made at `at`.
+    pub fn record(&mut self, decision: ExtensionDecision, at: DateTime<Utc>) {
+        self.status = decision.status;
+        self.decision_comment = decision.comment;
+        self.decided_at = Some(at);
+    }
+}
+
 /// An extension request as a client sends it, not yet validated.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExtensionDraft {

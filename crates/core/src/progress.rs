@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{AssignmentId, EvidenceId, MilestoneId, UpdateId};
 use crate::organisation::OrgCode;
-use crate::review::check_citations;
+use crate::review::{check_citations, check_own};
 use crate::text::LongText;
 use crate::time::utc_micros;
 use crate::validation::ValidationErrors;
@@ -71,5 +71,27 @@ impl UpdateDraft {
             }),
             _ => Err(errors),
         }
+    }
+}
+
+impl UpdateContent {
+    /// Refuses (422) a citation of a milestone or evidence item that is not
+    /// among the assignment's own (`milestones`, `evidence`), naming the
+    /// first of each list.
+    pub fn check_own(
+        &self,
+        milestones: &[MilestoneId],
+        evidence: &[EvidenceId],
+    ) -> Result<(), ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        errors.check(
+            "milestone_ids",
+            check_own(&self.milestone_ids, milestones, "a milestone"),
+        );
+        errors.check(
+            "evidence_ids",
+            check_own(&self.evidence_ids, evidence, "an evidence item"),
+        );
+        errors.into_result()
     }
 }

@@ -1,11 +1,15 @@
 //! The recipient's claim of implementation, the overseer's review of it, and
 //! the overseer's withdrawal of a recommendation.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::assignment::Assignment;
+use crate::error::{Error, Refusal};
 use crate::ids::{AssignmentId, ClaimId, EvidenceId, ReviewId};
+use crate::lifecycle::{self, Command};
 use crate::organisation::OrgCode;
+use crate::role::Actor;
 use crate::text::{LongText, optional_long_text};
 use crate::time::utc_micros;
 use crate::validation::{ValidationErrors, no_duplicates};
@@ -161,6 +165,29 @@ impl ClaimDraft {
     }
 }
 
+impl ClaimContent {
+    /// Refuses (422) a citation of an evidence item that is not among the
+    /// assignment's own (`evidence`), naming the first.
+    pub fn check_own(&self, evidence: &[EvidenceId]) -> Result<(), ValidationErrors> {
+        check_own(&self.evidence_ids, evidence, "an evidence item")
+            .map_err(|message| ValidationErrors::single("evidence_ids", message))
+    }
+}
+
+/// Refuses cited ids that are not among `own`, the assignment's own items,
+/// naming the first; `what` names their kind with its article ("an evidence
+/// item"). An update or a claim may cite only its own assignment's items.
+pub fn check_own<T: PartialEq + std::fmt::Display>(
+    ids: &[T],
+    own: &[T],
+    what: &str,
+) -> Result<(), String> {
+    match ids.iter().find(|id| !own.contains(id)) {
+        Some(id) => Err(format!("`{id}` is not {what} of this assignment")),
+        None => Ok(()),
+    }
+}
+
 /// Checks a list of cited ids: no repeats, at most [`MAX_CITED`], and at
 /// least one when `required`.
 pub fn check_citations<T: PartialEq + std::fmt::Display>(
@@ -191,4 +218,35 @@ impl WithdrawalDraft {
     pub fn parse(&self) -> Result<LongText, ValidationErrors> {
         LongText::parse(&self.reason).map_err(|message| ValidationErrors::single("reason", message))
     }
+}
+
+/// Withdraws a recommendation whose assignments are `assignments`, on
+/// `today`, by `actor`: every assignment still open moves to `withdrawn` as
+/// the lifecycle allows; those already final (verified, closed or withdrawn)
+/// stay as they are. A recommendation `already_withdrawn` cannot be withdrawn
+/// again (409). Returns the ids of the assignments it closed, in order.
+pub fn withdraw<'a>(
+    already_withdrawn: bool,
+    assignments: impl IntoIterator<Item = &'a mut Assignment>,
+    actor: &Actor,
+    today: NaiveDate,
+) -> Result<Vec<AssignmentId>, Error> {
+    if already_withdrawn {
+        return Err(Refusal::Conflict {
+            reason: "this recommendation is already withdrawn".to_owned(),
+        }
+        .into());
+    }
+    let mut closed = Vec::new();
+    for assignment in assignments.into_iter().filter(|a| !a.status.is_final()) {
+        let transition = lifecycle::decide(
+            assignment.status,
+            &assignment.organisation,
+            actor,
+            Command::Withdraw,
+        )?;
+        assignment.apply(&transition, today);
+        closed.push(assignment.id);
+    }
+    Ok(closed)
 }

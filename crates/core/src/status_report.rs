@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::assignment::AssignmentStatus;
+use crate::assignment::{AssignmentStatus, stamp_days};
 use crate::deadline::{self, FlagInputs};
 use crate::ids::{AssignmentId, MilestoneId};
 use crate::milestone::MilestoneStatus;
@@ -110,12 +110,7 @@ impl AssignmentSnapshot {
 
     fn set_status(&mut self, status: AssignmentStatus, on: NaiveDate) {
         self.status = status;
-        if status == AssignmentStatus::Verified {
-            self.verified_on.get_or_insert(on);
-        }
-        if status.is_final() {
-            self.closed_on.get_or_insert(on);
-        }
+        stamp_days(status, on, &mut self.verified_on, &mut self.closed_on);
     }
 }
 

@@ -1,11 +1,14 @@
 //! Assignments: reading them, and the helpers every assignment command
-//! shares — load under the chain lock, ask the lifecycle, check the expected
-//! version, apply the move and bump the version.
+//! shares — load the row as a core [`Assignment`], ask the lifecycle, check
+//! the expected version, and write back only the columns core changed. No
+//! status, date, version or flag is set here: core computes them
+//! (`Assignment::apply` and its siblings); this file maps them to columns.
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use rectrack_core::assignment::{Assignment, AssignmentStatus};
+use rectrack_core::deadline::AssignmentFlags;
 use rectrack_core::error::Refusal;
 use rectrack_core::ids::{AssignmentId, RecommendationId};
 use rectrack_core::lifecycle::{self, Command, Transition};
@@ -30,13 +33,21 @@ use crate::sql::Sql;
 use crate::write::{Ctx, EventDraft, Touch, Tx, Written};
 
 /// An assignment with its milestones' due days and statuses, from which the
-/// derived flags are computed (`Assignment::flags`).
+/// derived flags are computed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AssignmentRecord {
     /// The assignment.
     pub assignment: Assignment,
     /// Its milestones: due day and status.
     pub milestones: Vec<(NaiveDate, MilestoneStatus)>,
+}
+
+impl AssignmentRecord {
+    /// The derived flags as of `as_of` (core's `Assignment::flags`).
+    pub fn flags(&self, as_of: NaiveDate) -> AssignmentFlags {
+        self.assignment
+            .flags(self.milestones.iter().copied(), as_of)
+    }
 }
 
 /// Filters of the assignment list; absent ones match everything.
@@ -59,9 +70,11 @@ impl Store {
     /// One assignment with its current response (404 if none), read in one
     /// query: the row, its latest response and its milestones joined.
     pub async fn assignment(&self, id: AssignmentId) -> Result<AssignmentRecord> {
-        let loaded = load_joined(&self.db, self.backend, id).await?;
-        let row = loaded.row.clone();
-        loaded.record(row)
+        let Loaded { held, milestones } = load_joined(&self.db, self.backend, id).await?;
+        Ok(AssignmentRecord {
+            assignment: held.assignment,
+            milestones,
+        })
     }
 
     /// Assignments in creation order, filtered.
@@ -128,45 +141,64 @@ impl Store {
         draft: &ResponseDraft,
     ) -> Result<Written<AssignmentRecord>> {
         self.write(ctx, async |tx| {
-            let mut loaded = load_whole(tx, id).await?;
-            let row = loaded.row.clone();
-            let transition = authorise(tx, &row, Command::Respond(draft.decision), expected_version)?;
-            let content = draft.parse(row.issued_on)?;
+            let Loaded {
+                mut held,
+                milestones,
+            } = load_whole(tx, id).await?;
+            let transition = authorise(
+                tx,
+                &held.assignment,
+                Command::Respond(draft.decision),
+                expected_version,
+            )?;
+            let content = draft.parse(held.assignment.issued_on)?;
             // Revisions count from 1 without gaps: the next is one past the latest.
-            let revision = loaded.response.as_ref().map_or(0, |r| i64::from(r.revision)) + 1;
+            let revision = held.revision + 1;
             let submitted_by = tx.principal.require_actor("respond")?.organisation.clone();
-            let stored = responses::Model {
-                    id: Uuid::new_v4(),
-                    assignment_id: row.id,
-                    revision: i32::try_from(revision).unwrap_or(i32::MAX),
-                    decision: wire(&content.decision),
-                    rationale: content.rationale.to_string(),
-                    planned_completion_on: content.planned_completion_on,
-                    submitted_at_us: micros(tx.now),
-                    submitted_by: submitted_by.to_string(),
-                };
-            tx.insert(stored.clone())?;
-            loaded.response = Some(stored);
-            let row = save_with(tx, row, &transition, |row| {
-                row.decision = Some(wire(&content.decision));
-                row.first_response_on.get_or_insert(tx.today);
-                row.first_response_day.get_or_insert(day_number(tx.today));
+            let response = Response {
+                content,
+                submitted_at: tx.now,
+                submitted_by,
+            };
+            tx.insert(responses::Model {
+                id: Uuid::new_v4(),
+                assignment_id: id.as_uuid(),
+                revision: i32::try_from(revision).unwrap_or(i32::MAX),
+                decision: wire(&response.content.decision),
+                rationale: response.content.rationale.to_string(),
+                planned_completion_on: response.content.planned_completion_on,
+                submitted_at_us: micros(tx.now),
+                submitted_by: response.submitted_by.to_string(),
             })?;
-            let summary = row_summary(&row);
-            let record = loaded.record(row)?;
-            let action = if revision == 1 { "response.submitted" } else { "response.revised" };
+            let decision = response.content.decision;
+            held.assignment.respond(&transition, response, tx.today);
+            let assignment = held.save(tx)?;
             let event = EventDraft {
-                action,
+                action: if revision == 1 {
+                    "response.submitted"
+                } else {
+                    "response.revised"
+                },
                 entity_type: "assignment",
                 entity_id: id.to_string(),
-                payload: json!({ "assignment": summary, "response": record.assignment.response, "revision": revision }),
+                payload: json!({
+                    "assignment": summary(&assignment),
+                    "response": assignment.response,
+                    "revision": revision,
+                }),
                 touches: vec![Touch {
                     status: Some(transition.to),
-                    decision: Some(content.decision),
+                    decision: Some(decision),
                     ..Touch::of(id.as_uuid())
                 }],
             };
-            Ok((record, event))
+            Ok((
+                AssignmentRecord {
+                    assignment,
+                    milestones,
+                },
+                event,
+            ))
         })
         .await
     }
@@ -204,12 +236,48 @@ fn overdue_on(day: NaiveDate) -> Condition {
         )
 }
 
-/// Loads an assignment for a command (404 if none).
-pub(crate) async fn load(tx: &Tx<'_>, id: AssignmentId) -> Result<assignments::Model> {
-    assignments::Entity::find_by_id(id.as_uuid())
+/// An assignment loaded for a command: the row as read, and its core value,
+/// which the command changes only through core's own methods before
+/// [`Held::save`] writes the difference.
+pub(crate) struct Held {
+    /// The row as read.
+    read: assignments::Model,
+    /// The assignment as core sees it. Its `response` is loaded only by
+    /// [`load_whole`]; [`load`] leaves it `None`.
+    pub assignment: Assignment,
+    /// The revision number of its latest response (0 for none), when loaded
+    /// by [`load_whole`].
+    pub revision: i64,
+}
+
+impl Held {
+    /// The assignment of `read` with `response` (if loaded).
+    pub fn new(read: assignments::Model, response: Option<responses::Model>) -> Result<Self> {
+        let revision = response.as_ref().map_or(0, |r| i64::from(r.revision));
+        let response = response.map(self::response).transpose()?;
+        Ok(Self {
+            assignment: assignment(&read, response)?,
+            read,
+            revision,
+        })
+    }
+
+    /// Writes the columns core changed (none if it changed nothing) and
+    /// returns the assignment as it now is.
+    pub fn save(self, tx: &Tx<'_>) -> Result<Assignment> {
+        let row = row_of(&self.read, &self.assignment, tx.now);
+        tx.update_changed(self.read, row)?;
+        Ok(self.assignment)
+    }
+}
+
+/// Loads an assignment for a command, without its response (404 if none).
+pub(crate) async fn load(tx: &Tx<'_>, id: AssignmentId) -> Result<Held> {
+    let read = assignments::Entity::find_by_id(id.as_uuid())
         .one(tx.db().await?)
         .await?
-        .ok_or_else(|| Error::not_found("assignment", id))
+        .ok_or_else(|| Error::not_found("assignment", id))?;
+    Held::new(read, None)
 }
 
 /// Asks the lifecycle whether the principal may give `command` now, and
@@ -217,122 +285,104 @@ pub(crate) async fn load(tx: &Tx<'_>, id: AssignmentId) -> Result<assignments::M
 /// assignment learns nothing about its version.
 pub(crate) fn authorise(
     tx: &Tx<'_>,
-    row: &assignments::Model,
+    assignment: &Assignment,
     command: Command,
     expected_version: Option<i64>,
 ) -> Result<Transition> {
     let actor = tx.principal.require_actor(command.name())?;
-    let status: AssignmentStatus = from_wire("assignments.status", &row.status)?;
-    let organisation = stored(
-        "assignments.organisation",
-        OrgCode::parse(&row.organisation),
-    )?;
-    let decided = lifecycle::decide(status, &organisation, actor, command);
+    let decided = lifecycle::decide(assignment.status, &assignment.organisation, actor, command);
     if let Err(Refusal::NotVisible | Refusal::NotPermitted { .. }) = &decided {
         return decided.map_err(Into::into);
     }
     if let Some(expected) = expected_version
-        && expected != row.version
+        && expected != assignment.version
     {
         return Err(Error::StaleVersion {
             expected,
-            current: row.version,
+            current: assignment.version,
         });
     }
     decided.map_err(Into::into)
 }
 
 /// Refuses (as not found) a principal who may not see the assignment.
-pub(crate) fn visible(tx: &Tx<'_>, row: &assignments::Model) -> Result<()> {
-    let organisation = stored(
-        "assignments.organisation",
-        OrgCode::parse(&row.organisation),
-    )?;
+pub(crate) fn visible(tx: &Tx<'_>, assignment: &Assignment) -> Result<()> {
     match tx.principal.actor() {
-        Some(actor) if !actor.sees(&organisation) => Err(Refusal::NotVisible.into()),
+        Some(actor) if !actor.sees(&assignment.organisation) => Err(Refusal::NotVisible.into()),
         _ => Ok(()),
     }
 }
 
-/// The row after `transition`: new status, closing and verification days,
-/// next version.
-pub(crate) fn apply(
-    tx: &Tx<'_>,
-    mut row: assignments::Model,
-    transition: &Transition,
+/// The row of a new assignment, created at `now`.
+pub(crate) fn new_row(assignment: &Assignment, now: DateTime<Utc>) -> assignments::Model {
+    let created = assignments::Model {
+        id: assignment.id.as_uuid(),
+        recommendation_id: assignment.recommendation_id.as_uuid(),
+        organisation: assignment.organisation.to_string(),
+        status: String::new(),
+        decision: None,
+        issued_on: assignment.issued_on,
+        issued_day: day_number(assignment.issued_on),
+        initial_due_on: assignment.response_due_on,
+        response_due_on: assignment.response_due_on,
+        first_response_on: None,
+        first_response_day: None,
+        verified_on: None,
+        verified_day: None,
+        closed_on: None,
+        version: 0,
+        created_at_us: micros(now),
+        updated_at_us: micros(now),
+    };
+    row_of(&created, assignment, now)
+}
+
+/// The row `read` as `assignment` now stands, changed at `now`: each column
+/// core may change, taken from the core value. The day-number columns are
+/// the same days as numbers, kept for the status report's SQL.
+fn row_of(
+    read: &assignments::Model,
+    assignment: &Assignment,
+    now: DateTime<Utc>,
 ) -> assignments::Model {
-    row.status = wire(&transition.to);
-    if transition.to.is_final() {
-        row.closed_on.get_or_insert(tx.today);
+    let mut row = read.clone();
+    row.status = wire(&assignment.status);
+    // A response is never removed: one not loaded (`None`) leaves the stored
+    // decision as it is.
+    if let Some(response) = &assignment.response {
+        row.decision = Some(wire(&response.content.decision));
     }
-    if transition.to == AssignmentStatus::Verified {
-        row.verified_on.get_or_insert(tx.today);
-        row.verified_day.get_or_insert(day_number(tx.today));
+    row.response_due_on = assignment.response_due_on;
+    row.first_response_on = assignment.first_response_on;
+    row.first_response_day = assignment.first_response_on.map(day_number);
+    row.verified_on = assignment.verified_on;
+    row.verified_day = assignment.verified_on.map(day_number);
+    row.closed_on = assignment.closed_on;
+    if row.version != assignment.version {
+        row.version = assignment.version;
+        row.updated_at_us = micros(now);
     }
-    row.version += 1;
-    row.updated_at_us = micros(tx.now);
     row
 }
 
-/// Applies a move to a row as read and writes what changed; returns the row
-/// as it now is.
-pub(crate) fn save(
-    tx: &Tx<'_>,
-    read: assignments::Model,
-    transition: &Transition,
-) -> Result<assignments::Model> {
-    save_with(tx, read, transition, |_| {})
-}
-
-/// As [`save`], with the command's own changes to the row made by `edit`.
-/// `read` must be the row as read: only the columns that differ from it are
-/// written.
-pub(crate) fn save_with(
-    tx: &Tx<'_>,
-    read: assignments::Model,
-    transition: &Transition,
-    edit: impl FnOnce(&mut assignments::Model),
-) -> Result<assignments::Model> {
-    let mut row = apply(tx, read.clone(), transition);
-    edit(&mut row);
-    tx.update_changed(read, row.clone())?;
-    Ok(row)
-}
-
-/// The assignment fields an audit payload records, from its row.
-pub(crate) fn row_summary(row: &assignments::Model) -> serde_json::Value {
+/// The assignment fields an audit payload records.
+pub(crate) fn summary(assignment: &Assignment) -> serde_json::Value {
     json!({
-        "id": row.id,
-        "organisation": row.organisation,
-        "status": row.status,
-        "response_due_on": row.response_due_on,
-        "closed_on": row.closed_on,
-        "version": row.version,
+        "id": assignment.id.as_uuid(),
+        "organisation": assignment.organisation.as_str(),
+        "status": assignment.status.as_str(),
+        "response_due_on": assignment.response_due_on,
+        "closed_on": assignment.closed_on,
+        "version": assignment.version,
     })
 }
 
-/// An assignment row with its latest response and its milestones.
+/// An assignment loaded with its latest response and its milestones.
 pub(crate) struct Loaded {
-    /// The row.
-    pub row: assignments::Model,
-    /// Its latest response.
-    pub response: Option<responses::Model>,
-    /// Its milestones.
-    pub milestones: Vec<milestones::Model>,
-}
-
-impl Loaded {
-    /// The record of `row` (the assignment as a command leaves it) with this
-    /// response and these milestones.
-    pub fn record(self, row: assignments::Model) -> Result<AssignmentRecord> {
-        assemble(
-            vec![row],
-            self.response.into_iter().collect(),
-            self.milestones,
-        )?
-        .pop()
-        .ok_or_else(|| Error::Corrupt("no record for the assignment".to_owned()))
-    }
+    /// The assignment, its response loaded.
+    pub held: Held,
+    /// Its milestones: due day and status.
+    pub milestones: Vec<(NaiveDate, MilestoneStatus)>,
 }
 
 /// Loads an assignment with its latest response and milestones for a
@@ -357,12 +407,12 @@ async fn load_joined(
     let mut milestones = Vec::new();
     for joined in &rows {
         if let Some(milestone) = milestones::Model::from_query_result_optional(joined, "m_")? {
-            milestones.push(milestone);
+            let status = from_wire("milestones.status", &milestone.status)?;
+            milestones.push((milestone.due_on, status));
         }
     }
     Ok(Loaded {
-        row,
-        response,
+        held: Held::new(row, response)?,
         milestones,
     })
 }
@@ -413,7 +463,7 @@ pub(crate) fn assemble(
             let response = latest.remove(&row.id).map(response).transpose()?;
             let milestones = plans.remove(&row.id).unwrap_or_default();
             Ok(AssignmentRecord {
-                assignment: assignment(row, response)?,
+                assignment: assignment(&row, response)?,
                 milestones,
             })
         })
@@ -436,7 +486,7 @@ const ONE_ASSIGNMENT: &str = "SELECT a.*, \
     LEFT JOIN milestones m ON m.assignment_id = a.id \
     WHERE a.id = ";
 
-fn assignment(row: assignments::Model, response: Option<Response>) -> Result<Assignment> {
+fn assignment(row: &assignments::Model, response: Option<Response>) -> Result<Assignment> {
     Ok(Assignment {
         id: AssignmentId::from_uuid(row.id),
         recommendation_id: RecommendationId::from_uuid(row.recommendation_id),
@@ -448,6 +498,8 @@ fn assignment(row: assignments::Model, response: Option<Response>) -> Result<Ass
         response,
         issued_on: row.issued_on,
         response_due_on: row.response_due_on,
+        first_response_on: row.first_response_on,
+        verified_on: row.verified_on,
         closed_on: row.closed_on,
         version: row.version,
     })

@@ -15,7 +15,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::Store;
-use crate::assignments::{authorise, load, row_summary, save};
+use crate::assignments::{authorise, load, summary};
 use crate::convert::{from_micros, micros, wire};
 use crate::entities::evidence;
 use crate::error::{Error, Result, stored};
@@ -31,8 +31,9 @@ impl Store {
         draft: &EvidenceDraft,
     ) -> Result<Written<Evidence>> {
         self.write(ctx, async |tx| {
-            let row = load(tx, id).await?;
-            let transition = authorise(tx, &row, Command::AddEvidence, expected_version)?;
+            let mut held = load(tx, id).await?;
+            let transition =
+                authorise(tx, &held.assignment, Command::AddEvidence, expected_version)?;
             let parts = draft.parse()?;
             if let EvidenceContent::Document { sha256, .. } = &parts.content
                 && !self.blobs.contains(sha256).await?
@@ -54,12 +55,13 @@ impl Store {
                 submitted_by,
             };
             tx.insert(to_row(&item))?;
-            let row = save(tx, row, &transition)?;
+            held.assignment.apply(&transition, tx.today);
+            let assignment = held.save(tx)?;
             let event = EventDraft {
                 action: "evidence.added",
                 entity_type: "evidence",
                 entity_id: item.id.to_string(),
-                payload: json!({ "assignment": row_summary(&row), "evidence": item }),
+                payload: json!({ "assignment": summary(&assignment), "evidence": item }),
                 touches: vec![Touch::of(id.as_uuid())],
             };
             Ok((item, event))

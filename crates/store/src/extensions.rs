@@ -13,7 +13,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::Store;
-use crate::assignments::{authorise, load, row_summary, save, save_with};
+use crate::assignments::{authorise, load, summary};
 use crate::convert::{from_micros, from_wire, micros, wire};
 use crate::entities::extension_requests;
 use crate::error::{Error, Result, stored};
@@ -29,15 +29,15 @@ impl Store {
         draft: &ExtensionDraft,
     ) -> Result<Written<ExtensionRequest>> {
         self.write(ctx, async |tx| {
-            let row = load(tx, id).await?;
-            let transition = authorise(tx, &row, Command::RequestExtension, expected_version)?;
+            let mut held = load(tx, id).await?;
+            let transition = authorise(tx, &held.assignment, Command::RequestExtension, expected_version)?;
             let pending = extension_requests::Entity::find()
-                .filter(extension_requests::Column::AssignmentId.eq(row.id))
+                .filter(extension_requests::Column::AssignmentId.eq(id.as_uuid()))
                 .filter(extension_requests::Column::Status.eq(wire(&ExtensionStatus::Pending)))
                 .one(tx.db().await?)
                 .await?
                 .is_some();
-            let ask = draft.parse(row.response_due_on, tx.today, pending)?;
+            let ask = draft.parse(held.assignment.response_due_on, tx.today, pending)?;
             let requested_by = tx
                 .principal
                 .require_actor("request_extension")?
@@ -55,12 +55,13 @@ impl Store {
                 decided_at: None,
             };
             tx.insert(to_row(&request, None))?;
-            let row = save(tx, row, &transition)?;
+            held.assignment.apply(&transition, tx.today);
+            let assignment = held.save(tx)?;
             let event = EventDraft {
                 action: "extension.requested",
                 entity_type: "assignment",
                 entity_id: id.to_string(),
-                payload: json!({ "assignment": row_summary(&row), "extension_request": request }),
+                payload: json!({ "assignment": summary(&assignment), "extension_request": request }),
                 touches: vec![Touch::of(id.as_uuid())],
             };
             Ok((request, event))
@@ -78,39 +79,37 @@ impl Store {
         draft: &ExtensionDecisionDraft,
     ) -> Result<Written<ExtensionRequest>> {
         self.write(ctx, async |tx| {
-            let row = load(tx, id).await?;
-            let transition = authorise(tx, &row, Command::DecideExtension, expected_version)?;
+            let mut held = load(tx, id).await?;
+            let transition = authorise(tx, &held.assignment, Command::DecideExtension, expected_version)?;
             let stored_row = extension_requests::Entity::find_by_id(request_id.as_uuid())
                 .one(tx.db().await?)
                 .await?
-                .filter(|r| r.assignment_id == row.id)
+                .filter(|r| r.assignment_id == id.as_uuid())
                 .ok_or_else(|| Error::not_found("extension request", request_id))?;
             let mut request = request(stored_row)?;
-            let decision = draft.decide(&request, row.response_due_on)?;
+            let due_before = held.assignment.response_due_on;
+            let decision = draft.decide(&request, due_before)?;
             let decided_by = tx
                 .principal
                 .require_actor("decide_extension")?
                 .organisation
                 .clone();
-            request.status = decision.status;
-            request.decision_comment = decision.comment;
-            request.decided_at = Some(tx.now);
+            held.assignment.decide_extension(&transition, &decision, tx.today);
+            request.record(decision, tx.now);
             tx.update(to_row(&request, Some(&decided_by)))?;
-            let moved = decision.response_due_on != row.response_due_on;
-            let row = save_with(tx, row, &transition, |row| {
-                row.response_due_on = decision.response_due_on;
-            })?;
+            let assignment = held.save(tx)?;
+            let moved = assignment.response_due_on != due_before;
             let event = EventDraft {
-                action: if decision.status == ExtensionStatus::Granted {
+                action: if request.status == ExtensionStatus::Granted {
                     "extension.granted"
                 } else {
                     "extension.refused"
                 },
                 entity_type: "assignment",
                 entity_id: id.to_string(),
-                payload: json!({ "assignment": row_summary(&row), "extension_request": request }),
+                payload: json!({ "assignment": summary(&assignment), "extension_request": request }),
                 touches: vec![Touch {
-                    response_due_on: moved.then_some(decision.response_due_on),
+                    response_due_on: moved.then_some(assignment.response_due_on),
                     ..Touch::of(id.as_uuid())
                 }],
             };

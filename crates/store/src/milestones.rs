@@ -11,7 +11,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::Store;
-use crate::assignments::{authorise, load, row_summary, save, visible};
+use crate::assignments::{authorise, load, summary, visible};
 use crate::convert::{from_wire, micros, wire};
 use crate::entities::milestones;
 use crate::error::{Error, Result, stored};
@@ -27,17 +27,23 @@ impl Store {
         draft: &MilestoneDraft,
     ) -> Result<Written<Milestone>> {
         self.write(ctx, async |tx| {
-            let row = load(tx, id).await?;
-            let transition = authorise(tx, &row, Command::PlanMilestone, expected_version)?;
-            let plan = draft.parse(row.issued_on)?;
+            let mut held = load(tx, id).await?;
+            let transition = authorise(
+                tx,
+                &held.assignment,
+                Command::PlanMilestone,
+                expected_version,
+            )?;
+            let plan = draft.parse(held.assignment.issued_on)?;
             let milestone = plan.into_milestone(MilestoneId::from_uuid(Uuid::new_v4()), id);
             tx.insert(to_row(&milestone, micros(tx.now), micros(tx.now)))?;
-            let row = save(tx, row, &transition)?;
+            held.assignment.apply(&transition, tx.today);
+            let assignment = held.save(tx)?;
             let event = EventDraft {
                 action: "milestone.planned",
                 entity_type: "milestone",
                 entity_id: milestone.id.to_string(),
-                payload: json!({ "assignment": row_summary(&row), "milestone": milestone }),
+                payload: json!({ "assignment": summary(&assignment), "milestone": milestone }),
                 touches: vec![Touch {
                     status: (transition.to != transition.from).then_some(transition.to),
                     milestone: Some(state(&milestone)),
@@ -59,26 +65,27 @@ impl Store {
         change: &MilestoneChange,
     ) -> Result<Written<Milestone>> {
         self.write(ctx, async |tx| {
-            let row = load(tx, id).await?;
+            let mut held = load(tx, id).await?;
             let stored_row = milestones::Entity::find_by_id(milestone_id.as_uuid())
                 .one(tx.db().await?)
                 .await?
-                .filter(|m| m.assignment_id == row.id);
+                .filter(|m| m.assignment_id == id.as_uuid());
             // A caller who may not see the assignment learns nothing of its milestones.
-            visible(tx, &row)?;
+            visible(tx, &held.assignment)?;
             let stored_row =
                 stored_row.ok_or_else(|| Error::not_found("milestone", milestone_id))?;
             let created_at_us = stored_row.created_at_us;
             let current = milestone(stored_row)?;
-            let (next, command) = current.changed(change, row.issued_on, tx.today)?;
-            let transition = authorise(tx, &row, command, expected_version)?;
+            let (next, command) = current.changed(change, held.assignment.issued_on, tx.today)?;
+            let transition = authorise(tx, &held.assignment, command, expected_version)?;
             tx.update(to_row(&next, created_at_us, micros(tx.now)))?;
-            let row = save(tx, row, &transition)?;
+            held.assignment.apply(&transition, tx.today);
+            let assignment = held.save(tx)?;
             let event = EventDraft {
                 action: "milestone.changed",
                 entity_type: "milestone",
                 entity_id: next.id.to_string(),
-                payload: json!({ "assignment": row_summary(&row), "milestone": next }),
+                payload: json!({ "assignment": summary(&assignment), "milestone": next }),
                 touches: vec![Touch {
                     status: (transition.to != transition.from).then_some(transition.to),
                     milestone: Some(state(&next)),

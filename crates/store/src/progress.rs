@@ -1,7 +1,6 @@
 //! Progress updates (append-only) and claims of implementation. Both may cite
 //! only the milestones and evidence of their own assignment.
 
-use rectrack_core::ValidationErrors;
 use rectrack_core::ids::{AssignmentId, ClaimId, EvidenceId, MilestoneId, UpdateId};
 use rectrack_core::lifecycle::Command;
 use rectrack_core::organisation::OrgCode;
@@ -13,7 +12,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::Store;
-use crate::assignments::{AssignmentRecord, authorise, load, load_whole, row_summary, save};
+use crate::assignments::{AssignmentRecord, Loaded, authorise, load, load_whole, summary};
 use crate::convert::{from_micros, micros};
 use crate::entities::{
     claim_evidence, claims, milestones, progress_updates, update_evidence, update_milestones,
@@ -42,8 +41,9 @@ impl Store {
         draft: &UpdateDraft,
     ) -> Result<Written<ProgressUpdate>> {
         self.write(ctx, async |tx| {
-            let row = load(tx, id).await?;
-            let transition = authorise(tx, &row, Command::PostUpdate, expected_version)?;
+            let mut held = load(tx, id).await?;
+            let transition =
+                authorise(tx, &held.assignment, Command::PostUpdate, expected_version)?;
             let content = draft.parse()?;
             // Citations are checked against the assignment's own items (read
             // only when there are citations to check).
@@ -51,7 +51,7 @@ impl Store {
                 Vec::new()
             } else {
                 milestones::Entity::find()
-                    .filter(milestones::Column::AssignmentId.eq(row.id))
+                    .filter(milestones::Column::AssignmentId.eq(id.as_uuid()))
                     .all(tx.db().await?)
                     .await?
                     .into_iter()
@@ -63,16 +63,7 @@ impl Store {
             } else {
                 ids_of(tx.db().await?, id).await?
             };
-            let mut errors = ValidationErrors::new();
-            errors.check(
-                "milestone_ids",
-                belongs(&content.milestone_ids, &milestone_ids, "a milestone"),
-            );
-            errors.check(
-                "evidence_ids",
-                belongs(&content.evidence_ids, &evidence_ids, "an evidence item"),
-            );
-            errors.into_result()?;
+            content.check_own(&milestone_ids, &evidence_ids)?;
             let submitted_by = tx
                 .principal
                 .require_actor("post_update")?
@@ -89,7 +80,7 @@ impl Store {
             };
             tx.insert(progress_updates::Model {
                 id: update.id.as_uuid(),
-                assignment_id: row.id,
+                assignment_id: id.as_uuid(),
                 narrative: update.narrative.to_string(),
                 submitted_at_us: micros(tx.now),
                 submitted_by: update.submitted_by.to_string(),
@@ -108,12 +99,13 @@ impl Store {
                     position: position_of(position),
                 })?;
             }
-            let row = save(tx, row, &transition)?;
+            held.assignment.apply(&transition, tx.today);
+            let assignment = held.save(tx)?;
             let event = EventDraft {
                 action: "progress.posted",
                 entity_type: "progress_update",
                 entity_id: update.id.to_string(),
-                payload: json!({ "assignment": row_summary(&row), "progress_update": update }),
+                payload: json!({ "assignment": summary(&assignment), "progress_update": update }),
                 touches: vec![Touch {
                     status: (transition.to != transition.from).then_some(transition.to),
                     ..Touch::of(id.as_uuid())
@@ -133,13 +125,13 @@ impl Store {
         draft: &ClaimDraft,
     ) -> Result<Written<ClaimOutcome>> {
         self.write(ctx, async |tx| {
-            let loaded = load_whole(tx, id).await?;
-            let row = loaded.row.clone();
-            let transition = authorise(tx, &row, Command::Claim, expected_version)?;
+            let Loaded {
+                mut held,
+                milestones,
+            } = load_whole(tx, id).await?;
+            let transition = authorise(tx, &held.assignment, Command::Claim, expected_version)?;
             let content = draft.parse()?;
-            let evidence_ids = ids_of(tx.db().await?, id).await?;
-            belongs(&content.evidence_ids, &evidence_ids, "an evidence item")
-                .map_err(|message| ValidationErrors::single("evidence_ids", message))?;
+            content.check_own(&ids_of(tx.db().await?, id).await?)?;
             let submitted_by = tx.principal.require_actor("claim")?.organisation.clone();
             let claim = Claim {
                 id: ClaimId::from_uuid(Uuid::new_v4()),
@@ -151,7 +143,7 @@ impl Store {
             };
             tx.insert(claims::Model {
                 id: claim.id.as_uuid(),
-                assignment_id: row.id,
+                assignment_id: id.as_uuid(),
                 summary: claim.summary.to_string(),
                 submitted_at_us: micros(tx.now),
                 submitted_by: claim.submitted_by.to_string(),
@@ -163,18 +155,21 @@ impl Store {
                     position: position_of(position),
                 })?;
             }
-            let row = save(tx, row, &transition)?;
-            let summary = row_summary(&row);
-            let assignment = loaded.record(row)?;
+            held.assignment.apply(&transition, tx.today);
+            let assignment = held.save(tx)?;
             let event = EventDraft {
                 action: "implementation.claimed",
                 entity_type: "assignment",
                 entity_id: id.to_string(),
-                payload: json!({ "assignment": summary, "claim": claim }),
+                payload: json!({ "assignment": summary(&assignment), "claim": claim }),
                 touches: vec![Touch {
                     status: Some(transition.to),
                     ..Touch::of(id.as_uuid())
                 }],
+            };
+            let assignment = AssignmentRecord {
+                assignment,
+                milestones,
             };
             Ok((ClaimOutcome { claim, assignment }, event))
         })
@@ -229,17 +224,4 @@ impl Store {
 
 fn position_of(index: usize) -> i32 {
     i32::try_from(index).unwrap_or(i32::MAX)
-}
-
-/// Refuses ids that are not among `known`, naming the first; `what` names
-/// their kind with its article ("an evidence item").
-fn belongs<T: PartialEq + std::fmt::Display>(
-    ids: &[T],
-    known: &[T],
-    what: &str,
-) -> Result<(), String> {
-    match ids.iter().find(|id| !known.contains(id)) {
-        Some(id) => Err(format!("`{id}` is not {what} of this assignment")),
-        None => Ok(()),
-    }
 }

@@ -1,11 +1,11 @@
 //! Recommendations: creating one makes one assignment per recipient;
 //! withdrawing one closes every open assignment of it.
 
-use rectrack_core::assignment::AssignmentStatus;
+use rectrack_core::assignment::{Assignment, AssignmentStatus};
 use rectrack_core::ids::{AssignmentId, RecommendationId};
 use rectrack_core::lifecycle::Command;
 use rectrack_core::recommendation::{Recommendation, RecommendationContent, RecommendationDraft};
-use rectrack_core::review::WithdrawalDraft;
+use rectrack_core::review::{WithdrawalDraft, withdraw};
 use rectrack_core::text::{LongText, Slug, Title};
 use sea_orm::sea_query::Query;
 use sea_orm::{
@@ -15,8 +15,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::Store;
-use crate::assignments::{AssignmentRecord, assemble, authorise, records, row_summary, save};
-use crate::convert::{day_number, from_wire, micros, wire};
+use crate::assignments::{AssignmentRecord, Held, new_row, records, summary};
+use crate::convert::{from_wire, micros, wire};
 use crate::entities::{assignments, recommendation_themes, recommendations};
 use crate::error::{Error, Result, stored};
 use crate::organisations::kinds_of;
@@ -98,33 +98,23 @@ impl Store {
                 withdrawn: false,
             };
             insert_recommendation(tx, &recommendation, micros(tx.now))?;
-            let mut rows = Vec::new();
+            let mut assignments = Vec::new();
             for organisation in &recommendation.content.recipients {
-                let row = assignments::Model {
-                    id: Uuid::new_v4(),
-                    recommendation_id: recommendation.id.as_uuid(),
-                    organisation: organisation.to_string(),
-                    status: wire(&AssignmentStatus::AwaitingResponse),
-                    decision: None,
-                    issued_on: recommendation.content.issued_on,
-                    issued_day: day_number(recommendation.content.issued_on),
-                    initial_due_on: recommendation.content.response_due_on,
-                    response_due_on: recommendation.content.response_due_on,
-                    first_response_on: None,
-                    first_response_day: None,
-                    verified_on: None,
-                    verified_day: None,
-                    closed_on: None,
-                    version: 1,
-                    created_at_us: micros(tx.now),
-                    updated_at_us: micros(tx.now),
-                };
-                tx.insert(row.clone())?;
-                rows.push(row);
+                let assignment = Assignment::new(
+                    AssignmentId::from_uuid(Uuid::new_v4()),
+                    recommendation.id,
+                    organisation.clone(),
+                    recommendation.content.issued_on,
+                    recommendation.content.response_due_on,
+                );
+                tx.insert(new_row(&assignment, tx.now))?;
+                // A new assignment has no milestones yet.
+                assignments.push(AssignmentRecord {
+                    assignment,
+                    milestones: Vec::new(),
+                });
             }
-            let summaries: Vec<_> = rows.iter().map(row_summary).collect();
-            // New assignments: no response, no milestones yet.
-            let assignments = assemble(rows, Vec::new(), Vec::new())?;
+            let summaries: Vec<_> = assignments.iter().map(|a| summary(&a.assignment)).collect();
             let event = EventDraft {
                 action: "recommendation.created",
                 entity_type: "recommendation",
@@ -136,7 +126,7 @@ impl Store {
                 touches: assignments
                     .iter()
                     .map(|a| Touch {
-                        status: Some(AssignmentStatus::AwaitingResponse),
+                        status: Some(a.assignment.status),
                         ..Touch::of(a.assignment.id.as_uuid())
                     })
                     .collect(),
@@ -167,23 +157,26 @@ impl Store {
                 .ok_or_else(|| Error::not_found("recommendation", id))?;
             tx.principal.require_overseer("withdraw")?;
             let reason = draft.parse()?;
-            if row.withdrawn {
-                return Err(Error::Conflict("this recommendation is already withdrawn".to_owned()));
+            let actor = tx.principal.require_actor(Command::Withdraw.name())?;
+            let mut held = Vec::new();
+            for read in assignments_of(tx.db().await?, id.as_uuid()).await? {
+                held.push(Held::new(read, None)?);
             }
+            let withdrawn = withdraw(
+                row.withdrawn,
+                held.iter_mut().map(|h| &mut h.assignment),
+                actor,
+                tx.today,
+            )?;
             let mut closed = Vec::new();
             let mut touches = Vec::new();
-            for assignment in assignments_of(tx.db().await?, id.as_uuid()).await? {
-                let status: AssignmentStatus = from_wire("assignments.status", &assignment.status)?;
-                if status.is_final() {
-                    continue;
-                }
-                let transition = authorise(tx, &assignment, Command::Withdraw, None)?;
-                let row = save(tx, assignment, &transition)?;
+            for held in held.into_iter().filter(|h| withdrawn.contains(&h.assignment.id)) {
+                let assignment = held.save(tx)?;
                 touches.push(Touch {
-                    status: Some(transition.to),
-                    ..Touch::of(row.id)
+                    status: Some(assignment.status),
+                    ..Touch::of(assignment.id.as_uuid())
                 });
-                closed.push(row_summary(&row));
+                closed.push(summary(&assignment));
             }
             row.withdrawn = true;
             row.withdrawn_reason = Some(reason.to_string());
@@ -208,16 +201,6 @@ impl Store {
             .await?
             .ok_or_else(|| Error::not_found("recommendation", id))?;
         view(&self.db, row).await
-    }
-
-    /// The recommendation an assignment tracks.
-    pub async fn recommendation_of(&self, assignment: AssignmentId) -> Result<RecommendationView> {
-        let row = assignments::Entity::find_by_id(assignment.as_uuid())
-            .one(&self.db)
-            .await?
-            .ok_or_else(|| Error::not_found("assignment", assignment))?;
-        self.recommendation(RecommendationId::from_uuid(row.recommendation_id))
-            .await
     }
 
     /// Recommendations by report and number, filtered.

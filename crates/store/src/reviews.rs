@@ -11,7 +11,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::Store;
-use crate::assignments::{AssignmentRecord, authorise, load_whole, row_summary, save};
+use crate::assignments::{AssignmentRecord, Loaded, authorise, load_whole, summary};
 use crate::convert::{from_micros, from_wire, micros, wire};
 use crate::entities::reviews;
 use crate::error::{Result, stored};
@@ -36,9 +36,16 @@ impl Store {
         draft: &ReviewDraft,
     ) -> Result<Written<ReviewOutcomeView>> {
         self.write(ctx, async |tx| {
-            let loaded = load_whole(tx, id).await?;
-            let row = loaded.row.clone();
-            let transition = authorise(tx, &row, Command::Review(draft.outcome), expected_version)?;
+            let Loaded {
+                mut held,
+                milestones,
+            } = load_whole(tx, id).await?;
+            let transition = authorise(
+                tx,
+                &held.assignment,
+                Command::Review(draft.outcome),
+                expected_version,
+            )?;
             let content = draft.parse()?;
             let reviewer = tx.principal.require_actor("review")?.organisation.clone();
             let review = Review {
@@ -51,15 +58,14 @@ impl Store {
             };
             tx.insert(reviews::Model {
                 id: review.id.as_uuid(),
-                assignment_id: row.id,
+                assignment_id: id.as_uuid(),
                 outcome: wire(&review.outcome),
                 comment: review.comment.as_ref().map(ToString::to_string),
                 reviewer: review.reviewer.to_string(),
                 at_us: micros(tx.now),
             })?;
-            let row = save(tx, row, &transition)?;
-            let summary = row_summary(&row);
-            let assignment = loaded.record(row)?;
+            held.assignment.apply(&transition, tx.today);
+            let assignment = held.save(tx)?;
             let event = EventDraft {
                 action: match review.outcome {
                     rectrack_core::review::ReviewOutcome::Verified => "review.verified",
@@ -71,11 +77,15 @@ impl Store {
                 },
                 entity_type: "assignment",
                 entity_id: id.to_string(),
-                payload: json!({ "assignment": summary, "review": review }),
+                payload: json!({ "assignment": summary(&assignment), "review": review }),
                 touches: vec![Touch {
                     status: (transition.to != transition.from).then_some(transition.to),
                     ..Touch::of(id.as_uuid())
                 }],
+            };
+            let assignment = AssignmentRecord {
+                assignment,
+                milestones,
             };
             Ok((ReviewOutcomeView { review, assignment }, event))
         })

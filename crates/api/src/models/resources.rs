@@ -117,16 +117,7 @@ impl Assignment {
     /// The assignment with its flags as of `today`.
     pub fn of(record: &AssignmentRecord, today: NaiveDate) -> Self {
         let a = &record.assignment;
-        let flags = core::deadline::flags(
-            &core::deadline::FlagInputs {
-                status: a.status,
-                issued_on: a.issued_on,
-                response_due_on: a.response_due_on,
-                closed_on: a.closed_on,
-            },
-            record.milestones.iter().copied(),
-            today,
-        );
+        let flags = record.flags(today);
         Self {
             id: a.id.as_uuid(),
             recommendation_id: a.recommendation_id.as_uuid(),

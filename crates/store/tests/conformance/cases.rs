@@ -1008,7 +1008,7 @@ pub async fn withdrawal_closes_only_open_assignments(h: Harness) {
         h.store
             .withdraw_recommendation(&Ctx::new(&overseer()), seeded.recommendation, &reason)
             .await,
-        Err(Error::Conflict(_))
+        Err(Error::Domain(CoreError::Refused(Refusal::Conflict { .. })))
     ));
     h.finish().await;
 }
