@@ -247,6 +247,27 @@ pub struct FlagInputs {
     pub closed_on: Option<NaiveDate>,
 }
 
+/// Whether an assignment in `status` owes its response: only while it awaits
+/// one. Only such an assignment can have its response overdue.
+pub fn owes_response(status: AssignmentStatus) -> bool {
+    status == AssignmentStatus::AwaitingResponse
+}
+
+/// Whether an assignment in `status` can have overdue milestones: not once it
+/// is final, for nothing more is owed on it.
+pub fn owes_milestones(status: AssignmentStatus) -> bool {
+    !status.is_final()
+}
+
+/// The statuses for which `rule` holds, in lifecycle order: how the store
+/// states a rule of this file in SQL without restating it.
+pub fn statuses_where(rule: fn(AssignmentStatus) -> bool) -> Vec<AssignmentStatus> {
+    AssignmentStatus::ALL
+        .into_iter()
+        .filter(|s| rule(*s))
+        .collect()
+}
+
 /// The flags of an assignment as of `as_of`.
 ///
 /// A milestone is overdue when open and due before `as_of`. An assignment in
@@ -258,9 +279,8 @@ pub fn flags(
     milestones: impl IntoIterator<Item = (NaiveDate, MilestoneStatus)>,
     as_of: NaiveDate,
 ) -> AssignmentFlags {
-    let response_overdue =
-        inputs.status == AssignmentStatus::AwaitingResponse && as_of > inputs.response_due_on;
-    let overdue_milestones = if inputs.status.is_final() {
+    let response_overdue = owes_response(inputs.status) && as_of > inputs.response_due_on;
+    let overdue_milestones = if !owes_milestones(inputs.status) {
         0
     } else {
         let count = milestones

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rectrack_core::assignment::{Assignment, AssignmentStatus};
-use rectrack_core::deadline::AssignmentFlags;
+use rectrack_core::deadline::{self, AssignmentFlags};
 use rectrack_core::error::Refusal;
 use rectrack_core::ids::{AssignmentId, RecommendationId};
 use rectrack_core::lifecycle::{self, Command, Transition};
@@ -205,30 +205,37 @@ impl Store {
 }
 
 /// Whether a row is overdue on `day` (see [`AssignmentFilter::overdue_on`]).
+/// Core's rules (`deadline::owes_response`, `deadline::owes_milestones`,
+/// `MilestoneStatus::is_open`) stated in SQL, their status lists taken from
+/// core.
 fn overdue_on(day: NaiveDate) -> Condition {
-    let finals: Vec<String> = AssignmentStatus::ALL
+    let wires = |statuses: Vec<AssignmentStatus>| statuses.iter().map(wire).collect::<Vec<_>>();
+    let open_milestones: Vec<String> = MilestoneStatus::ALL
         .into_iter()
-        .filter(|s| s.is_final())
+        .filter(|s| s.is_open())
         .map(|s| wire(&s))
         .collect();
     Condition::any()
         .add(
             Condition::all()
-                .add(assignments::Column::Status.eq(wire(&AssignmentStatus::AwaitingResponse)))
+                .add(
+                    assignments::Column::Status
+                        .is_in(wires(deadline::statuses_where(deadline::owes_response))),
+                )
                 .add(assignments::Column::ResponseDueOn.lt(day)),
         )
         .add(
             Condition::all()
-                .add(assignments::Column::Status.is_not_in(finals))
+                .add(
+                    assignments::Column::Status
+                        .is_in(wires(deadline::statuses_where(deadline::owes_milestones))),
+                )
                 .add(
                     assignments::Column::Id.in_subquery(
                         Query::select()
                             .column(milestones::Column::AssignmentId)
                             .from(milestones::Entity)
-                            .and_where(milestones::Column::Status.is_in([
-                                wire(&MilestoneStatus::Planned),
-                                wire(&MilestoneStatus::InProgress),
-                            ]))
+                            .and_where(milestones::Column::Status.is_in(open_milestones))
                             .and_where(milestones::Column::DueOn.lt(day))
                             .take(),
                     ),

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use futures::StreamExt;
 use rectrack_core::assignment::AssignmentStatus;
+use rectrack_core::deadline;
 use rectrack_core::milestone::MilestoneStatus;
 use rectrack_core::organisation::OrgCode;
 use rectrack_core::status_report::{
@@ -64,12 +65,11 @@ impl Store {
                 ..TransactionOptions::default()
             })
             .await?;
-        // Status names as SQL literals, from core's own definitions.
-        let finals = sql_list(
-            AssignmentStatus::ALL
-                .into_iter()
-                .filter(|s| s.is_final())
-                .map(|s| wire(&s)),
+        // Status names as SQL literals, from core's own rules.
+        let owing_milestones = sql_list(
+            deadline::statuses_where(deadline::owes_milestones)
+                .iter()
+                .map(wire),
         );
         let open = sql_list(
             MilestoneStatus::ALL
@@ -94,7 +94,7 @@ impl Store {
                 if i > 0 {
                     q.push(" UNION ALL ");
                 }
-                figures_part(&mut q, part, as_of, cutoff, &finals, &open);
+                figures_part(&mut q, part, as_of, cutoff, &owing_milestones, &open);
             }
             vec![q.build()]
         } else {
@@ -103,7 +103,7 @@ impl Store {
                 .map(|part| {
                     let mut q = Sql::new(self.backend);
                     state_cte(&mut q, filters, cutoff, false, false);
-                    figures_part(&mut q, part, as_of, cutoff, &finals, &open);
+                    figures_part(&mut q, part, as_of, cutoff, &owing_milestones, &open);
                     q.build()
                 })
                 .collect()
@@ -316,7 +316,7 @@ fn figures_part(
     part: Part,
     as_of: NaiveDate,
     cutoff: Option<i64>,
-    finals: &str,
+    owing_milestones: &str,
     open: &str,
 ) {
     let int64 = q.int64_type();
@@ -329,8 +329,12 @@ fn figures_part(
     match part {
         Part::Status => {
             q.push(&format!(
-                "s.status, s.decision, CAST(CASE WHEN s.status = '{}' AND s.response_due_on < ",
-                wire(&AssignmentStatus::AwaitingResponse)
+                "s.status, s.decision, CAST(CASE WHEN s.status IN ({}) AND s.response_due_on < ",
+                sql_list(
+                    deadline::statuses_where(deadline::owes_response)
+                        .iter()
+                        .map(wire)
+                )
             ));
             q.bind(as_of);
             q.push(&format!(
@@ -383,7 +387,7 @@ fn figures_part(
             // column that the WHERE filters on. The conformance suite
             // re-executes it.
             q.push(&format!(
-                " AND s.status NOT IN ({finals}) GROUP BY s.organisation, s.status"
+                " AND s.status IN ({owing_milestones}) GROUP BY s.organisation, s.status"
             ));
         }
     }
