@@ -2,10 +2,10 @@
 //! oversight body makes to them.
 //!
 //! This facade re-exports the layers so that one dependency gives them all:
-//! the domain [`core`], the persistence [`store`] and the REST [`api`].
+//! the [`domain`], the persistence [`store`] and the REST [`api`].
 
 #![forbid(unsafe_code)]
 
 pub use rectrack_api as api;
-pub use rectrack_core as core;
+pub use rectrack_core as domain;
 pub use rectrack_store as store;

@@ -74,6 +74,46 @@ async fn every_operation_has_a_summary_a_tag_and_problem_responses() {
 }
 
 #[tokio::test]
+async fn if_match_is_required_exactly_on_the_writes_that_change_the_lifecycle() {
+    let spec = served().await;
+    let mut required = Vec::new();
+    let mut optional = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let Some(parameters) = operation["parameters"].as_array() else {
+                continue;
+            };
+            for parameter in parameters {
+                match (parameter["name"].as_str(), parameter["required"].as_bool()) {
+                    (Some("If-Match"), Some(true)) => required.push(format!("{method} {path}")),
+                    (Some("If-Match"), _) => optional += 1,
+                    (Some("Idempotency-Key"), is_required) => {
+                        assert_eq!(is_required, Some(false), "{method} {path}");
+                        assert_eq!(parameter["schema"]["pattern"], "^[!-~]{1,255}$");
+                    }
+                    _ => continue,
+                }
+            }
+        }
+    }
+    required.sort();
+    assert_eq!(
+        required,
+        [
+            "post /v1/assignments/{id}/claim",
+            "post /v1/assignments/{id}/reviews",
+            "put /v1/assignments/{id}/response",
+        ]
+    );
+    assert_eq!(optional, 6, "the other writes on an assignment");
+    let tokens = &spec["paths"]["/v1/tokens"]["post"];
+    assert!(
+        tokens.get("parameters").is_none(),
+        "creating a token takes no Idempotency-Key: {tokens}"
+    );
+}
+
+#[tokio::test]
 async fn dates_are_declared_as_format_date() {
     let spec = served().await;
     let text = spec.to_string();

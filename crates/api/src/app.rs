@@ -13,7 +13,7 @@ use poem_openapi::{OpenApiService, Tags};
 use rectrack_store::Store;
 use tracing::Instrument;
 
-use crate::problem::{Problem, ProblemJson, from_poem_error};
+use crate::problem::{Problem, ProblemJson, ProblemKind, from_poem_error};
 use crate::report_cache::ReportCache;
 use crate::routes;
 
@@ -349,9 +349,8 @@ fn unreadable_header(req: &Request) -> Option<Problem> {
         ));
     }
     if !readable("if-match") {
-        return Some(Problem::new(
-            StatusCode::BAD_REQUEST,
-            "malformed",
+        return Some(Problem::of(
+            ProblemKind::Malformed,
             "If-Match must be visible ASCII: an ETag such as \"3\"",
         ));
     }
@@ -369,9 +368,8 @@ fn problem_response(error: poem::Error) -> Response {
 }
 
 fn too_large(limit: u64) -> Response {
-    ProblemJson(Problem::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "too-large",
+    ProblemJson(Problem::of(
+        ProblemKind::TooLarge,
         format!("the body is larger than the limit of {limit} bytes"),
     ))
     .into_response()

@@ -10,14 +10,13 @@
 
 use std::sync::Arc;
 
-use poem::http::StatusCode;
 use poem::{Endpoint, IntoResponse, Request, Response};
 use poem_openapi::SecurityScheme;
 use poem_openapi::auth::Bearer;
 use rectrack_core::role::{Actor, Principal};
 
 use crate::app::AppState;
-use crate::problem::{ApiError, Problem, ProblemJson};
+use crate::problem::{ApiError, Problem, ProblemJson, ProblemKind};
 
 /// The principal a request's token resolved to, if any.
 #[derive(Debug, Clone)]
@@ -75,12 +74,12 @@ async fn resolved(req: &Request, _bearer: Bearer) -> Option<Principal> {
 
 /// A 401 problem.
 pub fn unauthorized(detail: &str) -> ApiError {
-    Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", detail).into_error()
+    Problem::of(ProblemKind::Unauthorized, detail).into_error()
 }
 
 /// A 403 problem.
 pub fn forbidden(detail: &str) -> ApiError {
-    Problem::new(StatusCode::FORBIDDEN, "forbidden", detail).into_error()
+    Problem::of(ProblemKind::Forbidden, detail).into_error()
 }
 
 /// Resolves the bearer token before any handler runs.
@@ -122,12 +121,7 @@ pub async fn authenticate<E: Endpoint>(
 }
 
 fn reject(detail: &str) -> Response {
-    let mut response = ProblemJson(Problem::new(
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-        detail,
-    ))
-    .into_response();
+    let mut response = ProblemJson(Problem::of(ProblemKind::Unauthorized, detail)).into_response();
     response.headers_mut().insert(
         poem::http::header::WWW_AUTHENTICATE,
         poem::http::HeaderValue::from_static("Bearer"),

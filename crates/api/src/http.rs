@@ -1,17 +1,18 @@
 //! HTTP conventions shared by the routes: opaque cursors and list limits,
-//! `ETag`/`If-Match` on assignments, and `Idempotency-Key` on POSTs.
+//! `ETag` on assignments, and the one path of every write, from the
+//! request's preconditions (see [`crate::preconditions`]) to the answer.
 
 use base64::Engine as _;
-use poem::http::StatusCode;
 use poem_openapi::types::{ParseFromJSON, ToJSON};
 use rectrack_core::ValidationErrors;
 use rectrack_core::role::Principal;
 use rectrack_core::text::Slug;
 use rectrack_store::page::{DEFAULT_LIMIT, MAX_LIMIT, PageRequest};
-use rectrack_store::{Ctx, Idempotency, StoredResponse, Written};
-use sha2::{Digest, Sha256};
+use rectrack_store::{Ctx, Idempotency, Written};
 
-use crate::problem::{ApiError, Problem};
+use crate::preconditions::BoundKey;
+
+use crate::problem::{ApiError, Problem, ProblemKind};
 
 /// Reads `?limit=` and `?cursor=` into a page request (422 when out of range
 /// or not a cursor this service gave).
@@ -62,136 +63,31 @@ pub fn etag(version: i64) -> String {
     format!("\"{version}\"")
 }
 
-/// The version an `If-Match` header names: `"3"` (or `3`); `*` matches any
-/// version. `required` writes answer 428 without the header. Any other
-/// entity tag (`"abc"`, a weak `W/"3"`) is well formed but can match no
-/// version (412); a value that is not one entity tag is malformed (400).
-pub fn if_match(header: Option<&str>, required: bool) -> Result<Option<i64>, ApiError> {
-    let Some(raw) = header.map(str::trim) else {
-        return if required {
-            Err(Problem::new(
-                StatusCode::PRECONDITION_REQUIRED,
-                "if-match-required",
-                "this write needs If-Match with the assignment's ETag (its version)",
-            )
-            .into_error())
-        } else {
-            Ok(None)
-        };
-    };
-    if raw == "*" {
-        return Ok(None);
-    }
-    if raw.len() <= 18 && !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) {
-        return raw
-            .parse::<i64>()
-            .map(Some)
-            .map_err(|_| malformed_if_match(raw));
-    }
-    let opaque = raw.strip_prefix("W/").unwrap_or(raw);
-    let Some(tag) = opaque
-        .strip_prefix('"')
-        .and_then(|rest| rest.strip_suffix('"'))
-        .filter(|tag| tag.bytes().all(is_etag_char))
-    else {
-        return Err(malformed_if_match(raw));
-    };
-    match tag.parse::<i64>() {
-        Ok(version) if opaque.len() == raw.len() => Ok(Some(version)),
-        _ => Err(Problem::new(
-            StatusCode::PRECONDITION_FAILED,
-            "stale-version",
-            format!("If-Match `{raw}` names no version of this assignment"),
-        )
-        .into_error()),
-    }
+/// The JSON of a request body, to fingerprint with its idempotency key.
+pub fn body_json(body: &impl ToJSON) -> Result<serde_json::Value, ApiError> {
+    body.to_json().ok_or_else(unrenderable)
 }
 
-/// The pattern of an `If-Match` value this service reads, for the OpenAPI
-/// document: `*`, one entity tag (strong or weak), or a bare version.
-pub const IF_MATCH_PATTERN: &str = r#"^(?:\*|(?:W/)?"[!#-~]*"|[0-9]{1,18})$"#;
-
-/// A character of an entity tag (RFC 9110 `etagc`, ASCII only).
-fn is_etag_char(b: u8) -> bool {
-    b == 0x21 || (0x23..=0x7e).contains(&b)
-}
-
-fn malformed_if_match(raw: &str) -> ApiError {
-    Problem::new(
-        StatusCode::BAD_REQUEST,
-        "malformed",
-        format!("If-Match `{raw}` is not `*` or one entity tag such as `\"3\"`"),
-    )
-    .into_error()
-}
-
-/// An `Idempotency-Key` with the fingerprint of the request it came with.
-pub struct IdempotencyKey {
-    key: String,
-    request_hash: String,
-}
-
-impl IdempotencyKey {
-    /// Reads the header: 1 to 255 visible ASCII characters (422 otherwise).
-    /// `operation` and `body` fingerprint the request, so reusing the key
-    /// with another request is refused.
-    pub fn read(
-        header: Option<String>,
-        operation: &str,
-        body: &serde_json::Value,
-    ) -> Result<Option<Self>, ApiError> {
-        let Some(key) = header else {
-            return Ok(None);
-        };
-        if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(Problem::invalid_field(
-                "Idempotency-Key",
-                "must be 1 to 255 visible ASCII characters",
-            )
-            .into_error());
-        }
-        let mut hasher = Sha256::new();
-        hasher.update(operation.as_bytes());
-        hasher.update([0]);
-        hasher.update(rectrack_core::audit::canonical_json(body).as_bytes());
-        Ok(Some(Self {
-            key,
-            request_hash: hex::encode(hasher.finalize()),
-        }))
-    }
-}
-
-/// What a write answers: the body, its `Location` (for creates), and whether
-/// it is the replay of an earlier answer.
-pub struct Answer<D> {
-    /// The resource as it now is (or as first answered, for a replay).
-    pub body: D,
-    /// Where a created resource lives.
-    pub location: Option<String>,
-}
-
-/// Runs a store command with the request's idempotency key: a fresh result
-/// is rendered to its DTO (and, with a key, kept for replay); a replay
-/// returns the kept answer.
+/// Runs a store command for `principal`: a fresh result is rendered to its
+/// DTO (and, with a key, kept for replay in the command's transaction); a
+/// replay returns the DTO first answered. The handler answers it with
+/// [`Created::of`], [`Tagged::of`] or [`Found::Ok`], which set the status
+/// and headers from the types.
 pub async fn write<T, D, F>(
     principal: &Principal,
-    key: Option<IdempotencyKey>,
-    status: u16,
+    key: Option<BoundKey>,
     dto: impl Fn(&T) -> D + Send + Sync,
-    location: impl Fn(&D) -> Option<String> + Send + Sync,
     command: F,
-) -> Result<Answer<D>, ApiError>
+) -> Result<D, ApiError>
 where
     D: ToJSON + ParseFromJSON,
     F: AsyncFnOnce(&Ctx<'_, T>) -> rectrack_store::Result<Written<T>>,
 {
     let render = |value: &T| {
-        let body = dto(value);
-        StoredResponse {
-            status,
-            location: location(&body),
-            body: body.to_json().map(|v| v.to_string()).unwrap_or_default(),
-        }
+        dto(value)
+            .to_json()
+            .map(|json| json.to_string())
+            .ok_or_else(|| "the answer is not JSON".to_owned())
     };
     let scope = match principal {
         Principal::Token { token_id, .. } => token_id.to_string(),
@@ -207,27 +103,32 @@ where
         }),
     };
     match command(&ctx).await? {
-        Written::Fresh(value) => {
-            let body = dto(&value);
-            let location = location(&body);
-            Ok(Answer { body, location })
-        }
-        Written::Replayed(answer) => {
-            let value = serde_json::from_str(&answer.body).ok();
-            let body = D::parse_from_json(value).map_err(|_| {
-                Problem::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "a kept answer could not be read",
-                )
-                .into_error()
-            })?;
-            Ok(Answer {
-                body,
-                location: answer.location,
+        Written::Fresh(value) => Ok(dto(&value)),
+        Written::Replayed(body) => {
+            let value = serde_json::from_str(&body).ok();
+            D::parse_from_json(value).map_err(|_| {
+                Problem::of(ProblemKind::Internal, "a kept answer could not be read").into_error()
             })
         }
     }
+}
+
+/// Why a write could not be answered: its answer did not render as JSON.
+fn unrenderable() -> ApiError {
+    Problem::of(ProblemKind::Internal, "the answer could not be rendered").into_error()
+}
+
+/// A resource that has an address of its own, given in `Location` when it
+/// is created.
+pub trait Located {
+    /// Its path, e.g. `/v1/evidence/{id}`.
+    fn location(&self) -> String;
+}
+
+/// A body that carries an assignment's version, sent as `ETag`.
+pub trait Versioned {
+    /// The assignment's version.
+    fn version(&self) -> i64;
 }
 
 /// A resource created: `201` with the resource and its `Location`.
@@ -239,6 +140,14 @@ pub enum Created<T: ToJSON> {
         poem_openapi::payload::Json<T>,
         #[oai(header = "Location")] String,
     ),
+}
+
+impl<T: ToJSON + Located> Created<T> {
+    /// `201` with `body` and its address.
+    pub fn of(body: T) -> Self {
+        let location = body.location();
+        Self::Created(poem_openapi::payload::Json(body), location)
+    }
 }
 
 /// A resource as it now is: `200`.
@@ -260,56 +169,10 @@ pub enum Tagged<T: ToJSON> {
     ),
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn status(header: &str) -> Result<Option<i64>, u16> {
-        if_match(Some(header), true).map_err(|e| e.0.status)
-    }
-
-    #[test]
-    fn if_match_reads_versions_and_refuses_the_rest() {
-        assert_eq!(status("\"3\""), Ok(Some(3)));
-        assert_eq!(status(" 3 "), Ok(Some(3)));
-        assert_eq!(status("*"), Ok(None));
-        // Well formed, but no version: 412.
-        assert_eq!(status("\"abc\""), Err(412));
-        assert_eq!(status("W/\"3\""), Err(412));
-        assert_eq!(status("\"\""), Err(412));
-        assert_eq!(status("\"99999999999999999999\""), Err(412));
-        // Not one entity tag: 400.
-        assert_eq!(status(""), Err(400));
-        assert_eq!(status("abc"), Err(400));
-        assert_eq!(status("\"1\", \"2\""), Err(400));
-        assert_eq!(status("\"a b\""), Err(400));
-        assert_eq!(status("1234567890123456789"), Err(400));
-        assert_eq!(if_match(None, true).map_err(|e| e.0.status), Err(428));
-        assert_eq!(if_match(None, false).map_err(|e| e.0.status), Ok(None));
-    }
-
-    #[test]
-    fn the_documented_pattern_agrees_with_the_reader() {
-        let pattern = regex::Regex::new(IF_MATCH_PATTERN).expect("the pattern compiles");
-        for header in [
-            "\"3\"",
-            "3",
-            "*",
-            "\"abc\"",
-            "W/\"3\"",
-            "\"\"",
-            "",
-            "abc",
-            "\"1\", \"2\"",
-            "\"a b\"",
-            "1234567890123456789",
-            "W/3",
-        ] {
-            assert_eq!(
-                pattern.is_match(header),
-                status(header) != Err(400),
-                "{header:?}"
-            );
-        }
+impl<T: ToJSON + Versioned> Tagged<T> {
+    /// `200` with `body` and its assignment's version as `ETag`.
+    pub fn of(body: T) -> Self {
+        let tag = etag(body.version());
+        Self::Ok(poem_openapi::payload::Json(body), tag)
     }
 }

@@ -10,6 +10,7 @@ pub mod app;
 pub mod auth;
 pub mod http;
 pub mod models;
+pub mod preconditions;
 pub mod problem;
 pub mod report_cache;
 pub mod routes;

@@ -55,11 +55,127 @@ pub struct Problem {
     pub current_version: Option<i64>,
 }
 
+/// Every kind of problem this service reports: its name in the document's
+/// `type` (`urn:rectrack:problem:NAME`), its status and its title. Clients
+/// match on the name, so each is spelled here once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProblemKind {
+    /// Some fields are invalid; `errors` lists each (422).
+    Validation,
+    /// The request cannot be read: not JSON, not a form, a header that is not what it must be (400).
+    Malformed,
+    /// Another client error that poem raised before a handler ran (its own status).
+    BadRequest,
+    /// No token, or one that is not valid (401).
+    Unauthorized,
+    /// A valid token whose role may not do this (403).
+    Forbidden,
+    /// No such resource, or one the caller may not see (404).
+    NotFound,
+    /// The resource does not take that method (405).
+    MethodNotAllowed,
+    /// No representation the client accepts (406).
+    NotAcceptable,
+    /// A rule of state refuses it: a code in use, an extension asked twice (409).
+    Conflict,
+    /// The lifecycle refuses the move; `current_status` and `allowed` say why (409).
+    RefusedMove,
+    /// `If-Match` names a version the assignment is not at (412).
+    StaleVersion,
+    /// The body is over its limit (413).
+    TooLarge,
+    /// The body's content type is not one this operation reads (415).
+    UnsupportedMediaType,
+    /// The `Idempotency-Key` was used before with another request (422).
+    IdempotencyKeyReused,
+    /// The write needs `If-Match` (428).
+    IfMatchRequired,
+    /// The server failed; nothing was changed (500).
+    Internal,
+    /// The database cannot be reached (503).
+    Unavailable,
+}
+
+impl ProblemKind {
+    /// Every kind.
+    pub const ALL: [Self; 17] = [
+        Self::Validation,
+        Self::Malformed,
+        Self::BadRequest,
+        Self::Unauthorized,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::MethodNotAllowed,
+        Self::NotAcceptable,
+        Self::Conflict,
+        Self::RefusedMove,
+        Self::StaleVersion,
+        Self::TooLarge,
+        Self::UnsupportedMediaType,
+        Self::IdempotencyKeyReused,
+        Self::IfMatchRequired,
+        Self::Internal,
+        Self::Unavailable,
+    ];
+
+    /// The name clients see in `type`, e.g. `refused-move`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Validation => "validation",
+            Self::Malformed => "malformed",
+            Self::BadRequest => "bad-request",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not-found",
+            Self::MethodNotAllowed => "method-not-allowed",
+            Self::NotAcceptable => "not-acceptable",
+            Self::Conflict => "conflict",
+            Self::RefusedMove => "refused-move",
+            Self::StaleVersion => "stale-version",
+            Self::TooLarge => "too-large",
+            Self::UnsupportedMediaType => "unsupported-media-type",
+            Self::IdempotencyKeyReused => "idempotency-key-reused",
+            Self::IfMatchRequired => "if-match-required",
+            Self::Internal => "internal",
+            Self::Unavailable => "unavailable",
+        }
+    }
+
+    /// The status it answers with.
+    pub fn status(self) -> StatusCode {
+        match self {
+            Self::Validation => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Malformed => StatusCode::BAD_REQUEST,
+            Self::BadRequest => StatusCode::BAD_REQUEST,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
+            Self::Conflict => StatusCode::CONFLICT,
+            Self::RefusedMove => StatusCode::CONFLICT,
+            Self::StaleVersion => StatusCode::PRECONDITION_FAILED,
+            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::IfMatchRequired => StatusCode::PRECONDITION_REQUIRED,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+}
+
 impl Problem {
-    /// A problem of `kind` with `status` and `detail`.
-    pub fn new(status: StatusCode, kind: &str, detail: impl Into<String>) -> Self {
+    /// A problem of `kind` with `detail`.
+    pub fn of(kind: ProblemKind, detail: impl Into<String>) -> Self {
+        Self::with_status(kind, kind.status(), detail)
+    }
+
+    /// A problem of `kind` answered with `status`: only for a client error
+    /// poem raised whose status names no kind of its own.
+    fn with_status(kind: ProblemKind, status: StatusCode, detail: impl Into<String>) -> Self {
         Self {
-            kind: format!("urn:rectrack:problem:{kind}"),
+            kind: format!("urn:rectrack:problem:{}", kind.name()),
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
             detail: detail.into(),
@@ -72,9 +188,8 @@ impl Problem {
 
     /// A 422 listing every invalid field.
     pub fn validation(errors: &ValidationErrors) -> Self {
-        let mut problem = Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation",
+        let mut problem = Self::of(
+            ProblemKind::Validation,
             "some fields are invalid; see `errors`",
         );
         problem.errors = Some(
@@ -215,15 +330,12 @@ pub fn store_problem(error: StoreError) -> Problem {
             Problem::validation(&errors)
         }
         StoreError::Domain(rectrack_core::Error::Refused(refusal)) => refusal_problem(refusal),
-        StoreError::NotFound { entity, id } => Problem::new(
-            StatusCode::NOT_FOUND,
-            "not-found",
-            format!("no {entity} `{id}`"),
-        ),
+        StoreError::NotFound { entity, id } => {
+            Problem::of(ProblemKind::NotFound, format!("no {entity} `{id}`"))
+        }
         StoreError::StaleVersion { expected, current } => {
-            let mut problem = Problem::new(
-                StatusCode::PRECONDITION_FAILED,
-                "stale-version",
+            let mut problem = Problem::of(
+                ProblemKind::StaleVersion,
                 format!(
                     "If-Match names version {expected}, but the assignment is at version {current}"
                 ),
@@ -231,25 +343,22 @@ pub fn store_problem(error: StoreError) -> Problem {
             problem.current_version = Some(current);
             problem
         }
-        StoreError::Conflict(detail) => Problem::new(StatusCode::CONFLICT, "conflict", detail),
-        StoreError::IdempotencyMismatch => Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "idempotency-key-reused",
+        StoreError::Conflict(detail) => Problem::of(ProblemKind::Conflict, detail),
+        StoreError::IdempotencyMismatch => Problem::of(
+            ProblemKind::IdempotencyKeyReused,
             "this Idempotency-Key was already used with a different request",
         ),
         StoreError::Database(error) if is_unavailable(&error) => {
             tracing::error!(error = %error, "database unavailable");
-            Problem::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
+            Problem::of(
+                ProblemKind::Unavailable,
                 "the database cannot be reached; try again",
             )
         }
         other => {
             tracing::error!(error = %other, "request failed");
-            Problem::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
+            Problem::of(
+                ProblemKind::Internal,
                 "the server failed; nothing was changed",
             )
         }
@@ -266,20 +375,15 @@ fn is_unavailable(error: &rectrack_store::DbErr) -> bool {
 /// The problem document for a refusal by core.
 pub fn refusal_problem(refusal: Refusal) -> Problem {
     match refusal {
-        Refusal::NotVisible => {
-            Problem::new(StatusCode::NOT_FOUND, "not-found", "no such assignment")
-        }
-        Refusal::NotPermitted { .. } => {
-            Problem::new(StatusCode::FORBIDDEN, "forbidden", refusal.to_string())
-        }
+        Refusal::NotVisible => Problem::of(ProblemKind::NotFound, "no such assignment"),
+        Refusal::NotPermitted { .. } => Problem::of(ProblemKind::Forbidden, refusal.to_string()),
         Refusal::InvalidMove {
             command,
             current_status,
             ref allowed,
         } => {
-            let mut problem = Problem::new(
-                StatusCode::CONFLICT,
-                "refused-move",
+            let mut problem = Problem::of(
+                ProblemKind::RefusedMove,
                 format!("cannot {command} an assignment that is {current_status}"),
             );
             problem.current_status = Some(current_status.as_str().to_owned());
@@ -298,7 +402,7 @@ pub fn refusal_problem(refusal: Refusal) -> Problem {
             );
             problem
         }
-        Refusal::Conflict { reason } => Problem::new(StatusCode::CONFLICT, "conflict", reason),
+        Refusal::Conflict { reason } => Problem::of(ProblemKind::Conflict, reason),
     }
 }
 
@@ -310,7 +414,7 @@ pub fn from_poem_error(error: &poem::Error) -> Problem {
         // Body that is not JSON at all is malformed (400); JSON of the wrong
         // shape is invalid (422).
         if e.reason.contains("exceeds the limit") {
-            return Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", e.reason.clone());
+            return Problem::of(ProblemKind::TooLarge, e.reason.clone());
         }
         let shape = [
             "failed to parse",
@@ -322,9 +426,8 @@ pub fn from_poem_error(error: &poem::Error) -> Problem {
         return if shape.iter().any(|s| e.reason.contains(s)) {
             Problem::invalid_field("body", e.reason.clone())
         } else {
-            Problem::new(
-                StatusCode::BAD_REQUEST,
-                "malformed",
+            Problem::of(
+                ProblemKind::Malformed,
                 format!("the body is not valid JSON: {}", e.reason),
             )
         };
@@ -333,41 +436,34 @@ pub fn from_poem_error(error: &poem::Error) -> Problem {
         return Problem::invalid_field(e.name, e.reason.clone());
     }
     if let Some(e) = error.downcast_ref::<ContentTypeError>() {
-        return Problem::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported-media-type",
-            e.to_string(),
-        );
+        return Problem::of(ProblemKind::UnsupportedMediaType, e.to_string());
     }
     if error.to_string().contains("exceeds the limit") {
-        return Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too-large",
-            "the body is larger than the limit",
-        );
+        return Problem::of(ProblemKind::TooLarge, "the body is larger than the limit");
     }
     let status = error.status();
     let (kind, detail) = match status {
-        StatusCode::NOT_FOUND => ("not-found", "no such resource".to_owned()),
+        StatusCode::NOT_FOUND => (ProblemKind::NotFound, "no such resource".to_owned()),
         StatusCode::METHOD_NOT_ALLOWED => (
-            "method-not-allowed",
+            ProblemKind::MethodNotAllowed,
             "this resource does not take that method".to_owned(),
         ),
-        StatusCode::PAYLOAD_TOO_LARGE => {
-            ("too-large", "the body is larger than the limit".to_owned())
-        }
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            ProblemKind::TooLarge,
+            "the body is larger than the limit".to_owned(),
+        ),
         StatusCode::UNAUTHORIZED => (
-            "unauthorized",
+            ProblemKind::Unauthorized,
             "a valid bearer token is required".to_owned(),
         ),
-        s if s.is_client_error() => ("bad-request", error.to_string()),
+        s if s.is_client_error() => (ProblemKind::BadRequest, error.to_string()),
         _ => {
             tracing::error!(error = %error, "unhandled error");
             (
-                "internal",
+                ProblemKind::Internal,
                 "the server failed; nothing was changed".to_owned(),
             )
         }
     };
-    Problem::new(status, kind, detail)
+    Problem::with_status(kind, status, detail)
 }

@@ -19,7 +19,6 @@ use rectrack_core::review::MAX_CITED;
 use rectrack_core::text::{LONG_TEXT_MAX, TITLE_MAX};
 use rectrack_store::page::MAX_LIMIT;
 
-use crate::http::IF_MATCH_PATTERN;
 use serde_json::{Map, Value, json};
 
 /// Characters Rust's `str::trim` removes (Unicode `White_Space`).
@@ -149,13 +148,6 @@ fn upload_fields() -> Vec<(&'static str, Value)> {
 /// Query parameters that name a slug or a code, wherever they appear.
 const SLUG_PARAMETERS: [&str; 4] = ["organisation", "report", "recipient", "theme"];
 
-/// Writes that refuse to run without `If-Match` (428).
-const IF_MATCH_REQUIRED: [(&str, &str); 3] = [
-    ("/v1/assignments/{id}/response", "put"),
-    ("/v1/assignments/{id}/claim", "post"),
-    ("/v1/assignments/{id}/reviews", "post"),
-];
-
 /// Adds the constraints to the document poem-openapi generated.
 pub fn refine(document: &mut Value) {
     if let Some(schemas) = document
@@ -199,11 +191,11 @@ pub fn refine(document: &mut Value) {
     let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
         return;
     };
-    for (path, operations) in paths.iter_mut() {
+    for operations in paths.values_mut() {
         let Some(operations) = operations.as_object_mut() else {
             continue;
         };
-        for (method, operation) in operations.iter_mut() {
+        for operation in operations.values_mut() {
             if let Some(form) =
                 operation.pointer_mut("/requestBody/content/multipart~1form-data/schema")
             {
@@ -214,16 +206,6 @@ pub fn refine(document: &mut Value) {
                 }
                 merge(form, json!({ "additionalProperties": false }));
             }
-            if path == "/v1/tokens" && method == "post" {
-                // A token's answer holds its secret, which is never stored,
-                // so it cannot be replayed: the key is refused, not taken.
-                if let Some(parameters) = operation
-                    .get_mut("parameters")
-                    .and_then(Value::as_array_mut)
-                {
-                    parameters.retain(|p| p["name"] != "Idempotency-Key");
-                }
-            }
             let Some(parameters) = operation
                 .get_mut("parameters")
                 .and_then(Value::as_array_mut)
@@ -231,26 +213,19 @@ pub fn refine(document: &mut Value) {
                 continue;
             };
             for parameter in parameters {
-                refine_parameter(path, method, parameter);
+                refine_parameter(parameter);
             }
         }
     }
 }
 
-fn refine_parameter(path: &str, method: &str, parameter: &mut Value) {
+fn refine_parameter(parameter: &mut Value) {
     let name = parameter.get("name").and_then(Value::as_str).unwrap_or("");
     let place = parameter.get("in").and_then(Value::as_str).unwrap_or("");
     let constraints = match (place, name) {
         ("query", "limit") => json!({ "minimum": 1, "maximum": MAX_LIMIT }),
         ("query", "after_seq") => json!({ "minimum": 0 }),
         ("query", n) if SLUG_PARAMETERS.contains(&n) => slug(),
-        ("header", "Idempotency-Key") => json!({ "pattern": "^[!-~]{1,255}$" }),
-        ("header", "If-Match") => {
-            if IF_MATCH_REQUIRED.contains(&(path, method)) {
-                parameter["required"] = Value::Bool(true);
-            }
-            json!({ "pattern": IF_MATCH_PATTERN })
-        }
         _ => return,
     };
     if let Some(schema) = parameter.get_mut("schema") {
@@ -380,24 +355,16 @@ mod tests {
     }
 
     #[test]
-    fn refine_marks_required_headers_and_closed_bodies() {
+    fn refine_closes_bodies_and_bounds_lists_and_limits() {
         let mut document = json!({
             "components": { "schemas": { "NewClaim": { "type": "object", "required": ["summary"], "properties": {
                 "summary": { "type": "string" },
                 "evidence_ids": { "type": "array", "default": [], "nullable": true } } } } },
-            "paths": { "/v1/assignments/{id}/claim": { "post": { "parameters": [
-                { "name": "If-Match", "in": "header", "required": false, "schema": { "type": "string" } },
-                { "name": "Idempotency-Key", "in": "header", "required": false, "schema": { "type": "string" } }
-            ] } },
-            "/v1/reports": { "get": { "parameters": [
+            "paths": { "/v1/reports": { "get": { "parameters": [
                 { "name": "limit", "in": "query", "required": false, "schema": { "type": "integer" } }
             ] } } }
         });
         refine(&mut document);
-        let claim = &document["paths"]["/v1/assignments/{id}/claim"]["post"]["parameters"];
-        assert_eq!(claim[0]["required"], json!(true));
-        assert_eq!(claim[1]["required"], json!(false));
-        assert_eq!(claim[1]["schema"]["pattern"], json!("^[!-~]{1,255}$"));
         let schema = &document["components"]["schemas"]["NewClaim"];
         assert_eq!(schema["additionalProperties"], json!(false));
         assert_eq!(schema["properties"]["evidence_ids"]["minItems"], json!(1));

@@ -4,7 +4,8 @@
 #![allow(clippy::unwrap_used)] // a panic in a test is a failed test
 
 use proptest::prelude::*;
-use rectrack_api::http::{cursor, if_match, page};
+use rectrack_api::http::{cursor, page};
+use rectrack_api::preconditions::if_match;
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
@@ -27,7 +28,7 @@ proptest! {
             Ok(None) => prop_assert_eq!(raw.trim(), "*"),
             // 412 for a well-formed tag naming no version, 400 for anything else.
             Err(problem) => {
-                let well_formed = regex::Regex::new(rectrack_api::http::IF_MATCH_PATTERN)
+                let well_formed = regex::Regex::new(rectrack_api::preconditions::IF_MATCH_PATTERN)
                     .unwrap()
                     .is_match(raw.trim());
                 prop_assert_eq!(problem.0.status, if well_formed { 412 } else { 400 });

@@ -25,12 +25,13 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::Store;
+use crate::audit::append::{EventDraft, Touch};
 use crate::convert::{day_number, from_micros, from_wire, micros, wire};
 use crate::entities::{assignments, milestones, recommendations, responses};
 use crate::error::{Error, Result, stored};
 use crate::page::{Page, PageRequest, parse_time_id_key, time_id_key};
 use crate::sql::Sql;
-use crate::write::{Ctx, EventDraft, Touch, Tx, Written};
+use crate::write::{Ctx, Tx, Written};
 
 /// An assignment with its milestones' due days and statuses, from which the
 /// derived flags are computed.

@@ -32,6 +32,27 @@ pub enum Error {
     /// An idempotency key was reused with a different request (422).
     #[error("this Idempotency-Key was already used with a different request")]
     IdempotencyMismatch,
+    /// The answer to keep for an idempotency key could not be rendered
+    /// (500); nothing was written.
+    #[error("the answer could not be kept for replay: {0}")]
+    Unrenderable(String),
+    /// A shared transaction (a write group, a batch) was rolled back or its
+    /// commit failed, so this write was not committed (500).
+    #[error("the write was not committed: {0}")]
+    NotCommitted(String),
+    /// The store was used against its contract, e.g. a batch used after its
+    /// commit (500).
+    #[error("the store was misused: {0}")]
+    Misuse(&'static str),
+    /// A write changed a different number of rows than it was to (500):
+    /// another writer got past the chain lock, or a row vanished.
+    #[error("{expected} rows were to be written, {changed} were")]
+    RowCount {
+        /// Rows the statements were to change.
+        expected: u64,
+        /// Rows they changed.
+        changed: u64,
+    },
     /// Stored data does not parse as the domain says it must (500).
     #[error("stored data is invalid: {0}")]
     Corrupt(String),

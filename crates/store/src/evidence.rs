@@ -16,10 +16,11 @@ use uuid::Uuid;
 
 use crate::Store;
 use crate::assignments::{authorise, load, summary};
+use crate::audit::append::{EventDraft, Touch};
 use crate::convert::{from_micros, micros, wire};
 use crate::entities::evidence;
 use crate::error::{Error, Result, stored};
-use crate::write::{Ctx, EventDraft, Touch, Written};
+use crate::write::{Ctx, Written};
 
 impl Store {
     /// Adds an evidence item to an assignment.

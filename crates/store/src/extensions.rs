@@ -14,10 +14,11 @@ use uuid::Uuid;
 
 use crate::Store;
 use crate::assignments::{authorise, load, summary};
+use crate::audit::append::{EventDraft, Touch};
 use crate::convert::{from_micros, from_wire, micros, wire};
 use crate::entities::extension_requests;
 use crate::error::{Error, Result, stored};
-use crate::write::{Ctx, EventDraft, Touch, Written};
+use crate::write::{Ctx, Written};
 
 impl Store {
     /// Asks for a later response due day.

@@ -39,7 +39,7 @@ pub use blobs::BlobStore;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};
 pub use sea_orm::DbErr;
-pub use write::{Ctx, Idempotency, StoredResponse, Written};
+pub use write::{Ctx, Idempotency, Written};
 
 /// The repository: a database connection, a blob store and a clock.
 #[derive(Debug, Clone)]

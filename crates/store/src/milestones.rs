@@ -12,10 +12,11 @@ use uuid::Uuid;
 
 use crate::Store;
 use crate::assignments::{authorise, load, summary, visible};
+use crate::audit::append::{EventDraft, Touch};
 use crate::convert::{from_wire, micros, wire};
 use crate::entities::milestones;
 use crate::error::{Error, Result, stored};
-use crate::write::{Ctx, EventDraft, Touch, Written};
+use crate::write::{Ctx, Written};
 
 impl Store {
     /// Adds a planned milestone.

@@ -8,11 +8,12 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use serde_json::json;
 
 use crate::Store;
+use crate::audit::append::EventDraft;
 use crate::convert::{from_wire, micros, wire};
 use crate::entities::organisations;
 use crate::error::{Error, Result, stored};
 use crate::page::{Page, PageRequest};
-use crate::write::{Ctx, EventDraft, Written};
+use crate::write::{Ctx, Written};
 
 impl Store {
     /// Creates an organisation; its code must be free (409).

@@ -13,13 +13,14 @@ use uuid::Uuid;
 
 use crate::Store;
 use crate::assignments::{AssignmentRecord, Loaded, authorise, load, load_whole, summary};
+use crate::audit::append::{EventDraft, Touch};
 use crate::convert::{from_micros, micros};
 use crate::entities::{
     claim_evidence, claims, milestones, progress_updates, update_evidence, update_milestones,
 };
 use crate::error::{Result, stored};
 use crate::evidence::ids_of;
-use crate::write::{Ctx, EventDraft, Touch, Written};
+use crate::write::{Ctx, Written};
 
 /// A claim and the assignment as it stands after it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -16,13 +16,14 @@ use uuid::Uuid;
 
 use crate::Store;
 use crate::assignments::{AssignmentRecord, Held, new_row, records, summary};
+use crate::audit::append::{EventDraft, Touch};
 use crate::convert::{from_wire, micros, wire};
 use crate::entities::{assignments, recommendation_themes, recommendations};
 use crate::error::{Error, Result, stored};
 use crate::organisations::kinds_of;
 use crate::page::{Page, PageRequest};
 use crate::reports;
-use crate::write::{Ctx, EventDraft, Touch, Tx, Written};
+use crate::write::{Ctx, Tx, Written};
 
 /// A recommendation with its assignments.
 #[derive(Debug, Clone, PartialEq, Eq)]

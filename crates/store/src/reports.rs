@@ -8,12 +8,13 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use serde_json::json;
 
 use crate::Store;
+use crate::audit::append::EventDraft;
 use crate::convert::micros;
 use crate::entities::reports;
 use crate::error::{Error, Result, stored};
 use crate::organisations::kind_of;
 use crate::page::{Page, PageRequest};
-use crate::write::{Ctx, EventDraft, Written};
+use crate::write::{Ctx, Written};
 
 impl Store {
     /// Creates a report. Its slug must be free (409) and `issued_by` must be

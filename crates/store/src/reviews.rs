@@ -12,10 +12,11 @@ use uuid::Uuid;
 
 use crate::Store;
 use crate::assignments::{AssignmentRecord, Loaded, authorise, load_whole, summary};
+use crate::audit::append::{EventDraft, Touch};
 use crate::convert::{from_micros, from_wire, micros, wire};
 use crate::entities::reviews;
 use crate::error::{Result, stored};
-use crate::write::{Ctx, EventDraft, Touch, Written};
+use crate::write::{Ctx, Written};
 
 /// A review and the assignment as it stands after it.
 #[derive(Debug, Clone, PartialEq, Eq)]

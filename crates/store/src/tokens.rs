@@ -20,13 +20,14 @@ use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
 use crate::Store;
+use crate::audit::append::EventDraft;
 use crate::convert::{from_micros, from_wire, micros, wire};
 use crate::entities::tokens;
 use crate::error::{Error, Result, stored};
 use crate::organisations::find;
 use crate::page::{Page, PageRequest, parse_time_id_key, time_id_key};
 use crate::sql::Sql;
-use crate::write::{Ctx, EventDraft, Written};
+use crate::write::{Ctx, Written};
 
 /// The prefix of every token.
 pub const TOKEN_PREFIX: &str = "rtk_";

@@ -2,7 +2,7 @@
 //! checked by core, which reports every invalid field at once.
 
 use poem_openapi::Object;
-use rectrack_core as core;
+use rectrack_core as domain;
 use uuid::Uuid;
 
 use crate::models::enums::{
@@ -22,7 +22,7 @@ pub struct NewOrganisation {
     pub kind: OrganisationKind,
 }
 
-impl From<NewOrganisation> for core::organisation::OrganisationDraft {
+impl From<NewOrganisation> for domain::organisation::OrganisationDraft {
     fn from(body: NewOrganisation) -> Self {
         Self {
             code: body.code.0,
@@ -52,7 +52,7 @@ pub struct NewReport {
     pub summary: Option<Text>,
 }
 
-impl From<NewReport> for core::report::ReportDraft {
+impl From<NewReport> for domain::report::ReportDraft {
     fn from(body: NewReport) -> Self {
         Self {
             slug: body.slug.0,
@@ -90,7 +90,7 @@ pub struct NewRecommendation {
     pub legal_basis: Option<LegalBasis>,
 }
 
-impl From<NewRecommendation> for core::recommendation::RecommendationDraft {
+impl From<NewRecommendation> for domain::recommendation::RecommendationDraft {
     fn from(body: NewRecommendation) -> Self {
         Self {
             number: body.number,
@@ -134,7 +134,7 @@ pub struct ResponseBody {
     pub planned_completion_on: Option<Date>,
 }
 
-impl From<ResponseBody> for core::response::ResponseDraft {
+impl From<ResponseBody> for domain::response::ResponseDraft {
     fn from(body: ResponseBody) -> Self {
         Self {
             decision: body.decision.into(),
@@ -172,7 +172,7 @@ pub struct MilestonePatch {
     pub completed_on: Option<Date>,
 }
 
-impl From<MilestonePatch> for core::milestone::MilestoneChange {
+impl From<MilestonePatch> for domain::milestone::MilestoneChange {
     fn from(body: MilestonePatch) -> Self {
         Self {
             title: body.title.map(String::from),
@@ -217,7 +217,7 @@ pub struct NewUpdate {
     pub evidence_ids: Vec<Uuid>,
 }
 
-impl From<NewUpdate> for core::progress::UpdateDraft {
+impl From<NewUpdate> for domain::progress::UpdateDraft {
     fn from(body: NewUpdate) -> Self {
         Self {
             narrative: body.narrative.0,
@@ -238,7 +238,7 @@ pub struct NewClaim {
     pub evidence_ids: Vec<Uuid>,
 }
 
-impl From<NewClaim> for core::review::ClaimDraft {
+impl From<NewClaim> for domain::review::ClaimDraft {
     fn from(body: NewClaim) -> Self {
         Self {
             summary: body.summary.0,

@@ -2,7 +2,7 @@
 //! one to one onto its core enum.
 
 use poem_openapi::Enum;
-use rectrack_core as core;
+use rectrack_core as domain;
 
 /// Declares an API enum mirroring a core enum variant for variant.
 macro_rules! wire_enum {
@@ -38,38 +38,38 @@ macro_rules! wire_enum {
 
 wire_enum!(
     /// What kind of body an organisation is.
-    OrganisationKind => core::organisation::OrganisationKind { OversightBody, PoliceForce, NationalBody, Other }
+    OrganisationKind => domain::organisation::OrganisationKind { OversightBody, PoliceForce, NationalBody, Other }
 );
 wire_enum!(
     /// Where an assignment stands.
-    AssignmentStatus => core::assignment::AssignmentStatus {
+    AssignmentStatus => domain::assignment::AssignmentStatus {
         AwaitingResponse, Accepted, PartiallyAccepted, NotAccepted, InProgress,
         ImplementationClaimed, Verified, ClosedNotImplemented, Withdrawn,
     }
 );
 wire_enum!(
     /// A recipient's decision.
-    Decision => core::response::ResponseDecision { Accepted, PartiallyAccepted, NotAccepted }
+    Decision => domain::response::ResponseDecision { Accepted, PartiallyAccepted, NotAccepted }
 );
 wire_enum!(
     /// Where a milestone stands.
-    MilestoneStatus => core::milestone::MilestoneStatus { Planned, InProgress, Done, Dropped }
+    MilestoneStatus => domain::milestone::MilestoneStatus { Planned, InProgress, Done, Dropped }
 );
 wire_enum!(
     /// The kinds of evidence.
-    EvidenceKind => core::evidence::EvidenceKind { Document, Link, Statement }
+    EvidenceKind => domain::evidence::EvidenceKind { Document, Link, Statement }
 );
 wire_enum!(
     /// What the overseer concluded.
-    ReviewOutcome => core::review::ReviewOutcome { Verified, Returned, ClosedNotImplemented, Comment }
+    ReviewOutcome => domain::review::ReviewOutcome { Verified, Returned, ClosedNotImplemented, Comment }
 );
 wire_enum!(
     /// What a token may do.
-    Role => core::role::Role { Overseer, Recipient, Observer }
+    Role => domain::role::Role { Overseer, Recipient, Observer }
 );
 wire_enum!(
     /// Where an extension request stands.
-    ExtensionStatus => core::deadline::ExtensionStatus { Pending, Granted, Refused }
+    ExtensionStatus => domain::deadline::ExtensionStatus { Pending, Granted, Refused }
 );
 
 /// The power a recommendation is made under.
@@ -86,17 +86,17 @@ pub enum LegalBasis {
     Other,
 }
 
-impl From<core::recommendation::LegalBasis> for LegalBasis {
-    fn from(value: core::recommendation::LegalBasis) -> Self {
+impl From<domain::recommendation::LegalBasis> for LegalBasis {
+    fn from(value: domain::recommendation::LegalBasis) -> Self {
         match value {
-            core::recommendation::LegalBasis::Para28a => Self::Para28a,
-            core::recommendation::LegalBasis::Learning => Self::Learning,
-            core::recommendation::LegalBasis::Other => Self::Other,
+            domain::recommendation::LegalBasis::Para28a => Self::Para28a,
+            domain::recommendation::LegalBasis::Learning => Self::Learning,
+            domain::recommendation::LegalBasis::Other => Self::Other,
         }
     }
 }
 
-impl From<LegalBasis> for core::recommendation::LegalBasis {
+impl From<LegalBasis> for domain::recommendation::LegalBasis {
     fn from(value: LegalBasis) -> Self {
         match value {
             LegalBasis::Para28a => Self::Para28a,

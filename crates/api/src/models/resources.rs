@@ -2,11 +2,14 @@
 
 use chrono::NaiveDate;
 use poem_openapi::Object;
-use rectrack_core as core;
+use rectrack_core as domain;
 use rectrack_store::assignments::AssignmentRecord;
+use rectrack_store::progress::ClaimOutcome;
 use rectrack_store::recommendations::RecommendationView;
+use rectrack_store::reviews::ReviewOutcomeView;
 use uuid::Uuid;
 
+use crate::http::{Located, Versioned};
 use crate::models::enums::{
     AssignmentStatus, Decision, EvidenceKind, ExtensionStatus, LegalBasis, MilestoneStatus,
     OrganisationKind, ReviewOutcome, Role,
@@ -24,8 +27,8 @@ pub struct Organisation {
     pub kind: OrganisationKind,
 }
 
-impl From<core::organisation::Organisation> for Organisation {
-    fn from(o: core::organisation::Organisation) -> Self {
+impl From<domain::organisation::Organisation> for Organisation {
+    fn from(o: domain::organisation::Organisation) -> Self {
         Self {
             code: o.code.to_string(),
             name: o.name.to_string(),
@@ -53,8 +56,8 @@ pub struct Report {
     pub summary: Option<String>,
 }
 
-impl From<core::report::Report> for Report {
-    fn from(r: core::report::Report) -> Self {
+impl From<domain::report::Report> for Report {
+    fn from(r: domain::report::Report) -> Self {
         Self {
             slug: r.slug.to_string(),
             title: r.title.to_string(),
@@ -218,8 +221,8 @@ pub struct Milestone {
     pub completed_on: Option<Date>,
 }
 
-impl From<core::milestone::Milestone> for Milestone {
-    fn from(m: core::milestone::Milestone) -> Self {
+impl From<domain::milestone::Milestone> for Milestone {
+    fn from(m: domain::milestone::Milestone) -> Self {
         Self {
             id: m.id.as_uuid(),
             assignment_id: m.assignment_id.as_uuid(),
@@ -269,8 +272,8 @@ pub struct Evidence {
     pub submitted_by: String,
 }
 
-impl From<core::evidence::Evidence> for Evidence {
-    fn from(e: core::evidence::Evidence) -> Self {
+impl From<domain::evidence::Evidence> for Evidence {
+    fn from(e: domain::evidence::Evidence) -> Self {
         let mut dto = Self {
             id: e.id.as_uuid(),
             assignment_id: e.assignment_id.as_uuid(),
@@ -287,7 +290,7 @@ impl From<core::evidence::Evidence> for Evidence {
             submitted_by: e.submitted_by.to_string(),
         };
         match e.content {
-            core::evidence::EvidenceContent::Document {
+            domain::evidence::EvidenceContent::Document {
                 filename,
                 media_type,
                 size_bytes,
@@ -298,8 +301,8 @@ impl From<core::evidence::Evidence> for Evidence {
                 dto.size_bytes = Some(size_bytes);
                 dto.sha256 = Some(sha256.to_string());
             }
-            core::evidence::EvidenceContent::Link { url } => dto.url = Some(url.to_string()),
-            core::evidence::EvidenceContent::Statement { text } => {
+            domain::evidence::EvidenceContent::Link { url } => dto.url = Some(url.to_string()),
+            domain::evidence::EvidenceContent::Statement { text } => {
                 dto.text = Some(text.to_string())
             }
         }
@@ -326,8 +329,8 @@ pub struct ProgressUpdate {
     pub submitted_by: String,
 }
 
-impl From<core::progress::ProgressUpdate> for ProgressUpdate {
-    fn from(u: core::progress::ProgressUpdate) -> Self {
+impl From<domain::progress::ProgressUpdate> for ProgressUpdate {
+    fn from(u: domain::progress::ProgressUpdate) -> Self {
         Self {
             id: u.id.as_uuid(),
             assignment_id: u.assignment_id.as_uuid(),
@@ -364,6 +367,23 @@ pub struct ClaimResult {
     pub assignment: Assignment,
 }
 
+impl ClaimResult {
+    /// The claim and the assignment's flags as of `today`.
+    pub fn of(outcome: &ClaimOutcome, today: NaiveDate) -> Self {
+        let claim = &outcome.claim;
+        Self {
+            claim: Claim {
+                id: claim.id.as_uuid(),
+                summary: claim.summary.to_string(),
+                evidence_ids: claim.evidence_ids.iter().map(|e| e.as_uuid()).collect(),
+                submitted_at: claim.submitted_at.into(),
+                submitted_by: claim.submitted_by.to_string(),
+            },
+            assignment: Assignment::of(&outcome.assignment, today),
+        }
+    }
+}
+
 /// A review by the overseer.
 #[derive(Debug, Clone, Object)]
 pub struct Review {
@@ -380,8 +400,8 @@ pub struct Review {
     pub at: Timestamp,
 }
 
-impl From<core::review::Review> for Review {
-    fn from(r: core::review::Review) -> Self {
+impl From<domain::review::Review> for Review {
+    fn from(r: domain::review::Review) -> Self {
         Self {
             id: r.id.as_uuid(),
             outcome: r.outcome.into(),
@@ -399,6 +419,16 @@ pub struct ReviewResult {
     pub review: Review,
     /// The assignment after it.
     pub assignment: Assignment,
+}
+
+impl ReviewResult {
+    /// The review and the assignment's flags as of `today`.
+    pub fn of(outcome: &ReviewOutcomeView, today: NaiveDate) -> Self {
+        Self {
+            review: outcome.review.clone().into(),
+            assignment: Assignment::of(&outcome.assignment, today),
+        }
+    }
 }
 
 /// An extension request.
@@ -426,8 +456,8 @@ pub struct ExtensionRequest {
     pub decided_at: Option<Timestamp>,
 }
 
-impl From<core::deadline::ExtensionRequest> for ExtensionRequest {
-    fn from(r: core::deadline::ExtensionRequest) -> Self {
+impl From<domain::deadline::ExtensionRequest> for ExtensionRequest {
+    fn from(r: domain::deadline::ExtensionRequest) -> Self {
         Self {
             id: r.id.as_uuid(),
             assignment_id: r.assignment_id.as_uuid(),
@@ -532,3 +562,69 @@ page!(
     ProgressUpdate,
     "An assignment's progress updates."
 );
+
+impl Versioned for Assignment {
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
+impl Versioned for ClaimResult {
+    fn version(&self) -> i64 {
+        self.assignment.version
+    }
+}
+
+impl Versioned for ReviewResult {
+    fn version(&self) -> i64 {
+        self.assignment.version
+    }
+}
+
+impl Located for Organisation {
+    fn location(&self) -> String {
+        format!("/v1/organisations/{}", self.code)
+    }
+}
+
+impl Located for Report {
+    fn location(&self) -> String {
+        format!("/v1/reports/{}", self.slug)
+    }
+}
+
+impl Located for Recommendation {
+    fn location(&self) -> String {
+        format!("/v1/recommendations/{}", self.id)
+    }
+}
+
+impl Located for ExtensionRequest {
+    fn location(&self) -> String {
+        format!(
+            "/v1/assignments/{}/extension-requests/{}",
+            self.assignment_id, self.id
+        )
+    }
+}
+
+impl Located for Milestone {
+    fn location(&self) -> String {
+        format!(
+            "/v1/assignments/{}/milestones/{}",
+            self.assignment_id, self.id
+        )
+    }
+}
+
+impl Located for Evidence {
+    fn location(&self) -> String {
+        format!("/v1/evidence/{}", self.id)
+    }
+}
+
+impl Located for ProgressUpdate {
+    fn location(&self) -> String {
+        format!("/v1/assignments/{}/updates/{}", self.assignment_id, self.id)
+    }
+}

@@ -6,7 +6,7 @@
 
 use poem_openapi::Object;
 use rectrack_core::assignment::AssignmentStatus as CoreStatus;
-use rectrack_core::status_report as core;
+use rectrack_core::status_report;
 use serde::Serialize;
 
 use crate::models::enums::AssignmentStatus;
@@ -60,8 +60,8 @@ pub struct Figures {
     pub median_days_to_verification: Option<f64>,
 }
 
-impl From<&core::Figures> for Figures {
-    fn from(f: &core::Figures) -> Self {
+impl From<&status_report::Figures> for Figures {
+    fn from(f: &status_report::Figures) -> Self {
         let n = |s: CoreStatus| f.by_status.get(&s).copied().unwrap_or(0);
         Self {
             assignments: f.assignments,
@@ -150,8 +150,8 @@ pub struct StatusReport {
 
 /// By value: the report's text moves into the JSON form instead of being
 /// copied, so a large report is not held twice while it is written.
-impl From<core::StatusReport> for StatusReport {
-    fn from(r: core::StatusReport) -> Self {
+impl From<status_report::StatusReport> for StatusReport {
+    fn from(r: status_report::StatusReport) -> Self {
         Self {
             as_of: r.as_of.into(),
             filters: ReportFilters {
@@ -198,10 +198,14 @@ mod tests {
     use rectrack_core::response::ResponseDecision;
     use rectrack_core::text::{Slug, Title};
 
-    fn snapshot(n: u32, organisation: &str, status: CoreStatus) -> core::AssignmentSnapshot {
+    fn snapshot(
+        n: u32,
+        organisation: &str,
+        status: CoreStatus,
+    ) -> status_report::AssignmentSnapshot {
         let day = |d: u32| NaiveDate::from_ymd_opt(2022, 3, d).unwrap();
         let responded = status != CoreStatus::AwaitingResponse;
-        core::AssignmentSnapshot {
+        status_report::AssignmentSnapshot {
             assignment_id: uuid::Uuid::from_u128(u128::from(n)).into(),
             report: Slug::parse("operation-hotton").unwrap(),
             number: n,
@@ -227,12 +231,12 @@ mod tests {
             snapshot(1, "college-of-policing", CoreStatus::Verified),
             snapshot(2, "mps", CoreStatus::InProgress),
         ];
-        let filters = core::ReportFilters {
+        let filters = status_report::ReportFilters {
             organisation: Some(OrgCode::parse("mps").unwrap()),
-            ..core::ReportFilters::default()
+            ..status_report::ReportFilters::default()
         };
-        for filters in [core::ReportFilters::default(), filters] {
-            let report = core::status_report(snapshots.clone(), &filters, as_of);
+        for filters in [status_report::ReportFilters::default(), filters] {
+            let report = status_report::status_report(snapshots.clone(), &filters, as_of);
             let model = StatusReport::from(report);
             assert_eq!(
                 serde_json::to_value(&model).unwrap(),
@@ -240,9 +244,9 @@ mod tests {
             );
         }
         // With no assignment the rates and medians are absent: null in both.
-        let model = StatusReport::from(core::status_report(
+        let model = StatusReport::from(status_report::status_report(
             vec![],
-            &core::ReportFilters::default(),
+            &status_report::ReportFilters::default(),
             as_of,
         ));
         assert_eq!(

@@ -5,23 +5,20 @@
 use std::sync::Arc;
 
 use poem_openapi::OpenApi;
-use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::types::ToJSON;
 use rectrack_core::ValidationErrors;
 use rectrack_store::assignments::{AssignmentFilter, AssignmentRecord};
-use rectrack_store::progress::ClaimOutcome;
-use rectrack_store::reviews::ReviewOutcomeView;
 use uuid::Uuid;
 
 use crate::app::{AppState, Tag};
 use crate::auth::{OptionalAuth, TokenAuth};
-use crate::http::{IdempotencyKey, etag, if_match, page, slug_filter, write};
+use crate::http::{body_json, page, slug_filter, write};
 use crate::models::{
-    Assignment, AssignmentPage, AssignmentStatus, Claim, ClaimResult, EventList,
-    ExtensionDecisionBody, ExtensionRequest, NewClaim, NewExtensionRequest, NewReview,
-    ResponseBody, ReviewResult,
+    Assignment, AssignmentPage, AssignmentStatus, ClaimResult, EventList, ExtensionDecisionBody,
+    ExtensionRequest, NewClaim, NewExtensionRequest, NewReview, ResponseBody, ReviewResult,
 };
+use crate::preconditions::{IdempotencyKey, IfMatch, Optional, Required};
 use crate::problem::ApiError;
 use crate::routes::{today, visible_assignment};
 
@@ -102,9 +99,7 @@ impl AssignmentsApi {
     async fn get(&self, auth: OptionalAuth, id: Path<Uuid>) -> Result<One, ApiError> {
         auth.allow(&self.state)?;
         let record = self.state.store.assignment(id.0.into()).await?;
-        let assignment = Assignment::of(&record, today(&self.state));
-        let tag = etag(assignment.version);
-        Ok(One::Ok(Json(assignment), tag))
+        Ok(One::of(Assignment::of(&record, today(&self.state))))
     }
 
     /// Submit or revise the recipient's response (needs If-Match)
@@ -118,17 +113,15 @@ impl AssignmentsApi {
         auth: TokenAuth,
         id: Path<Uuid>,
         body: Json<ResponseBody>,
-        #[oai(name = "If-Match")] version: Header<Option<String>>,
+        #[oai(name = "If-Match")] if_match: IfMatch<Required>,
     ) -> Result<One, ApiError> {
-        let expected = if_match(version.0.as_deref(), true)?;
+        let expected = if_match.version()?;
         let draft = body.0.into();
         let today = today(&self.state);
         let answer = write(
             &auth.0,
             None,
-            200,
             |r: &AssignmentRecord| Assignment::of(r, today),
-            |_| None,
             async |ctx| {
                 self.state
                     .store
@@ -137,8 +130,7 @@ impl AssignmentsApi {
             },
         )
         .await?;
-        let tag = etag(answer.body.version);
-        Ok(One::Ok(Json(answer.body), tag))
+        Ok(One::of(answer))
     }
 
     /// Ask for a later response due day
@@ -152,15 +144,11 @@ impl AssignmentsApi {
         auth: TokenAuth,
         id: Path<Uuid>,
         body: Json<NewExtensionRequest>,
-        #[oai(name = "If-Match")] version: Header<Option<String>>,
-        #[oai(name = "Idempotency-Key")] key: Header<Option<String>>,
+        #[oai(name = "If-Match")] if_match: IfMatch<Optional>,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> Result<ExtensionCreated, ApiError> {
-        let expected = if_match(version.0.as_deref(), false)?;
-        let key = IdempotencyKey::read(
-            key.0,
-            &format!("request_extension {}", id.0),
-            &body.to_json().unwrap_or_default(),
-        )?;
+        let expected = if_match.version()?;
+        let key = key.bind(&body_json(&body.0)?)?;
         let draft = rectrack_core::deadline::ExtensionDraft {
             requested_due_on: body.0.requested_due_on.0,
             reason: body.0.reason.0,
@@ -168,14 +156,7 @@ impl AssignmentsApi {
         let answer = write(
             &auth.0,
             key,
-            201,
             |r: &rectrack_core::deadline::ExtensionRequest| ExtensionRequest::from(r.clone()),
-            |r| {
-                Some(format!(
-                    "/v1/assignments/{}/extension-requests/{}",
-                    r.assignment_id, r.id
-                ))
-            },
             async |ctx| {
                 self.state
                     .store
@@ -184,10 +165,7 @@ impl AssignmentsApi {
             },
         )
         .await?;
-        Ok(ExtensionCreated::Created(
-            Json(answer.body),
-            answer.location.unwrap_or_default(),
-        ))
+        Ok(ExtensionCreated::of(answer))
     }
 
     /// List an assignment's extension requests
@@ -216,15 +194,11 @@ impl AssignmentsApi {
         id: Path<Uuid>,
         request_id: Path<Uuid>,
         body: Json<ExtensionDecisionBody>,
-        #[oai(name = "If-Match")] version: Header<Option<String>>,
-        #[oai(name = "Idempotency-Key")] key: Header<Option<String>>,
+        #[oai(name = "If-Match")] if_match: IfMatch<Optional>,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> Result<ExtensionDecided, ApiError> {
-        let expected = if_match(version.0.as_deref(), false)?;
-        let key = IdempotencyKey::read(
-            key.0,
-            &format!("decide_extension {} {}", id.0, request_id.0),
-            &body.to_json().unwrap_or_default(),
-        )?;
+        let expected = if_match.version()?;
+        let key = key.bind(&body_json(&body.0)?)?;
         let draft = rectrack_core::deadline::ExtensionDecisionDraft {
             granted: body.0.granted,
             comment: body.0.comment.map(String::from),
@@ -232,9 +206,7 @@ impl AssignmentsApi {
         let answer = write(
             &auth.0,
             key,
-            200,
             |r: &rectrack_core::deadline::ExtensionRequest| ExtensionRequest::from(r.clone()),
-            |_| None,
             async |ctx| {
                 self.state
                     .store
@@ -243,7 +215,7 @@ impl AssignmentsApi {
             },
         )
         .await?;
-        Ok(ExtensionDecided::Ok(Json(answer.body)))
+        Ok(ExtensionDecided::Ok(Json(answer)))
     }
 
     /// Claim implementation, citing evidence (needs If-Match)
@@ -257,32 +229,17 @@ impl AssignmentsApi {
         auth: TokenAuth,
         id: Path<Uuid>,
         body: Json<NewClaim>,
-        #[oai(name = "If-Match")] version: Header<Option<String>>,
-        #[oai(name = "Idempotency-Key")] key: Header<Option<String>>,
+        #[oai(name = "If-Match")] if_match: IfMatch<Required>,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> Result<Claimed, ApiError> {
-        let expected = if_match(version.0.as_deref(), true)?;
-        let key = IdempotencyKey::read(
-            key.0,
-            &format!("claim {}", id.0),
-            &body.to_json().unwrap_or_default(),
-        )?;
+        let expected = if_match.version()?;
+        let key = key.bind(&body_json(&body.0)?)?;
         let draft = body.0.into();
         let today = today(&self.state);
         let answer = write(
             &auth.0,
             key,
-            200,
-            |o: &ClaimOutcome| ClaimResult {
-                claim: Claim {
-                    id: o.claim.id.as_uuid(),
-                    summary: o.claim.summary.to_string(),
-                    evidence_ids: o.claim.evidence_ids.iter().map(|e| e.as_uuid()).collect(),
-                    submitted_at: o.claim.submitted_at.into(),
-                    submitted_by: o.claim.submitted_by.to_string(),
-                },
-                assignment: Assignment::of(&o.assignment, today),
-            },
-            |_| None,
+            |o| ClaimResult::of(o, today),
             async |ctx| {
                 self.state
                     .store
@@ -291,8 +248,7 @@ impl AssignmentsApi {
             },
         )
         .await?;
-        let tag = etag(answer.body.assignment.version);
-        Ok(Claimed::Ok(Json(answer.body), tag))
+        Ok(Claimed::of(answer))
     }
 
     /// Review an assignment: verify, return, close or comment (needs If-Match)
@@ -306,15 +262,11 @@ impl AssignmentsApi {
         auth: TokenAuth,
         id: Path<Uuid>,
         body: Json<NewReview>,
-        #[oai(name = "If-Match")] version: Header<Option<String>>,
-        #[oai(name = "Idempotency-Key")] key: Header<Option<String>>,
+        #[oai(name = "If-Match")] if_match: IfMatch<Required>,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> Result<Reviewed, ApiError> {
-        let expected = if_match(version.0.as_deref(), true)?;
-        let key = IdempotencyKey::read(
-            key.0,
-            &format!("review {}", id.0),
-            &body.to_json().unwrap_or_default(),
-        )?;
+        let expected = if_match.version()?;
+        let key = key.bind(&body_json(&body.0)?)?;
         let draft = rectrack_core::review::ReviewDraft {
             outcome: body.0.outcome.into(),
             comment: body.0.comment.map(String::from),
@@ -323,12 +275,7 @@ impl AssignmentsApi {
         let answer = write(
             &auth.0,
             key,
-            200,
-            |o: &ReviewOutcomeView| ReviewResult {
-                review: o.review.clone().into(),
-                assignment: Assignment::of(&o.assignment, today),
-            },
-            |_| None,
+            |o| ReviewResult::of(o, today),
             async |ctx| {
                 self.state
                     .store
@@ -337,8 +284,7 @@ impl AssignmentsApi {
             },
         )
         .await?;
-        let tag = etag(answer.body.assignment.version);
-        Ok(Reviewed::Ok(Json(answer.body), tag))
+        Ok(Reviewed::of(answer))
     }
 
     /// Every audit event concerning an assignment, oldest first

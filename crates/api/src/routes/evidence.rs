@@ -7,15 +7,13 @@
 use std::sync::Arc;
 
 use futures::TryStreamExt;
-use poem::http::StatusCode;
 use poem::web::Multipart;
 use poem::{FromRequest, IntoResponse, Request, RequestBody, Response};
-use poem_openapi::param::{Header, Path};
+use poem_openapi::param::Path;
 use poem_openapi::payload::{Json, ParsePayload, Payload};
 use poem_openapi::registry::{
     MetaMediaType, MetaRequest, MetaResponse, MetaResponses, MetaSchema, MetaSchemaRef, Registry,
 };
-use poem_openapi::types::ToJSON;
 use poem_openapi::types::multipart::Upload;
 use poem_openapi::{
     ApiExtractor, ApiExtractorType, ApiResponse, ExtractParamOptions, Multipart as MultipartSchema,
@@ -28,9 +26,10 @@ use uuid::Uuid;
 
 use crate::app::{AppState, Tag};
 use crate::auth::{Caller, TokenAuth};
-use crate::http::{IdempotencyKey, if_match, write};
+use crate::http::{body_json, write};
 use crate::models::{Evidence, EvidenceJson, EvidenceList, NewUpdate, ProgressUpdate, UpdateList};
-use crate::problem::{ApiError, Problem};
+use crate::preconditions::{IdempotencyKey, IfMatch, Optional};
+use crate::problem::{ApiError, Problem, ProblemKind};
 use crate::routes::visible_assignment;
 
 /// Evidence and progress updates.
@@ -107,9 +106,7 @@ impl<'a> ApiExtractor<'a> for EvidenceInput {
             ));
         }
         if !content_type.starts_with("multipart/form-data") {
-            return Err(Problem::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported-media-type",
+            return Err(Problem::of(ProblemKind::UnsupportedMediaType,
                 "send a document as multipart/form-data, or a link or statement as application/json",
             )
             .into_error()
@@ -123,9 +120,9 @@ impl<'a> ApiExtractor<'a> for EvidenceInput {
         {
             return Err(crate::auth::unauthorized("a bearer token is required").into());
         }
-        let state = request.data::<Arc<AppState>>().ok_or_else(|| {
-            Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "no state").into_error()
-        })?;
+        let state = request
+            .data::<Arc<AppState>>()
+            .ok_or_else(|| Problem::of(ProblemKind::Internal, "no state").into_error())?;
         let mut form = <Multipart as FromRequest>::from_request(request, body)
             .await
             .map_err(malformed)?;
@@ -143,15 +140,13 @@ impl<'a> ApiExtractor<'a> for EvidenceInput {
                         .put_stream(stream, state.upload_limit)
                         .await
                         .map_err(|e| match e {
-                            UploadError::TooLarge { limit } => Problem::new(
-                                StatusCode::PAYLOAD_TOO_LARGE,
-                                "too-large",
+                            UploadError::TooLarge { limit } => Problem::of(
+                                ProblemKind::TooLarge,
                                 format!("the file is larger than the limit of {limit} bytes"),
                             )
                             .into_error(),
                             UploadError::Body(reason) => {
-                                Problem::new(StatusCode::BAD_REQUEST, "malformed", reason)
-                                    .into_error()
+                                Problem::of(ProblemKind::Malformed, reason).into_error()
                             }
                             UploadError::Store(error) => ApiError::from(error),
                         })?;
@@ -191,9 +186,8 @@ impl<'a> ApiExtractor<'a> for EvidenceInput {
 }
 
 fn malformed(error: impl std::fmt::Display) -> poem::Error {
-    Problem::new(
-        StatusCode::BAD_REQUEST,
-        "malformed",
+    Problem::of(
+        ProblemKind::Malformed,
         format!("the form could not be read: {error}"),
     )
     .into_error()
@@ -308,8 +302,8 @@ impl EvidenceApi {
         auth: TokenAuth,
         id: Path<Uuid>,
         body: EvidenceInput,
-        #[oai(name = "If-Match")] version: Header<Option<String>>,
-        #[oai(name = "Idempotency-Key")] key: Header<Option<String>>,
+        #[oai(name = "If-Match")] if_match: IfMatch<Optional>,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> Result<Created, ApiError> {
         let draft = match body {
             EvidenceInput::Document(draft) => draft,
@@ -341,15 +335,21 @@ impl EvidenceApi {
             },
         };
         // What is wrong with the request is told before whether it is stale.
-        let expected = if_match(version.0.as_deref(), false)?;
-        let fingerprint = serde_json::to_value(&draft).unwrap_or_default();
-        let key = IdempotencyKey::read(key.0, &format!("add_evidence {}", id.0), &fingerprint)?;
+        let expected = if_match.version()?;
+        // A document's fingerprint is its draft (the upload's hash and
+        // fields): the form's bytes are not JSON.
+        let fingerprint = serde_json::to_value(&draft).map_err(|_| {
+            Problem::of(
+                ProblemKind::Internal,
+                "the request could not be fingerprinted",
+            )
+            .into_error()
+        })?;
+        let key = key.bind(&fingerprint)?;
         let answer = write(
             &auth.0,
             key,
-            201,
             |e: &rectrack_core::evidence::Evidence| Evidence::from(e.clone()),
-            |e| Some(format!("/v1/evidence/{}", e.id)),
             async |ctx| {
                 self.state
                     .store
@@ -358,10 +358,7 @@ impl EvidenceApi {
             },
         )
         .await?;
-        Ok(Created::Created(
-            Json(answer.body),
-            answer.location.unwrap_or_default(),
-        ))
+        Ok(Created::of(answer))
     }
 
     /// List an assignment's evidence
@@ -427,27 +424,16 @@ impl EvidenceApi {
         auth: TokenAuth,
         id: Path<Uuid>,
         body: Json<NewUpdate>,
-        #[oai(name = "If-Match")] version: Header<Option<String>>,
-        #[oai(name = "Idempotency-Key")] key: Header<Option<String>>,
+        #[oai(name = "If-Match")] if_match: IfMatch<Optional>,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> Result<UpdateCreated, ApiError> {
-        let expected = if_match(version.0.as_deref(), false)?;
-        let key = IdempotencyKey::read(
-            key.0,
-            &format!("post_update {}", id.0),
-            &body.to_json().unwrap_or_default(),
-        )?;
+        let expected = if_match.version()?;
+        let key = key.bind(&body_json(&body.0)?)?;
         let draft = body.0.into();
         let answer = write(
             &auth.0,
             key,
-            201,
             |u: &rectrack_core::progress::ProgressUpdate| ProgressUpdate::from(u.clone()),
-            |u| {
-                Some(format!(
-                    "/v1/assignments/{}/updates/{}",
-                    u.assignment_id, u.id
-                ))
-            },
             async |ctx| {
                 self.state
                     .store
@@ -456,10 +442,7 @@ impl EvidenceApi {
             },
         )
         .await?;
-        Ok(UpdateCreated::Created(
-            Json(answer.body),
-            answer.location.unwrap_or_default(),
-        ))
+        Ok(UpdateCreated::of(answer))
     }
 
     /// List an assignment's progress updates

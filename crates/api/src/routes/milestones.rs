@@ -4,15 +4,15 @@
 use std::sync::Arc;
 
 use poem_openapi::OpenApi;
-use poem_openapi::param::{Header, Path};
+use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
-use poem_openapi::types::ToJSON;
 use uuid::Uuid;
 
 use crate::app::{AppState, Tag};
 use crate::auth::TokenAuth;
-use crate::http::{IdempotencyKey, if_match, write};
+use crate::http::{body_json, write};
 use crate::models::{Milestone, MilestoneList, MilestonePatch, NewMilestone};
+use crate::preconditions::{IdempotencyKey, IfMatch, Optional};
 use crate::problem::ApiError;
 use crate::routes::visible_assignment;
 
@@ -44,15 +44,11 @@ impl MilestonesApi {
         auth: TokenAuth,
         id: Path<Uuid>,
         body: Json<NewMilestone>,
-        #[oai(name = "If-Match")] version: Header<Option<String>>,
-        #[oai(name = "Idempotency-Key")] key: Header<Option<String>>,
+        #[oai(name = "If-Match")] if_match: IfMatch<Optional>,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> Result<Created, ApiError> {
-        let expected = if_match(version.0.as_deref(), false)?;
-        let key = IdempotencyKey::read(
-            key.0,
-            &format!("plan_milestone {}", id.0),
-            &body.to_json().unwrap_or_default(),
-        )?;
+        let expected = if_match.version()?;
+        let key = key.bind(&body_json(&body.0)?)?;
         let draft = rectrack_core::milestone::MilestoneDraft {
             title: body.0.title.0,
             due_on: body.0.due_on.0,
@@ -60,14 +56,7 @@ impl MilestonesApi {
         let answer = write(
             &auth.0,
             key,
-            201,
             |m: &rectrack_core::milestone::Milestone| Milestone::from(m.clone()),
-            |m| {
-                Some(format!(
-                    "/v1/assignments/{}/milestones/{}",
-                    m.assignment_id, m.id
-                ))
-            },
             async |ctx| {
                 self.state
                     .store
@@ -76,10 +65,7 @@ impl MilestonesApi {
             },
         )
         .await?;
-        Ok(Created::Created(
-            Json(answer.body),
-            answer.location.unwrap_or_default(),
-        ))
+        Ok(Created::of(answer))
     }
 
     /// Change a milestone's title, due day or status
@@ -94,16 +80,14 @@ impl MilestonesApi {
         id: Path<Uuid>,
         milestone_id: Path<Uuid>,
         body: Json<MilestonePatch>,
-        #[oai(name = "If-Match")] version: Header<Option<String>>,
+        #[oai(name = "If-Match")] if_match: IfMatch<Optional>,
     ) -> Result<One, ApiError> {
-        let expected = if_match(version.0.as_deref(), false)?;
+        let expected = if_match.version()?;
         let change = body.0.into();
         let answer = write(
             &auth.0,
             None,
-            200,
             |m: &rectrack_core::milestone::Milestone| Milestone::from(m.clone()),
-            |_| None,
             async |ctx| {
                 self.state
                     .store
@@ -112,7 +96,7 @@ impl MilestonesApi {
             },
         )
         .await?;
-        Ok(One::Ok(Json(answer.body)))
+        Ok(One::Ok(Json(answer)))
     }
 
     /// List an assignment's milestones

@@ -3,14 +3,14 @@
 use std::sync::Arc;
 
 use poem_openapi::OpenApi;
-use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::types::ToJSON;
 
 use crate::app::{AppState, Tag};
 use crate::auth::{OptionalAuth, TokenAuth};
-use crate::http::{IdempotencyKey, page, write};
+use crate::http::{body_json, page, write};
 use crate::models::{NewOrganisation, Organisation, OrganisationPage};
+use crate::preconditions::IdempotencyKey;
 use crate::problem::ApiError;
 
 /// Organisations.
@@ -40,27 +40,18 @@ impl OrganisationsApi {
         &self,
         auth: TokenAuth,
         body: Json<NewOrganisation>,
-        #[oai(name = "Idempotency-Key")] key: Header<Option<String>>,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> Result<Created, ApiError> {
-        let key = IdempotencyKey::read(
-            key.0,
-            "create_organisation",
-            &body.to_json().unwrap_or_default(),
-        )?;
+        let key = key.bind(&body_json(&body.0)?)?;
         let draft = body.0.into();
         let answer = write(
             &auth.0,
             key,
-            201,
             |o: &rectrack_core::organisation::Organisation| Organisation::from(o.clone()),
-            |o| Some(format!("/v1/organisations/{}", o.code)),
             async |ctx| self.state.store.create_organisation(ctx, &draft).await,
         )
         .await?;
-        Ok(Created::Created(
-            Json(answer.body),
-            answer.location.unwrap_or_default(),
-        ))
+        Ok(Created::of(answer))
     }
 
     /// List organisations

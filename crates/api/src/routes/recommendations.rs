@@ -4,19 +4,19 @@
 use std::sync::Arc;
 
 use poem_openapi::OpenApi;
-use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::types::ToJSON;
 use rectrack_core::ValidationErrors;
 use rectrack_store::recommendations::{RecommendationFilter, RecommendationView};
 use uuid::Uuid;
 
 use crate::app::{AppState, Tag};
 use crate::auth::{OptionalAuth, TokenAuth};
-use crate::http::{IdempotencyKey, page, slug_filter, write};
+use crate::http::{body_json, page, slug_filter, write};
 use crate::models::{
     AssignmentStatus, NewRecommendation, Recommendation, RecommendationPage, Withdrawal,
 };
+use crate::preconditions::IdempotencyKey;
 use crate::problem::ApiError;
 use crate::routes::today;
 
@@ -48,21 +48,15 @@ impl RecommendationsApi {
         auth: TokenAuth,
         slug: Path<String>,
         body: Json<NewRecommendation>,
-        #[oai(name = "Idempotency-Key")] key: Header<Option<String>>,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> Result<Created, ApiError> {
-        let key = IdempotencyKey::read(
-            key.0,
-            &format!("create_recommendation {}", slug.0),
-            &body.to_json().unwrap_or_default(),
-        )?;
+        let key = key.bind(&body_json(&body.0)?)?;
         let draft = body.0.into();
         let today = today(&self.state);
         let answer = write(
             &auth.0,
             key,
-            201,
             |v: &RecommendationView| Recommendation::of(v, today),
-            |r| Some(format!("/v1/recommendations/{}", r.id)),
             async |ctx| {
                 self.state
                     .store
@@ -71,10 +65,7 @@ impl RecommendationsApi {
             },
         )
         .await?;
-        Ok(Created::Created(
-            Json(answer.body),
-            answer.location.unwrap_or_default(),
-        ))
+        Ok(Created::of(answer))
     }
 
     /// List recommendations
@@ -142,13 +133,9 @@ impl RecommendationsApi {
         auth: TokenAuth,
         id: Path<Uuid>,
         body: Json<Withdrawal>,
-        #[oai(name = "Idempotency-Key")] key: Header<Option<String>>,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> Result<One, ApiError> {
-        let key = IdempotencyKey::read(
-            key.0,
-            &format!("withdraw {}", id.0),
-            &body.to_json().unwrap_or_default(),
-        )?;
+        let key = key.bind(&body_json(&body.0)?)?;
         let draft = rectrack_core::review::WithdrawalDraft {
             reason: body.0.reason.0,
         };
@@ -156,9 +143,7 @@ impl RecommendationsApi {
         let answer = write(
             &auth.0,
             key,
-            200,
             |v: &RecommendationView| Recommendation::of(v, today),
-            |_| None,
             async |ctx| {
                 self.state
                     .store
@@ -167,6 +152,6 @@ impl RecommendationsApi {
             },
         )
         .await?;
-        Ok(One::Ok(Json(answer.body)))
+        Ok(One::Ok(Json(answer)))
     }
 }

@@ -2,13 +2,12 @@
 
 use std::sync::Arc;
 
-use poem::http::StatusCode;
 use poem_openapi::OpenApi;
 use poem_openapi::payload::Json;
 
 use crate::app::{AppState, Tag};
 use crate::models::Health;
-use crate::problem::{ApiError, Problem};
+use crate::problem::{ApiError, Problem, ProblemKind};
 
 /// Health.
 pub struct ServiceApi {
@@ -25,12 +24,7 @@ impl ServiceApi {
     #[oai(path = "/healthz", method = "get", tag = "Tag::Service")]
     async fn health(&self) -> Result<HealthResponse, ApiError> {
         self.state.store.connection().ping().await.map_err(|_| {
-            Problem::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "the database does not answer",
-            )
-            .into_error()
+            Problem::of(ProblemKind::Unavailable, "the database does not answer").into_error()
         })?;
         Ok(HealthResponse::Ok(Json(Health {
             status: "ok".to_owned(),

@@ -20,7 +20,7 @@ use rectrack_core::text::Slug;
 use crate::app::{AppState, Tag};
 use crate::auth::OptionalAuth;
 use crate::models::StatusReport;
-use crate::problem::{ApiError, Problem};
+use crate::problem::{ApiError, Problem, ProblemKind};
 use crate::report_cache::{Rendered, ReportKey};
 use crate::routes::today;
 use crate::types::Date;
@@ -158,12 +158,8 @@ impl StatusApi {
                     MARKDOWN => status_render::to_markdown(&report),
                     _ => serde_json::to_string(&StatusReport::from(report)).map_err(|e| {
                         tracing::error!(error = %e, "a status report could not be written");
-                        Problem::new(
-                            poem::http::StatusCode::INTERNAL_SERVER_ERROR,
-                            "internal",
-                            "the report could not be written",
-                        )
-                        .into_error()
+                        Problem::of(ProblemKind::Internal, "the report could not be written")
+                            .into_error()
                     })?,
                 };
                 // Kept in the cache: without the slack a growing string leaves.

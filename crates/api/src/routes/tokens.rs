@@ -3,9 +3,8 @@
 
 use std::sync::Arc;
 
-use poem::http::StatusCode;
 use poem_openapi::OpenApi;
-use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use rectrack_store::Ctx;
 use rectrack_store::tokens::TokenDraft;
@@ -15,7 +14,8 @@ use crate::app::{AppState, Tag};
 use crate::auth::TokenAuth;
 use crate::http::page;
 use crate::models::{CreatedToken, NewToken, Token, TokenPage};
-use crate::problem::{ApiError, Problem};
+use crate::preconditions::NoIdempotencyKey;
+use crate::problem::{ApiError, Problem, ProblemKind};
 
 /// Tokens.
 pub struct TokensApi {
@@ -40,16 +40,9 @@ impl TokensApi {
         &self,
         auth: TokenAuth,
         body: Json<NewToken>,
-        #[oai(name = "Idempotency-Key")] key: Header<Option<String>>,
+        // A replay would have to keep the secret to return it again.
+        _no_key: NoIdempotencyKey,
     ) -> Result<Created, ApiError> {
-        if key.0.is_some() {
-            // A replay would have to keep the secret to return it again.
-            return Err(Problem::invalid_field(
-                "Idempotency-Key",
-                "is not taken here: the token's secret is never stored, so its answer cannot be replayed",
-            )
-            .into_error());
-        }
         let draft = TokenDraft {
             organisation: body.0.organisation.0,
             role: body.0.role.into(),
@@ -62,12 +55,7 @@ impl TokensApi {
             .await?
             .fresh()
             .ok_or_else(|| {
-                Problem::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "no token was created",
-                )
-                .into_error()
+                Problem::of(ProblemKind::Internal, "no token was created").into_error()
             })?;
         let record = created.record;
         let location = format!("/v1/tokens/{}", record.id);
@@ -111,12 +99,7 @@ impl TokensApi {
             .await?
             .fresh()
             .ok_or_else(|| {
-                Problem::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "no token was revoked",
-                )
-                .into_error()
+                Problem::of(ProblemKind::Internal, "no token was revoked").into_error()
             })?;
         Ok(One::Ok(Json(record.into())))
     }

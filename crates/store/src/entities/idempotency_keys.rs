@@ -1,4 +1,4 @@
-//! `idempotency_keys`: Idempotency keys, with the request's hash and the response to replay.
+//! `idempotency_keys`: Idempotency keys, with the request's hash and the body of the answer to replay.
 
 use sea_orm::entity::prelude::*;
 
@@ -11,10 +11,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub idempotency_key: String,
     pub request_hash: String,
-    pub response_status: i32,
     #[sea_orm(column_type = "Text")]
     pub response_body: String,
-    pub response_location: Option<String>,
     pub created_at_us: i64,
 }
 

@@ -24,7 +24,7 @@ use rectrack_store::copy::copy_database;
 use rectrack_store::page::PageRequest;
 use rectrack_store::recommendations::RecommendationView;
 use rectrack_store::tokens::TokenDraft;
-use rectrack_store::{Ctx, Error, Idempotency, Store, StoredResponse, Written};
+use rectrack_store::{Ctx, Error, Idempotency, Store, Written};
 
 use crate::harness::{Backend, Harness, mps, overseer, wmp};
 
@@ -623,7 +623,7 @@ pub async fn a_fault_mid_transaction_leaves_no_row_and_no_event(h: Harness) {
         h.store
             .add_milestone(&Ctx::new(&mps()), seeded.mps, None, &draft)
             .await,
-        Err(Error::Database(_))
+        Err(Error::Database(_) | Error::NotCommitted(_))
     ));
     assert_eq!(
         h.snapshot().await,
@@ -676,7 +676,7 @@ pub async fn writers_are_answered_only_with_what_was_committed(h: Harness) {
             let draft = update(&format!("racer {writer}"));
             match store.post_update(&Ctx::new(&mps()), id, None, &draft).await {
                 Ok(Written::Fresh(_)) => true,
-                Err(Error::Database(_)) => false,
+                Err(Error::Database(_) | Error::NotCommitted(_)) => false,
                 other => panic!("unexpected outcome {other:?}"),
             }
         }));
@@ -734,7 +734,7 @@ pub async fn writers_abandoned_midway_leave_whole_commands_or_nothing(h: Harness
             let write = store.post_update(&ctx, id, None, &draft);
             match tokio::time::timeout(patience, write).await {
                 Ok(Ok(Written::Fresh(_))) => Some(writer),
-                Ok(Err(Error::Database(_))) | Err(_) => None,
+                Ok(Err(Error::Database(_) | Error::NotCommitted(_))) | Err(_) => None,
                 Ok(other) => panic!("unexpected outcome {other:?}"),
             }
         }));
@@ -795,10 +795,8 @@ pub async fn tampering_with_a_stored_event_is_named_by_verification(h: Harness) 
 pub async fn an_idempotent_replay_returns_the_first_answer_and_writes_nothing(h: Harness) {
     seed(&h).await;
     let principal = overseer();
-    let render = |org: &rectrack_core::organisation::Organisation| StoredResponse {
-        status: 201,
-        body: serde_json::to_string(org).unwrap(),
-        location: Some(format!("/v1/organisations/{}", org.code)),
+    let render = |org: &rectrack_core::organisation::Organisation| {
+        serde_json::to_string(org).map_err(|e| e.to_string())
     };
     let ctx = |hash: &str| Ctx {
         principal: &principal,
@@ -814,13 +812,15 @@ pub async fn an_idempotent_replay_returns_the_first_answer_and_writes_nothing(h:
         name: "Greater Manchester Police".into(),
         kind: OrganisationKind::PoliceForce,
     };
-    fresh(h.store.create_organisation(&ctx("hash-a"), &draft).await);
+    let created = fresh(h.store.create_organisation(&ctx("hash-a"), &draft).await);
     let before = h.snapshot().await;
     match h.store.create_organisation(&ctx("hash-a"), &draft).await {
-        Ok(Written::Replayed(answer)) => {
-            assert_eq!(answer.status, 201);
-            assert_eq!(answer.location.as_deref(), Some("/v1/organisations/gmp"));
-            assert!(answer.body.contains("Greater Manchester Police"));
+        Ok(Written::Replayed(body)) => {
+            assert_eq!(
+                body,
+                render(&created).unwrap(),
+                "the first answer, byte for byte"
+            );
         }
         other => panic!("expected a replay, got {other:?}"),
     }
@@ -829,6 +829,37 @@ pub async fn an_idempotent_replay_returns_the_first_answer_and_writes_nothing(h:
         Err(Error::IdempotencyMismatch)
     ));
     assert_eq!(h.snapshot().await, before);
+    h.finish().await;
+}
+
+pub async fn an_answer_that_cannot_be_kept_for_replay_writes_nothing(h: Harness) {
+    seed(&h).await;
+    let principal = overseer();
+    let render = |_: &rectrack_core::organisation::Organisation| Err("no JSON for this".to_owned());
+    let ctx = Ctx {
+        principal: &principal,
+        idempotency: Some(Idempotency {
+            scope: "token-1".into(),
+            key: "key-1".into(),
+            request_hash: "hash-a".into(),
+            render: &render,
+        }),
+    };
+    let draft = OrganisationDraft {
+        code: "gmp".into(),
+        name: "Greater Manchester Police".into(),
+        kind: OrganisationKind::PoliceForce,
+    };
+    let before = h.snapshot().await;
+    assert!(matches!(
+        h.store.create_organisation(&ctx, &draft).await,
+        Err(Error::Unrenderable(_))
+    ));
+    assert_eq!(
+        h.snapshot().await,
+        before,
+        "no organisation, no key, no event"
+    );
     h.finish().await;
 }
 

@@ -51,6 +51,7 @@ conformance!(
     writers_are_answered_only_with_what_was_committed,
     tampering_with_a_stored_event_is_named_by_verification,
     an_idempotent_replay_returns_the_first_answer_and_writes_nothing,
+    an_answer_that_cannot_be_kept_for_replay_writes_nothing,
     tokens_are_stored_as_hashes_and_revocation_is_immediate,
     extensions_move_the_due_day_only_when_granted,
     withdrawal_closes_only_open_assignments,

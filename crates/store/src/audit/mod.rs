@@ -9,6 +9,8 @@ use rectrack_core::time::end_of_day;
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
+pub mod append;
+
 use crate::Store;
 use crate::convert::{from_micros, from_wire};
 use crate::entities::{assignment_events, audit_events, audit_head};

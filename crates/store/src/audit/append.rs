@@ -1,0 +1,125 @@
+//! Appending to the audit chain: a command's event is sealed after the
+//! chain's head (read under the chain lock) and queued with the command's
+//! rows, with one index row per assignment it touched. The database moves
+//! the head as the event is inserted.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rectrack_core::assignment::AssignmentStatus;
+use rectrack_core::audit::{AuditEvent, NewAuditEvent, canonical_json};
+use rectrack_core::response::ResponseDecision;
+use rectrack_core::role::Principal;
+use rectrack_core::status_report::MilestoneState;
+use sea_orm::{DatabaseTransaction, EntityTrait, QuerySelect};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::convert::{day_number, micros, wire};
+use crate::entities::{assignment_events, audit_events, audit_head};
+use crate::error::{Error, Result};
+use crate::write::Tx;
+
+/// What a command changed on one assignment, for its history and for
+/// reports as of a past day.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Touch {
+    /// The assignment.
+    pub assignment_id: Uuid,
+    /// Its new status, if it moved.
+    pub status: Option<AssignmentStatus>,
+    /// The decision of a response submitted.
+    pub decision: Option<ResponseDecision>,
+    /// Its new response due day, if an extension moved it.
+    pub response_due_on: Option<NaiveDate>,
+    /// A milestone added or changed.
+    pub milestone: Option<MilestoneState>,
+}
+
+impl Touch {
+    /// A touch that records the event in the assignment's history only.
+    pub fn of(assignment_id: Uuid) -> Self {
+        Self {
+            assignment_id,
+            ..Self::default()
+        }
+    }
+}
+
+/// The audit event a command asks to append.
+#[derive(Debug, Clone)]
+pub struct EventDraft {
+    /// What was done, e.g. `response.submitted`.
+    pub action: &'static str,
+    /// The kind of entity acted on.
+    pub entity_type: &'static str,
+    /// Its id.
+    pub entity_id: String,
+    /// Every row the command wrote.
+    pub payload: Value,
+    /// The assignments it concerns.
+    pub touches: Vec<Touch>,
+}
+
+/// Reads the chain's head, holding it (the chain lock) until the
+/// transaction ends.
+pub(crate) async fn read_head(txn: &DatabaseTransaction) -> Result<audit_head::Model> {
+    audit_head::Entity::find_by_id(1)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or_else(|| Error::Corrupt("the audit chain head is missing".to_owned()))
+}
+
+/// Seals the event after `head` and queues it and its assignment index rows;
+/// the database moves the head to it.
+pub(crate) fn append(
+    tx: &Tx<'_>,
+    head: &audit_head::Model,
+    now: DateTime<Utc>,
+    principal: &Principal,
+    draft: EventDraft,
+) -> Result<AuditEvent> {
+    let seq = u64::try_from(head.seq + 1).map_err(|_| Error::Corrupt("negative seq".to_owned()))?;
+    let event = NewAuditEvent {
+        at: now,
+        actor: principal.audit_actor(),
+        action: draft.action.to_owned(),
+        entity_type: draft.entity_type.to_owned(),
+        entity_id: draft.entity_id,
+        payload: draft.payload,
+    }
+    .seal(seq, &head.hash);
+    let seq = head.seq + 1;
+    tx.insert(event_row(&event, seq))?;
+    for touch in draft.touches {
+        tx.insert(assignment_events::Model {
+            assignment_id: touch.assignment_id,
+            seq,
+            at_us: micros(now),
+            at_day: day_number(now.date_naive()),
+            status: touch.status.map(|s| wire(&s)),
+            decision: touch.decision.map(|d| wire(&d)),
+            response_due_on: touch.response_due_on,
+            milestone_id: touch.milestone.map(|m| m.id.as_uuid()),
+            milestone_due_on: touch.milestone.map(|m| m.due_on),
+            milestone_status: touch.milestone.map(|m| wire(&m.status)),
+        })?;
+    }
+    // The head moves with the insert (trigger `audit_head_follows`).
+    Ok(event)
+}
+
+fn event_row(event: &AuditEvent, seq: i64) -> audit_events::Model {
+    audit_events::Model {
+        seq,
+        at_us: micros(event.at),
+        actor_token_id: event.actor.token_id.map(|id| id.as_uuid()),
+        actor_organisation: event.actor.organisation.as_ref().map(|o| o.to_string()),
+        actor_role: event.actor.role.map(|r| wire(&r)),
+        action: event.action.clone(),
+        entity_type: event.entity_type.clone(),
+        entity_id: event.entity_id.clone(),
+        payload: canonical_json(&event.payload),
+        prev_hash: event.prev_hash.clone(),
+        hash: event.hash.clone(),
+    }
+}
