@@ -73,11 +73,6 @@ impl BlobStore {
         }
     }
 
-    /// Any `object_store` backend (S3, GCS, Azure…).
-    pub fn from_object_store(store: Arc<dyn ObjectStore>) -> Self {
-        Self { store }
-    }
-
     /// Streams `body` into the store, hashing and counting as it goes, and
     /// refusing it as soon as it passes `limit` bytes.
     pub async fn put_stream<S, E>(&self, body: S, limit: u64) -> Result<StoredBlob, UploadError>

@@ -69,7 +69,9 @@ pub async fn copy_database(
     macro_rules! copy {
         ($($table:ident),* $(,)?) => {
             $(
-                let rows = copy_rows($table::Entity::find(), &source, &target, &mut done, progress).await?;
+                let rows =
+                    copy_rows($table::Entity::find(), &source, &target, &mut done, progress)
+                        .await?;
                 copied.tables.push((stringify!($table), rows));
             )*
         };

@@ -31,7 +31,12 @@ impl Store {
     ) -> Result<Written<ExtensionRequest>> {
         self.write(ctx, async |tx| {
             let mut held = load(tx, id).await?;
-            let transition = authorise(tx, &held.assignment, Command::RequestExtension, expected_version)?;
+            let transition = authorise(
+                tx,
+                &held.assignment,
+                Command::RequestExtension,
+                expected_version,
+            )?;
             let pending = extension_requests::Entity::find()
                 .filter(extension_requests::Column::AssignmentId.eq(id.as_uuid()))
                 .filter(extension_requests::Column::Status.eq(wire(&ExtensionStatus::Pending)))
@@ -62,7 +67,10 @@ impl Store {
                 action: "extension.requested",
                 entity_type: "assignment",
                 entity_id: id.to_string(),
-                payload: json!({ "assignment": summary(&assignment), "extension_request": request }),
+                payload: json!({
+                    "assignment": summary(&assignment),
+                    "extension_request": request,
+                }),
                 touches: vec![Touch::of(id.as_uuid())],
             };
             Ok((request, event))
@@ -81,7 +89,12 @@ impl Store {
     ) -> Result<Written<ExtensionRequest>> {
         self.write(ctx, async |tx| {
             let mut held = load(tx, id).await?;
-            let transition = authorise(tx, &held.assignment, Command::DecideExtension, expected_version)?;
+            let transition = authorise(
+                tx,
+                &held.assignment,
+                Command::DecideExtension,
+                expected_version,
+            )?;
             let stored_row = extension_requests::Entity::find_by_id(request_id.as_uuid())
                 .one(tx.db().await?)
                 .await?
@@ -95,7 +108,8 @@ impl Store {
                 .require_actor("decide_extension")?
                 .organisation
                 .clone();
-            held.assignment.decide_extension(&transition, &decision, tx.today);
+            held.assignment
+                .decide_extension(&transition, &decision, tx.today);
             request.record(decision, tx.now);
             tx.update(to_row(&request, Some(&decided_by)))?;
             let assignment = held.save(tx)?;
@@ -108,7 +122,10 @@ impl Store {
                 },
                 entity_type: "assignment",
                 entity_id: id.to_string(),
-                payload: json!({ "assignment": summary(&assignment), "extension_request": request }),
+                payload: json!({
+                    "assignment": summary(&assignment),
+                    "extension_request": request,
+                }),
                 touches: vec![Touch {
                     response_due_on: moved.then_some(assignment.response_due_on),
                     ..Touch::of(id.as_uuid())

@@ -1,6 +1,8 @@
 //! Progress updates (append-only) and claims of implementation. Both may cite
 //! only the milestones and evidence of their own assignment.
 
+use std::collections::HashMap;
+
 use rectrack_core::ids::{AssignmentId, ClaimId, EvidenceId, MilestoneId, UpdateId};
 use rectrack_core::lifecycle::Command;
 use rectrack_core::organisation::OrgCode;
@@ -185,24 +187,34 @@ impl Store {
             .order_by_asc(progress_updates::Column::Id)
             .all(&self.db)
             .await?;
+        // The cited ids of every update in two queries, not two per update.
+        let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+        let mut milestones: HashMap<Uuid, Vec<MilestoneId>> = HashMap::new();
+        for cited in update_milestones::Entity::find()
+            .filter(update_milestones::Column::UpdateId.is_in(ids.clone()))
+            .order_by_asc(update_milestones::Column::Position)
+            .all(&self.db)
+            .await?
+        {
+            milestones
+                .entry(cited.update_id)
+                .or_default()
+                .push(MilestoneId::from_uuid(cited.milestone_id));
+        }
+        let mut evidence: HashMap<Uuid, Vec<EvidenceId>> = HashMap::new();
+        for cited in update_evidence::Entity::find()
+            .filter(update_evidence::Column::UpdateId.is_in(ids))
+            .order_by_asc(update_evidence::Column::Position)
+            .all(&self.db)
+            .await?
+        {
+            evidence
+                .entry(cited.update_id)
+                .or_default()
+                .push(EvidenceId::from_uuid(cited.evidence_id));
+        }
         let mut updates = Vec::with_capacity(rows.len());
         for row in rows {
-            let milestone_ids = update_milestones::Entity::find()
-                .filter(update_milestones::Column::UpdateId.eq(row.id))
-                .order_by_asc(update_milestones::Column::Position)
-                .all(&self.db)
-                .await?
-                .into_iter()
-                .map(|m| MilestoneId::from_uuid(m.milestone_id))
-                .collect();
-            let evidence_ids = update_evidence::Entity::find()
-                .filter(update_evidence::Column::UpdateId.eq(row.id))
-                .order_by_asc(update_evidence::Column::Position)
-                .all(&self.db)
-                .await?
-                .into_iter()
-                .map(|e| EvidenceId::from_uuid(e.evidence_id))
-                .collect();
             updates.push(ProgressUpdate {
                 id: UpdateId::from_uuid(row.id),
                 assignment_id: id,
@@ -210,8 +222,8 @@ impl Store {
                     "progress_updates.narrative",
                     LongText::parse(&row.narrative),
                 )?,
-                milestone_ids,
-                evidence_ids,
+                milestone_ids: milestones.remove(&row.id).unwrap_or_default(),
+                evidence_ids: evidence.remove(&row.id).unwrap_or_default(),
                 submitted_at: from_micros(row.submitted_at_us)?,
                 submitted_by: stored(
                     "progress_updates.submitted_by",

@@ -171,7 +171,10 @@ impl Store {
             )?;
             let mut closed = Vec::new();
             let mut touches = Vec::new();
-            for held in held.into_iter().filter(|h| withdrawn.contains(&h.assignment.id)) {
+            for held in held
+                .into_iter()
+                .filter(|h| withdrawn.contains(&h.assignment.id))
+            {
                 let assignment = held.save(tx)?;
                 touches.push(Touch {
                     status: Some(assignment.status),
@@ -187,7 +190,11 @@ impl Store {
                 action: "recommendation.withdrawn",
                 entity_type: "recommendation",
                 entity_id: id.to_string(),
-                payload: json!({ "recommendation_id": id, "reason": reason, "assignments": closed }),
+                payload: json!({
+                    "recommendation_id": id,
+                    "reason": reason,
+                    "assignments": closed,
+                }),
                 touches,
             };
             Ok((view, event))
