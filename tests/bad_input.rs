@@ -150,7 +150,12 @@ async fn every_bad_request_gets_a_problem_document_and_changes_nothing() {
         ("control character filename", upload("re\u{7}port.pdf", b"x".to_vec()), 400, None),
         ("disguised extension",       upload("invoice\u{202E}fdp.exe", b"x".to_vec()), 422, Some("filename")),
         ("upload over the limit",     upload("big.pdf", vec![b'x'; 2048]), 413, None),
-        ("body over the limit",       raw(Method::POST, org, &iopc, "application/json", huge.into_bytes()), 413, None),
+        ("body over the limit",       raw(Method::POST, org, &iopc, "application/json", huge.clone().into_bytes()), 413, None),
+        // Without Content-Length the body is counted as it streams in.
+        ("chunked body over the limit", raw(Method::POST, org, &iopc, "application/json", Vec::new())
+                                          .body(reqwest::Body::wrap_stream(futures::stream::iter(
+                                              huge.into_bytes().chunks(64 * 1024).map(|c| Ok::<_, std::io::Error>(c.to_vec())).collect::<Vec<_>>(),
+                                          ))), 413, None),
         ("limit too large",           app.request(Method::GET, "/v1/organisations?limit=100000", Some(&iopc)), 422, Some("limit")),
         ("limit negative",            app.request(Method::GET, "/v1/organisations?limit=-5", Some(&iopc)), 422, Some("limit")),
         ("cursor not ours",           app.request(Method::GET, "/v1/organisations?cursor=%%%", Some(&iopc)), 422, None),

@@ -231,3 +231,36 @@ async fn a_status_report_read_again_after_a_write_shows_the_write() {
     assert_eq!(totals(read("/v1/status?recommendations=false").await), 1);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_status_report_is_served_in_the_format_accept_prefers() {
+    let app = TestApp::spawn().await;
+    let cases = [
+        ("text/csv;q=0.4, text/markdown;q=0.9", "text/markdown"),
+        ("application/json;q=0, */*", "text/csv"),
+        ("*/*", "application/json"),
+    ];
+    for (accept, expected) in cases {
+        let response = app
+            .request(Method::GET, "/v1/status", None)
+            .header("Accept", accept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{accept}");
+        let content_type = response.headers()["content-type"].to_str().unwrap();
+        assert!(
+            content_type.starts_with(expected),
+            "{accept}: {content_type}"
+        );
+    }
+    let refused = app
+        .request(Method::GET, "/v1/status", None)
+        .header("Accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    let refused = problem(refused, 406).await;
+    assert_eq!(refused["type"], "urn:rectrack:problem:not-acceptable");
+    app.stop().await;
+}

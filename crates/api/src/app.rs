@@ -3,6 +3,7 @@
 //! problem documents for every error, body limits, bearer tokens.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
@@ -313,23 +314,36 @@ async fn limit_body<E: Endpoint>(
     if declared.is_some_and(|n| n > limit) {
         return Ok(too_large(limit));
     }
-    if declared.is_none() {
-        let body = req.take_body();
-        let mut seen: u64 = 0;
-        let limited = body.into_bytes_stream().map(move |chunk| {
-            let chunk = chunk?;
-            seen += chunk.len() as u64;
-            if seen > limit {
-                Err(std::io::Error::other(format!(
-                    "the body exceeds the limit of {limit} bytes"
-                )))
-            } else {
-                Ok(chunk)
-            }
-        });
-        req.set_body(Body::from_bytes_stream(limited));
+    if declared.is_some() {
+        return next.call(req).await.map(IntoResponse::into_response);
     }
-    next.call(req).await.map(IntoResponse::into_response)
+    // A body of unknown length is counted as it streams in. Past the limit
+    // the stream fails, so whatever read it fails too; that failure is then
+    // answered as what it is, 413, whatever the reader made of it.
+    let overflowed = Arc::new(AtomicBool::new(false));
+    let body = req.take_body();
+    let mut seen: u64 = 0;
+    let flag = overflowed.clone();
+    let limited = body.into_bytes_stream().map(move |chunk| {
+        let chunk = chunk?;
+        seen += chunk.len() as u64;
+        if seen > limit {
+            flag.store(true, Ordering::Relaxed);
+            Err(std::io::Error::other("the body is over its limit"))
+        } else {
+            Ok(chunk)
+        }
+    });
+    req.set_body(Body::from_bytes_stream(limited));
+    let answer = next.call(req).await.map(IntoResponse::into_response);
+    if overflowed.load(Ordering::Relaxed)
+        && !answer
+            .as_ref()
+            .is_ok_and(|response| response.status().is_success())
+    {
+        return Ok(too_large(limit));
+    }
+    answer
 }
 
 /// Headers whose value is not visible ASCII would read as absent to the

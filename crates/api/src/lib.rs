@@ -13,6 +13,7 @@ pub mod models;
 pub mod preconditions;
 pub mod problem;
 pub mod report_cache;
+pub mod report_format;
 pub mod routes;
 pub mod spec;
 pub mod types;

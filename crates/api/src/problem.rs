@@ -280,22 +280,27 @@ impl ApiResponse for ApiError {
         MetaResponses {
             responses: DOCUMENTED
                 .iter()
-                .map(|(status, description)| MetaResponse {
-                    description,
-                    status: Some(*status),
-                    status_range: None,
-                    content: vec![poem_openapi::registry::MetaMediaType {
-                        content_type: ProblemJson::CONTENT_TYPE,
-                        schema: ProblemJson::schema_ref(),
-                    }],
-                    headers: vec![],
-                })
+                .map(|(status, description)| problem_response(*status, description))
                 .collect(),
         }
     }
 
     fn register(registry: &mut Registry) {
         ProblemJson::register(registry);
+    }
+}
+
+/// The documentation of a problem answered with `status`.
+pub fn problem_response(status: u16, description: &'static str) -> MetaResponse {
+    MetaResponse {
+        description,
+        status: Some(status),
+        status_range: None,
+        content: vec![poem_openapi::registry::MetaMediaType {
+            content_type: ProblemJson::CONTENT_TYPE,
+            schema: ProblemJson::schema_ref(),
+        }],
+        headers: vec![],
     }
 }
 
@@ -413,9 +418,6 @@ pub fn from_poem_error(error: &poem::Error) -> Problem {
     if let Some(e) = error.downcast_ref::<ParseRequestPayloadError>() {
         // Body that is not JSON at all is malformed (400); JSON of the wrong
         // shape is invalid (422).
-        if e.reason.contains("exceeds the limit") {
-            return Problem::of(ProblemKind::TooLarge, e.reason.clone());
-        }
         let shape = [
             "failed to parse",
             "occurred while parsing",
@@ -437,9 +439,6 @@ pub fn from_poem_error(error: &poem::Error) -> Problem {
     }
     if let Some(e) = error.downcast_ref::<ContentTypeError>() {
         return Problem::of(ProblemKind::UnsupportedMediaType, e.to_string());
-    }
-    if error.to_string().contains("exceeds the limit") {
-        return Problem::of(ProblemKind::TooLarge, "the body is larger than the limit");
     }
     let status = error.status();
     let (kind, detail) = match status {

@@ -165,6 +165,28 @@ pub enum EvidenceKind {
     Statement,
 }
 
+impl EvidenceKind {
+    /// Every kind.
+    pub const ALL: [Self; 3] = [Self::Document, Self::Link, Self::Statement];
+
+    /// The wire name, e.g. `link`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Document => "document",
+            Self::Link => "link",
+            Self::Statement => "statement",
+        }
+    }
+
+    /// Reads a wire name.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == raw)
+            .ok_or_else(|| format!("`{raw}` is not a kind of evidence"))
+    }
+}
+
 /// What an evidence item is, by kind. Serialised flat, tagged by `kind`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)] // a panic in a test is a failed test
 
 use rectrack_core::assignment::AssignmentStatus;
+use rectrack_core::audit::Action;
 use rectrack_core::evidence::EvidenceKind;
 use rectrack_core::milestone::MilestoneStatus;
 use rectrack_core::organisation::OrganisationKind;
@@ -77,16 +78,46 @@ fn enum_values_are_spelled_as_the_contract_says() {
         r.as_str()
     });
     check(
-        &[
-            EvidenceKind::Document,
-            EvidenceKind::Link,
-            EvidenceKind::Statement,
-        ],
+        &EvidenceKind::ALL,
         &["document", "link", "statement"],
-        |k| match k {
-            EvidenceKind::Document => "document",
-            EvidenceKind::Link => "link",
-            EvidenceKind::Statement => "statement",
-        },
+        |k| k.as_str(),
     );
+}
+
+#[test]
+fn audit_actions_are_spelled_as_clients_read_them() {
+    check(
+        &Action::ALL,
+        &[
+            "organisation.created",
+            "report.created",
+            "recommendation.created",
+            "recommendation.withdrawn",
+            "response.submitted",
+            "response.revised",
+            "extension.requested",
+            "extension.granted",
+            "extension.refused",
+            "milestone.planned",
+            "milestone.changed",
+            "evidence.added",
+            "progress.posted",
+            "implementation.claimed",
+            "review.verified",
+            "review.returned",
+            "review.closed_not_implemented",
+            "review.commented",
+            "token.created",
+            "token.revoked",
+        ],
+        |a| a.as_str(),
+    );
+    assert_eq!(
+        Action::reviewed(ReviewOutcome::Comment).as_str(),
+        "review.commented",
+        "a comment is recorded as commented, not as its outcome's name"
+    );
+    assert_eq!(Action::responded(1), Action::ResponseSubmitted);
+    assert_eq!(Action::responded(2), Action::ResponseRevised);
+    assert!(Action::parse("response.deleted").is_err());
 }

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rectrack_core::assignment::{Assignment, AssignmentStatus};
+use rectrack_core::audit::Action;
 use rectrack_core::deadline::{self, AssignmentFlags};
 use rectrack_core::error::Refusal;
 use rectrack_core::ids::{AssignmentId, RecommendationId};
@@ -175,11 +176,7 @@ impl Store {
             held.assignment.respond(&transition, response, tx.today);
             let assignment = held.save(tx)?;
             let event = EventDraft {
-                action: if revision == 1 {
-                    "response.submitted"
-                } else {
-                    "response.revised"
-                },
+                action: Action::responded(revision),
                 entity_type: "assignment",
                 entity_id: id.to_string(),
                 payload: json!({

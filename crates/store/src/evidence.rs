@@ -3,6 +3,7 @@
 //! they are not. Evidence is never changed or deleted.
 
 use bytes::Bytes;
+use rectrack_core::audit::Action;
 use rectrack_core::evidence::{
     Evidence, EvidenceContent, EvidenceDraft, HttpUrl, MediaType, SafeFilename, Sha256Hex,
 };
@@ -59,7 +60,7 @@ impl Store {
             held.assignment.apply(&transition, tx.today);
             let assignment = held.save(tx)?;
             let event = EventDraft {
-                action: "evidence.added",
+                action: Action::EvidenceAdded,
                 entity_type: "evidence",
                 entity_id: item.id.to_string(),
                 payload: json!({ "assignment": summary(&assignment), "evidence": item }),

@@ -1,6 +1,7 @@
 //! Extension requests: the recipient asks for a later response due day
 //! before it passes; the overseer grants (moving the due day) or refuses.
 
+use rectrack_core::audit::Action;
 use rectrack_core::deadline::{
     ExtensionDecisionDraft, ExtensionDraft, ExtensionRequest, ExtensionStatus,
 };
@@ -64,7 +65,7 @@ impl Store {
             held.assignment.apply(&transition, tx.today);
             let assignment = held.save(tx)?;
             let event = EventDraft {
-                action: "extension.requested",
+                action: Action::ExtensionRequested,
                 entity_type: "assignment",
                 entity_id: id.to_string(),
                 payload: json!({
@@ -115,11 +116,7 @@ impl Store {
             let assignment = held.save(tx)?;
             let moved = assignment.response_due_on != due_before;
             let event = EventDraft {
-                action: if request.status == ExtensionStatus::Granted {
-                    "extension.granted"
-                } else {
-                    "extension.refused"
-                },
+                action: Action::extension_decided(request.status),
                 entity_type: "assignment",
                 entity_id: id.to_string(),
                 payload: json!({

@@ -1,6 +1,7 @@
 //! Milestones: planned, started, done or dropped by the recipient. Starting
 //! or finishing one moves an accepted assignment to `in_progress`.
 
+use rectrack_core::audit::Action;
 use rectrack_core::ids::{AssignmentId, MilestoneId};
 use rectrack_core::lifecycle::Command;
 use rectrack_core::milestone::{Milestone, MilestoneChange, MilestoneDraft};
@@ -41,7 +42,7 @@ impl Store {
             held.assignment.apply(&transition, tx.today);
             let assignment = held.save(tx)?;
             let event = EventDraft {
-                action: "milestone.planned",
+                action: Action::MilestonePlanned,
                 entity_type: "milestone",
                 entity_id: milestone.id.to_string(),
                 payload: json!({ "assignment": summary(&assignment), "milestone": milestone }),
@@ -83,7 +84,7 @@ impl Store {
             held.assignment.apply(&transition, tx.today);
             let assignment = held.save(tx)?;
             let event = EventDraft {
-                action: "milestone.changed",
+                action: Action::MilestoneChanged,
                 entity_type: "milestone",
                 entity_id: next.id.to_string(),
                 payload: json!({ "assignment": summary(&assignment), "milestone": next }),

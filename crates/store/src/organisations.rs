@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use rectrack_core::audit::Action;
 use rectrack_core::organisation::{OrgCode, Organisation, OrganisationDraft, OrganisationKind};
 use rectrack_core::text::Name;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -41,7 +42,7 @@ impl Store {
                 created_at_us: micros(tx.now),
             })?;
             let event = EventDraft {
-                action: "organisation.created",
+                action: Action::OrganisationCreated,
                 entity_type: "organisation",
                 entity_id: organisation.code.to_string(),
                 payload: json!({ "organisation": organisation }),

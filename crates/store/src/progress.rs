@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use rectrack_core::audit::Action;
 use rectrack_core::ids::{AssignmentId, ClaimId, EvidenceId, MilestoneId, UpdateId};
 use rectrack_core::lifecycle::Command;
 use rectrack_core::organisation::OrgCode;
@@ -105,7 +106,7 @@ impl Store {
             held.assignment.apply(&transition, tx.today);
             let assignment = held.save(tx)?;
             let event = EventDraft {
-                action: "progress.posted",
+                action: Action::ProgressPosted,
                 entity_type: "progress_update",
                 entity_id: update.id.to_string(),
                 payload: json!({ "assignment": summary(&assignment), "progress_update": update }),
@@ -161,7 +162,7 @@ impl Store {
             held.assignment.apply(&transition, tx.today);
             let assignment = held.save(tx)?;
             let event = EventDraft {
-                action: "implementation.claimed",
+                action: Action::ImplementationClaimed,
                 entity_type: "assignment",
                 entity_id: id.to_string(),
                 payload: json!({ "assignment": summary(&assignment), "claim": claim }),

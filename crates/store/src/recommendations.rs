@@ -2,6 +2,7 @@
 //! withdrawing one closes every open assignment of it.
 
 use rectrack_core::assignment::{Assignment, AssignmentStatus};
+use rectrack_core::audit::Action;
 use rectrack_core::ids::{AssignmentId, RecommendationId};
 use rectrack_core::lifecycle::Command;
 use rectrack_core::recommendation::{Recommendation, RecommendationContent, RecommendationDraft};
@@ -117,7 +118,7 @@ impl Store {
             }
             let summaries: Vec<_> = assignments.iter().map(|a| summary(&a.assignment)).collect();
             let event = EventDraft {
-                action: "recommendation.created",
+                action: Action::RecommendationCreated,
                 entity_type: "recommendation",
                 entity_id: recommendation.id.to_string(),
                 payload: json!({
@@ -187,7 +188,7 @@ impl Store {
             tx.update(row.clone())?;
             let view = view(tx.db().await?, row).await?;
             let event = EventDraft {
-                action: "recommendation.withdrawn",
+                action: Action::RecommendationWithdrawn,
                 entity_type: "recommendation",
                 entity_id: id.to_string(),
                 payload: json!({

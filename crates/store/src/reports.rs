@@ -1,5 +1,6 @@
 //! Reports: created by the overseer, issued by an oversight body, read by anyone.
 
+use rectrack_core::audit::Action;
 use rectrack_core::evidence::HttpUrl;
 use rectrack_core::organisation::OrgCode;
 use rectrack_core::report::{Report, ReportDraft};
@@ -58,7 +59,7 @@ impl Store {
                 created_at_us: micros(tx.now),
             })?;
             let event = EventDraft {
-                action: "report.created",
+                action: Action::ReportCreated,
                 entity_type: "report",
                 entity_id: report.slug.to_string(),
                 payload: json!({ "report": report }),

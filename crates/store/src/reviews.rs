@@ -1,6 +1,7 @@
 //! The overseer's reviews: verify or return a claim, close an assignment as
 //! not implemented, or comment.
 
+use rectrack_core::audit::Action;
 use rectrack_core::ids::{AssignmentId, ReviewId};
 use rectrack_core::lifecycle::Command;
 use rectrack_core::organisation::OrgCode;
@@ -68,14 +69,7 @@ impl Store {
             held.assignment.apply(&transition, tx.today);
             let assignment = held.save(tx)?;
             let event = EventDraft {
-                action: match review.outcome {
-                    rectrack_core::review::ReviewOutcome::Verified => "review.verified",
-                    rectrack_core::review::ReviewOutcome::Returned => "review.returned",
-                    rectrack_core::review::ReviewOutcome::ClosedNotImplemented => {
-                        "review.closed_not_implemented"
-                    }
-                    rectrack_core::review::ReviewOutcome::Comment => "review.commented",
-                },
+                action: Action::reviewed(review.outcome),
                 entity_type: "assignment",
                 entity_id: id.to_string(),
                 payload: json!({ "assignment": summary(&assignment), "review": review }),

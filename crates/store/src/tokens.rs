@@ -5,6 +5,7 @@
 
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
+use rectrack_core::audit::Action;
 use rectrack_core::ids::TokenId;
 use rectrack_core::organisation::OrgCode;
 use rectrack_core::role::{Actor, Role};
@@ -128,7 +129,7 @@ impl Store {
             };
             tx.insert(to_row(&record, &hash(&secret)))?;
             let event = EventDraft {
-                action: "token.created",
+                action: Action::TokenCreated,
                 entity_type: "token",
                 entity_id: record.id.to_string(),
                 payload: json!({ "token": record }),
@@ -159,7 +160,7 @@ impl Store {
             record.revoked_at = Some(tx.now);
             tx.update(to_row(&record, &token_hash))?;
             let event = EventDraft {
-                action: "token.revoked",
+                action: Action::TokenRevoked,
                 entity_type: "token",
                 entity_id: id.to_string(),
                 payload: json!({ "token": record }),

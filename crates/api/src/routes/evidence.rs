@@ -19,7 +19,7 @@ use poem_openapi::{
     ApiExtractor, ApiExtractorType, ApiResponse, ExtractParamOptions, Multipart as MultipartSchema,
     OpenApi,
 };
-use rectrack_core::evidence::EvidenceDraft;
+use rectrack_core::evidence::{EvidenceDraft, EvidenceKind};
 use rectrack_store::blobs::UploadError;
 use tokio_util::io::ReaderStream;
 use uuid::Uuid;
@@ -307,28 +307,28 @@ impl EvidenceApi {
     ) -> Result<Created, ApiError> {
         let draft = match body {
             EvidenceInput::Document(draft) => draft,
-            EvidenceInput::Json(json) => match json.kind.0.as_str() {
-                "link" => EvidenceDraft::Link {
+            EvidenceInput::Json(json) => match EvidenceKind::parse(&json.kind.0) {
+                Ok(EvidenceKind::Link) => EvidenceDraft::Link {
                     title: json.title.0,
                     description: json.description.map(String::from),
                     url: json.url.unwrap_or_default().0,
                 },
-                "statement" => EvidenceDraft::Statement {
+                Ok(EvidenceKind::Statement) => EvidenceDraft::Statement {
                     title: json.title.0,
                     description: json.description.map(String::from),
                     text: json.text.unwrap_or_default().0,
                 },
-                "document" => {
+                Ok(EvidenceKind::Document) => {
                     return Err(Problem::invalid_field(
                         "kind",
                         "documents are uploaded as multipart/form-data",
                     )
                     .into_error());
                 }
-                other => {
+                Err(_) => {
                     return Err(Problem::invalid_field(
                         "kind",
-                        format!("must be `link` or `statement` (it is `{other}`)"),
+                        format!("must be `link` or `statement` (it is `{}`)", json.kind.0),
                     )
                     .into_error());
                 }

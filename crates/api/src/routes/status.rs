@@ -20,14 +20,11 @@ use rectrack_core::text::Slug;
 use crate::app::{AppState, Tag};
 use crate::auth::OptionalAuth;
 use crate::models::StatusReport;
-use crate::problem::{ApiError, Problem, ProblemKind};
+use crate::problem::{ApiError, Problem, ProblemKind, problem_response};
 use crate::report_cache::{Rendered, ReportKey};
+use crate::report_format::ReportFormat;
 use crate::routes::today;
 use crate::types::Date;
-
-const JSON: &str = "application/json; charset=utf-8";
-const CSV: &str = "text/csv; charset=utf-8";
-const MARKDOWN: &str = "text/markdown; charset=utf-8";
 
 /// Status reports.
 pub struct StatusApi {
@@ -44,26 +41,28 @@ impl ApiResponse for StatusResponse {
     fn meta() -> MetaResponses {
         let text = || MetaSchemaRef::Inline(Box::new(MetaSchema::new("string")));
         MetaResponses {
-            responses: vec![MetaResponse {
-                description: "The report: JSON by default, CSV or Markdown by `Accept`.",
-                status: Some(200),
-                status_range: None,
-                content: vec![
-                    MetaMediaType {
-                        content_type: JSON,
-                        schema: StatusReport::schema_ref(),
-                    },
-                    MetaMediaType {
-                        content_type: CSV,
-                        schema: text(),
-                    },
-                    MetaMediaType {
-                        content_type: MARKDOWN,
-                        schema: text(),
-                    },
-                ],
-                headers: vec![],
-            }],
+            responses: vec![
+                MetaResponse {
+                    description: "The report: JSON by default, CSV or Markdown by `Accept`.",
+                    status: Some(200),
+                    status_range: None,
+                    content: ReportFormat::ALL
+                        .into_iter()
+                        .map(|format| MetaMediaType {
+                            content_type: format.content_type(),
+                            schema: match format {
+                                ReportFormat::Json => StatusReport::schema_ref(),
+                                ReportFormat::Csv | ReportFormat::Markdown => text(),
+                            },
+                        })
+                        .collect(),
+                    headers: vec![],
+                },
+                problem_response(
+                    406,
+                    "No format the `Accept` header allows: the report is served as JSON, CSV or Markdown.",
+                ),
+            ],
         }
     }
 
@@ -130,21 +129,14 @@ impl StatusApi {
         errors.into_result()?;
         let today = today(&self.state);
         let as_of = as_of.0.map_or(today, |d| d.0);
-        let accept = accept.0.unwrap_or_default().to_ascii_lowercase();
-        let content_type = if accept.contains("text/csv") {
-            CSV
-        } else if accept.contains("text/markdown") {
-            MARKDOWN
-        } else {
-            JSON
-        };
+        let format = ReportFormat::negotiate(accept.0.as_deref())?;
         let lines = recommendations.0.unwrap_or(true);
         let key = ReportKey {
             filters: filters.clone(),
             as_of,
             live: as_of >= today,
             lines,
-            content_type,
+            content_type: format.content_type(),
         };
         let store = &self.state.store;
         let mark = store.chain_mark().await?;
@@ -153,14 +145,15 @@ impl StatusApi {
             .reports
             .get_or_render(key, mark.seq, store.settles(as_of, mark), async {
                 let report = store.status_report_with(&filters, as_of, lines).await?;
-                let mut body = match content_type {
-                    CSV => status_render::to_csv(&report),
-                    MARKDOWN => status_render::to_markdown(&report),
-                    _ => serde_json::to_string(&StatusReport::from(report)).map_err(|e| {
-                        tracing::error!(error = %e, "a status report could not be written");
-                        Problem::of(ProblemKind::Internal, "the report could not be written")
-                            .into_error()
-                    })?,
+                let mut body = match format {
+                    ReportFormat::Csv => status_render::to_csv(&report),
+                    ReportFormat::Markdown => status_render::to_markdown(&report),
+                    ReportFormat::Json => serde_json::to_string(&StatusReport::from(report))
+                        .map_err(|e| {
+                            tracing::error!(error = %e, "a status report could not be written");
+                            Problem::of(ProblemKind::Internal, "the report could not be written")
+                                .into_error()
+                        })?,
                 };
                 // Kept in the cache: without the slack a growing string leaves.
                 body.shrink_to_fit();

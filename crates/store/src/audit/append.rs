@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rectrack_core::assignment::AssignmentStatus;
-use rectrack_core::audit::{AuditEvent, NewAuditEvent, canonical_json};
+use rectrack_core::audit::{Action, AuditEvent, NewAuditEvent, canonical_json};
 use rectrack_core::response::ResponseDecision;
 use rectrack_core::role::Principal;
 use rectrack_core::status_report::MilestoneState;
@@ -47,8 +47,8 @@ impl Touch {
 /// The audit event a command asks to append.
 #[derive(Debug, Clone)]
 pub struct EventDraft {
-    /// What was done, e.g. `response.submitted`.
-    pub action: &'static str,
+    /// What was done.
+    pub action: Action,
     /// The kind of entity acted on.
     pub entity_type: &'static str,
     /// Its id.
@@ -82,7 +82,7 @@ pub(crate) fn append(
     let event = NewAuditEvent {
         at: now,
         actor: principal.audit_actor(),
-        action: draft.action.to_owned(),
+        action: draft.action.as_str().to_owned(),
         entity_type: draft.entity_type.to_owned(),
         entity_id: draft.entity_id,
         payload: draft.payload,

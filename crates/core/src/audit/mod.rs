@@ -17,6 +17,8 @@
 //! This file computes and checks hashes. Appending (and keeping appends in one
 //! line under concurrency) is the store's job.
 
+mod action;
+
 use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
@@ -28,6 +30,8 @@ use crate::ids::TokenId;
 use crate::organisation::OrgCode;
 use crate::role::Role;
 use crate::time::{format_timestamp, truncate_to_micros, utc_micros};
+
+pub use action::Action;
 
 /// The `prev_hash` of the first event.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";

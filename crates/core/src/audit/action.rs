@@ -1,0 +1,159 @@
+//! The names of what audit events record: one per kind of write. They are
+//! part of the public contract (clients read them in `/v1/audit/events` and
+//! an assignment's history), so each is spelled here once and nowhere else.
+
+use serde::{Deserialize, Serialize};
+
+use crate::deadline::ExtensionStatus;
+use crate::review::ReviewOutcome;
+
+/// What a write did, named in its audit event's `action`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// An organisation was created.
+    OrganisationCreated,
+    /// A report was created.
+    ReportCreated,
+    /// A recommendation was created, with one assignment per recipient.
+    RecommendationCreated,
+    /// A recommendation was withdrawn, closing its open assignments.
+    RecommendationWithdrawn,
+    /// A recipient's first response.
+    ResponseSubmitted,
+    /// A later revision of the response.
+    ResponseRevised,
+    /// A recipient asked for a later response due day.
+    ExtensionRequested,
+    /// The overseer granted an extension.
+    ExtensionGranted,
+    /// The overseer refused an extension.
+    ExtensionRefused,
+    /// A milestone was planned.
+    MilestonePlanned,
+    /// A milestone's title, due day or status changed.
+    MilestoneChanged,
+    /// An evidence item was added.
+    EvidenceAdded,
+    /// A progress update was posted.
+    ProgressPosted,
+    /// The recipient claimed implementation.
+    ImplementationClaimed,
+    /// The overseer verified the claim.
+    ReviewVerified,
+    /// The overseer returned the claim.
+    ReviewReturned,
+    /// The overseer closed the assignment as not implemented.
+    ReviewClosedNotImplemented,
+    /// The overseer commented.
+    ReviewCommented,
+    /// A token was created (its secret is never recorded).
+    TokenCreated,
+    /// A token was revoked.
+    TokenRevoked,
+}
+
+impl Action {
+    /// Every action.
+    pub const ALL: [Self; 20] = [
+        Self::OrganisationCreated,
+        Self::ReportCreated,
+        Self::RecommendationCreated,
+        Self::RecommendationWithdrawn,
+        Self::ResponseSubmitted,
+        Self::ResponseRevised,
+        Self::ExtensionRequested,
+        Self::ExtensionGranted,
+        Self::ExtensionRefused,
+        Self::MilestonePlanned,
+        Self::MilestoneChanged,
+        Self::EvidenceAdded,
+        Self::ProgressPosted,
+        Self::ImplementationClaimed,
+        Self::ReviewVerified,
+        Self::ReviewReturned,
+        Self::ReviewClosedNotImplemented,
+        Self::ReviewCommented,
+        Self::TokenCreated,
+        Self::TokenRevoked,
+    ];
+
+    /// The name in the audit event, e.g. `response.submitted`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OrganisationCreated => "organisation.created",
+            Self::ReportCreated => "report.created",
+            Self::RecommendationCreated => "recommendation.created",
+            Self::RecommendationWithdrawn => "recommendation.withdrawn",
+            Self::ResponseSubmitted => "response.submitted",
+            Self::ResponseRevised => "response.revised",
+            Self::ExtensionRequested => "extension.requested",
+            Self::ExtensionGranted => "extension.granted",
+            Self::ExtensionRefused => "extension.refused",
+            Self::MilestonePlanned => "milestone.planned",
+            Self::MilestoneChanged => "milestone.changed",
+            Self::EvidenceAdded => "evidence.added",
+            Self::ProgressPosted => "progress.posted",
+            Self::ImplementationClaimed => "implementation.claimed",
+            Self::ReviewVerified => "review.verified",
+            Self::ReviewReturned => "review.returned",
+            Self::ReviewClosedNotImplemented => "review.closed_not_implemented",
+            Self::ReviewCommented => "review.commented",
+            Self::TokenCreated => "token.created",
+            Self::TokenRevoked => "token.revoked",
+        }
+    }
+
+    /// Reads a name written by [`Action::as_str`].
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|action| action.as_str() == raw)
+            .ok_or_else(|| format!("`{raw}` is not an audit action"))
+    }
+
+    /// A response: the first (`revision` 1) or a revision of it.
+    pub fn responded(revision: i64) -> Self {
+        if revision <= 1 {
+            Self::ResponseSubmitted
+        } else {
+            Self::ResponseRevised
+        }
+    }
+
+    /// The overseer's decision on an extension request.
+    pub fn extension_decided(status: ExtensionStatus) -> Self {
+        match status {
+            ExtensionStatus::Granted => Self::ExtensionGranted,
+            ExtensionStatus::Refused | ExtensionStatus::Pending => Self::ExtensionRefused,
+        }
+    }
+
+    /// A review with this outcome.
+    pub fn reviewed(outcome: ReviewOutcome) -> Self {
+        match outcome {
+            ReviewOutcome::Verified => Self::ReviewVerified,
+            ReviewOutcome::Returned => Self::ReviewReturned,
+            ReviewOutcome::ClosedNotImplemented => Self::ReviewClosedNotImplemented,
+            ReviewOutcome::Comment => Self::ReviewCommented,
+        }
+    }
+}
+
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Action {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Action {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(deserializer)?;
+        Self::parse(&raw).map_err(serde::de::Error::custom)
+    }
+}
