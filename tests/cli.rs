@@ -304,3 +304,62 @@ fn openapi_prints_the_committed_document() {
     .unwrap();
     assert_eq!(printed, committed);
 }
+
+/// What `serve` writes to standard error from start to SIGTERM, with
+/// `--log-format format`.
+fn serve_logs(dir: &Path, format: &str) -> String {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--bind", "127.0.0.1:0", "--log-format", format])
+        .current_dir(dir)
+        .env_remove("RECTRACK_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    while let Some(line) = lines.next() {
+        if line.unwrap().starts_with("rectrack is serving on ") {
+            break;
+        }
+    }
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{:?}", output.status);
+    String::from_utf8(output.stderr).unwrap()
+}
+
+#[test]
+fn logs_are_json_for_collectors_and_plain_lines_for_people() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = serve_logs(dir.path(), "json");
+    let events: Vec<serde_json::Value> = json
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("every line is a JSON event"))
+        .collect();
+    assert!(
+        events
+            .iter()
+            .any(|e| e["fields"]["message"] == "Applying all pending migrations"),
+        "{json}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e["fields"]["message"] == "rectrack stopped")
+    );
+
+    let text = serve_logs(dir.path(), "text");
+    assert!(text.lines().all(|line| !line.starts_with('{')), "{text}");
+    assert!(
+        !text.contains('\u{1b}'),
+        "no colour codes outside a terminal: {text}"
+    );
+    assert!(
+        !text.contains("migration"),
+        "migrations are not a newcomer's business: {text}"
+    );
+    assert!(text.contains("server started"), "{text}");
+}

@@ -6,6 +6,7 @@
 //! line. Their secrets are kept in the `--demo-tokens` file (mode 0600) so a
 //! second start prints the same tokens and adds nothing.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -42,28 +43,70 @@ pub struct Args {
     /// Largest evidence upload, in bytes.
     #[arg(long, env = "RECTRACK_UPLOAD_LIMIT", default_value_t = UPLOAD_LIMIT)]
     pub upload_limit: u64,
+    /// How logs are written to standard error: `text` for people, `json` for
+    /// collectors; `auto` is text on a terminal and JSON otherwise.
+    #[arg(long, env = "RECTRACK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Auto)]
+    pub log_format: LogFormat,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Text on a terminal, JSON otherwise.
+    Auto,
+    /// One readable line per event.
+    Text,
+    /// One JSON object per event.
+    Json,
+}
+
+/// Starts logging to standard error. `RECTRACK_LOG` sets the filter (e.g.
+/// `debug`, `info,rectrack=debug`). Without it, everything at `info` and up
+/// is logged, except that text logs leave out each migration applied:
+/// someone at a terminal wants the address and the tokens, not seven lines
+/// about the schema.
+fn start_logging(format: LogFormat) {
+    let terminal = std::io::stderr().is_terminal();
+    let text = match format {
+        LogFormat::Auto => terminal,
+        LogFormat::Text => true,
+        LogFormat::Json => false,
+    };
+    let filter = EnvFilter::try_from_env("RECTRACK_LOG").unwrap_or_else(|_| {
+        EnvFilter::new(if text {
+            "info,sea_orm_migration=warn"
+        } else {
+            "info"
+        })
+    });
+    let logs = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(terminal)
+        .with_env_filter(filter);
+    if text {
+        logs.compact().with_target(false).init();
+    } else {
+        logs.json().init();
+    }
 }
 
 /// Runs `serve`.
 pub async fn run(database: &str, blobs: &Path, args: Args) -> Result<ExitCode, Error> {
-    tracing_subscriber::fmt()
-        .json()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            EnvFilter::try_from_env("RECTRACK_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
+    start_logging(args.log_format);
     let store = open(database, blobs).await?;
     let tokens = if args.demo {
         let added = seed::hotton(&store).await?;
         if added > 0 {
-            eprintln!("Loaded the Operation Hotton data set ({added} records).");
+            tracing::info!(records = added, "loaded the Operation Hotton data set");
         }
         Some(demo_tokens(&store, &args.demo_tokens).await?)
     } else {
         None
     };
     let (acceptor, addr) = bind(&args.bind).await?;
+    // Listening for the stop before the address is printed: a supervisor
+    // that stops the server as soon as it is up still stops it gracefully.
+    let shutdown = shutdown_signal()?;
     println!("rectrack is serving on http://{addr}");
     println!("API documentation: http://{addr}/docs");
     if let Some((overseer, mps)) = tokens {
@@ -78,8 +121,8 @@ pub async fn run(database: &str, blobs: &Path, args: Args) -> Result<ExitCode, E
         upload_limit: args.upload_limit,
         ..AppState::new(store)
     };
-    serve(acceptor, state, shutdown_signal()).await?;
-    eprintln!("rectrack stopped.");
+    serve(acceptor, state, shutdown).await?;
+    tracing::info!("rectrack stopped");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -127,25 +170,26 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     options.open(path)?.write_all(text.as_bytes())
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Starts listening for Ctrl-C and SIGTERM; the future resolves on either.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    let stopped = {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut terminate = signal(SignalKind::terminate())?;
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        async move {
+            tokio::select! {
+                _ = terminate.recv() => {},
+                _ = interrupt.recv() => {},
             }
-            Err(_) => std::future::pending::<()>().await,
         }
     };
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutting down: finishing requests in flight");
+    let stopped = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    Ok(async {
+        stopped.await;
+        tracing::info!("shutting down: finishing requests in flight");
+    })
 }
