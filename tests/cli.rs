@@ -317,7 +317,8 @@ fn serve_logs(dir: &Path, format: &str) -> String {
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    while let Some(line) = lines.next() {
+    // `lines` is kept open to the end: the server still writes to it.
+    for line in lines.by_ref() {
         if line.unwrap().starts_with("rectrack is serving on ") {
             break;
         }
