@@ -11,8 +11,27 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
     #[test]
-    fn any_cursor_is_refused_or_read(raw in any::<String>(), limit in any::<Option<i64>>()) {
-        let _ = page(limit, Some(raw));
+    fn any_cursor_is_refused_as_a_field_or_read_back_exactly(
+        raw in prop_oneof![any::<String>(), "[A-Za-z0-9_-]{0,40}"],
+        limit in prop_oneof![any::<Option<i64>>(), (1..=500i64).prop_map(Some)],
+    ) {
+        let limit_ok = limit.is_none_or(|n| (1..=500).contains(&n));
+        match page(limit, Some(raw.clone())) {
+            Ok(request) => {
+                prop_assert!(limit_ok, "limit {:?} was taken", limit);
+                prop_assert_eq!(request.limit, limit.map_or(50, |n| n as u64));
+                // What was read is what the cursor encodes, byte for byte.
+                prop_assert_eq!(cursor(request.after), Some(raw));
+            }
+            Err(problem) => {
+                prop_assert_eq!(problem.0.status, 422);
+                let field = problem.0.errors.as_ref().unwrap()[0].field.clone();
+                prop_assert!(
+                    if limit_ok { field == "cursor" } else { field == "limit" },
+                    "{} refused for {:?} / {:?}", field, raw, limit
+                );
+            }
+        }
     }
 
     #[test]
