@@ -254,4 +254,22 @@ mod tests {
             model.to_json().unwrap()
         );
     }
+
+    /// The JSON status report clients read, reviewed like code: every field
+    /// name, every status present even at 0, rates to 4 decimals, medians.
+    #[test]
+    fn the_json_status_report_is_the_documented_shape() {
+        let as_of = NaiveDate::from_ymd_opt(2024, 6, 30).unwrap();
+        let report = status_report::status_report(
+            vec![
+                snapshot(1, "mps", CoreStatus::AwaitingResponse),
+                snapshot(1, "college-of-policing", CoreStatus::Verified),
+                snapshot(2, "mps", CoreStatus::InProgress),
+            ],
+            &status_report::ReportFilters::default(),
+            as_of,
+        );
+        let json = serde_json::to_string_pretty(&StatusReport::from(report)).unwrap();
+        insta::assert_snapshot!(json);
+    }
 }

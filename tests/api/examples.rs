@@ -2,14 +2,10 @@
 //! creates the data set over HTTP, `force_progress` acts as the MPS, and
 //! `status_report` prints the result.
 
-#![allow(clippy::unwrap_used)] // a panic in a test is a failed test
-
-mod common;
-
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::{TestApp, token};
+use crate::helpers::{TestApp, token};
 use rectrack_core::role::Role;
 use serde_json::Value;
 

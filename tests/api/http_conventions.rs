@@ -1,13 +1,8 @@
 //! The HTTP conventions of the contract: request ids, idempotent retries,
 //! cursor pages, ETags, and a shutdown that lets requests in flight finish.
 
-#![allow(clippy::unwrap_used)] // a panic in a test is a failed test
-
-mod common;
-
-use common::{TestApp, organisation, problem, token};
+use crate::helpers::{Fixture, TestApp, organisation, problem};
 use rectrack_core::organisation::OrganisationKind;
-use rectrack_core::role::Role;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -116,35 +111,10 @@ async fn cursors_walk_every_item_once() {
 #[tokio::test]
 async fn shutdown_lets_a_request_in_flight_finish() {
     let app = TestApp::spawn().await;
-    app.add_mps().await;
-    let mps = token(&app.store, "mps", Role::Recipient).await;
-    let report =
-        json!({"slug": "short", "title": "R", "issued_by": "iopc", "published_on": "2022-02-01"});
-    app.post("/v1/reports", Some(&app.overseer), &report).await;
-    let rec = json!({"number": 1, "title": "One", "body": "Act.", "recipients": ["mps"], "issued_on": "2099-01-01"});
-    let created: Value = app
-        .post(
-            "/v1/reports/short/recommendations",
-            Some(&app.overseer),
-            &rec,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = created["assignments"][0]["id"].as_str().unwrap().to_owned();
-    let accept =
-        json!({"decision": "accepted", "rationale": "Yes.", "planned_completion_on": "2099-12-31"});
-    app.request(
-        Method::PUT,
-        &format!("/v1/assignments/{id}/response"),
-        Some(&mps),
-    )
-    .header("If-Match", "1")
-    .json(&accept)
-    .send()
-    .await
-    .unwrap();
+    let Fixture {
+        assignment: id,
+        mps,
+    } = app.accepted_assignment().await;
 
     // A statement whose body arrives in two halves, the second after shutdown begins.
     let body = serde_json::to_vec(

@@ -1,14 +1,12 @@
 //! The README's walkthrough, run word for word against `rectrack serve
 //! --demo` started as the quick start says: the newcomer's path must work.
 
-#![allow(clippy::unwrap_used)] // a panic in a test is a failed test
-
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 /// The shell block that follows `<!-- walkthrough -->` in README.md.
 fn walkthrough() -> String {
-    let readme = include_str!("../README.md");
+    let readme = include_str!("../../README.md");
     let after = readme
         .split("<!-- walkthrough -->")
         .nth(1)

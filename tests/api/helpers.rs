@@ -1,8 +1,6 @@
 //! `TestApp::spawn()`: the real service on `127.0.0.1:0` with its own
 //! temporary SQLite database and blob directory, and a real HTTP client.
 
-#![allow(dead_code, clippy::unwrap_used)] // helpers used by some test files only; a panic is a failed test
-
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -12,7 +10,15 @@ use rectrack_core::role::{Principal, Role};
 use rectrack_store::tokens::TokenDraft;
 use rectrack_store::{BlobStore, Ctx, Store, SystemClock, db};
 use reqwest::{Method, RequestBuilder, Response};
-use serde_json::Value;
+use serde_json::{Value, json};
+
+/// An assignment made for a test, and a recipient token of the MPS.
+pub struct Fixture {
+    /// The MPS's assignment's id.
+    pub assignment: String,
+    /// A recipient token of the MPS.
+    pub mps: String,
+}
 
 /// A running service.
 pub struct TestApp {
@@ -79,6 +85,51 @@ impl TestApp {
             OrganisationKind::PoliceForce,
         )
         .await;
+    }
+
+    /// The MPS, a report `op-test` and its recommendation 1 to the MPS,
+    /// issued on 1 January 2099 (so nothing about it is ever overdue).
+    /// Answers the MPS assignment, awaiting its response at version 1.
+    pub async fn open_assignment(&self) -> Fixture {
+        self.add_mps().await;
+        let mps = token(&self.store, "mps", Role::Recipient).await;
+        let report = json!({"slug": "op-test", "title": "Test report", "issued_by": "iopc", "published_on": "2099-01-01"});
+        let created = self
+            .post("/v1/reports", Some(&self.overseer), &report)
+            .await;
+        assert_eq!(created.status(), 201);
+        let recommendation = json!({"number": 1, "title": "Publish a plan", "body": "Publish a plan.", "themes": ["culture"], "recipients": ["mps"], "issued_on": "2099-01-01"});
+        let created = self
+            .post(
+                "/v1/reports/op-test/recommendations",
+                Some(&self.overseer),
+                &recommendation,
+            )
+            .await;
+        assert_eq!(created.status(), 201);
+        let created: Value = created.json().await.unwrap();
+        Fixture {
+            assignment: created["assignments"][0]["id"].as_str().unwrap().to_owned(),
+            mps,
+        }
+    }
+
+    /// As [`TestApp::open_assignment`], accepted by the MPS: version 2.
+    pub async fn accepted_assignment(&self) -> Fixture {
+        let fixture = self.open_assignment().await;
+        let accepted = self
+            .request(
+                Method::PUT,
+                &format!("/v1/assignments/{}/response", fixture.assignment),
+                Some(&fixture.mps),
+            )
+            .header("If-Match", "\"1\"")
+            .json(&json!({"decision": "accepted", "rationale": "We accept it.", "planned_completion_on": "2099-12-31"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(accepted.status(), 200);
+        fixture
     }
 
     /// The directory holding its database and blobs.

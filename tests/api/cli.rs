@@ -2,8 +2,6 @@
 //! `serve --demo` twice on one database, reports, and `audit verify` before
 //! and after someone edits the database by hand.
 
-#![allow(clippy::unwrap_used)] // a panic in a test is a failed test
-
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

@@ -3,11 +3,7 @@
 //! the addressed organisation, revoked token} → the status code the contract
 //! gives, as a table. Then the same reads with `--private`.
 
-#![allow(clippy::unwrap_used)] // a panic in a test is a failed test
-
-mod common;
-
-use common::{TestApp, organisation, token};
+use crate::helpers::{TestApp, organisation, token};
 use rectrack_core::organisation::OrganisationKind;
 use rectrack_core::role::Role;
 use reqwest::Method;

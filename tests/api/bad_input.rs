@@ -2,12 +2,7 @@
 //! names what is wrong and leaks nothing of the server's insides; after the
 //! whole catalogue, the audit chain and every stored row are unchanged.
 
-#![allow(clippy::unwrap_used)] // a panic in a test is a failed test
-
-mod common;
-
-use common::{TestApp, problem, token};
-use rectrack_core::role::Role;
+use crate::helpers::{Fixture, TestApp, problem};
 use reqwest::{Method, RequestBuilder};
 use serde_json::{Value, json};
 
@@ -46,41 +41,10 @@ const LEAKS: [&str; 9] = [
 #[tokio::test]
 async fn every_bad_request_gets_a_problem_document_and_changes_nothing() {
     let app = TestApp::spawn_with(|state| state.upload_limit = 1024).await;
-    let store = &app.store;
-    app.add_mps().await;
-    let mps = token(store, "mps", Role::Recipient).await;
+    let Fixture { assignment: a, mps } = app.accepted_assignment().await;
     let iopc = app.overseer.clone();
-    let report = json!({"slug": "operation-hotton", "title": "Operation Hotton", "issued_by": "iopc", "published_on": "2022-02-01"});
-    assert_eq!(
-        app.post("/v1/reports", Some(&iopc), &report).await.status(),
-        201
-    );
-    let rec = json!({"number": 1, "title": "One", "body": "Act.", "recipients": ["mps"], "issued_on": "2099-01-01"});
-    let created: Value = app
-        .post(
-            "/v1/reports/operation-hotton/recommendations",
-            Some(&iopc),
-            &rec,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let a = created["assignments"][0]["id"].as_str().unwrap().to_owned();
     let accept =
         json!({"decision": "accepted", "rationale": "Yes.", "planned_completion_on": "2099-12-31"});
-    let r = app
-        .request(
-            Method::PUT,
-            &format!("/v1/assignments/{a}/response"),
-            Some(&mps),
-        )
-        .header("If-Match", "\"1\"")
-        .json(&accept)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
 
     let before = everything(&app, &iopc, &a).await;
     let length = app.chain_length().await;
@@ -116,7 +80,7 @@ async fn every_bad_request_gets_a_problem_document_and_changes_nothing() {
         .multipart(form)
     };
     let org = "/v1/organisations";
-    let recs = "/v1/reports/operation-hotton/recommendations";
+    let recs = "/v1/reports/op-test/recommendations";
     let evidence = format!("/v1/assignments/{a}/evidence");
     let respond = format!("/v1/assignments/{a}/response");
     let long = "x".repeat(201);

@@ -6,19 +6,15 @@
 //! After changing the API, regenerate the file with:
 //!
 //! ```sh
-//! RECTRACK_UPDATE_OPENAPI=1 cargo test --test spec_drift
+//! RECTRACK_UPDATE_OPENAPI=1 cargo test --test api spec_drift
 //! ```
-
-#![allow(clippy::unwrap_used)] // a panic in a test is a failed test
-
-mod common;
 
 use serde_json::Value;
 
 const COMMITTED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json");
 
 async fn served() -> Value {
-    let app = common::TestApp::spawn().await;
+    let app = crate::helpers::TestApp::spawn().await;
     let spec: Value = app.get("/openapi.json", None).await.json().await.unwrap();
     app.stop().await;
     spec
@@ -32,11 +28,15 @@ async fn the_committed_document_is_the_one_the_code_serves() {
         std::fs::write(COMMITTED, &pretty).unwrap();
     }
     let committed = std::fs::read_to_string(COMMITTED).unwrap_or_default();
-    let committed: Value = serde_json::from_str(&committed).unwrap_or(Value::Null);
-    assert!(
-        committed == spec,
-        "openapi/openapi.json differs from the document the code serves; regenerate it with:\n\n    RECTRACK_UPDATE_OPENAPI=1 cargo test --test spec_drift\n"
-    );
+    if committed != pretty {
+        let diff = similar::TextDiff::from_lines(&committed, &pretty);
+        panic!(
+            "openapi/openapi.json differs from the document the code serves \
+             (- committed, + served):\n\n{}\nRegenerate it with:\n\n    \
+             RECTRACK_UPDATE_OPENAPI=1 cargo test --test api spec_drift\n",
+            diff.unified_diff().context_radius(3)
+        );
+    }
 }
 
 #[tokio::test]
@@ -137,7 +137,7 @@ async fn dates_are_declared_as_format_date() {
 
 #[tokio::test]
 async fn swagger_ui_is_served_at_docs() {
-    let app = common::TestApp::spawn().await;
+    let app = crate::helpers::TestApp::spawn().await;
     let docs = app.get("/docs", None).await;
     assert_eq!(docs.status(), 200);
     assert!(

@@ -3,14 +3,10 @@
 //! (Error bodies free of SQL, paths and traces are asserted over the whole
 //! bad-input catalogue in `bad_input.rs`.)
 
-#![allow(clippy::unwrap_used)] // a panic in a test is a failed test
-
-mod common;
-
 use std::io::Read;
 use std::process::{Command, Stdio};
 
-use common::{TestApp, token};
+use crate::helpers::{Fixture, TestApp, token};
 use rectrack_core::role::Role;
 use reqwest::Method;
 use reqwest::multipart::{Form, Part};
@@ -116,46 +112,7 @@ async fn the_database_holds_no_token_in_clear() {
 #[tokio::test]
 async fn uploaded_html_is_never_served_inline() {
     let app = TestApp::spawn().await;
-    app.add_mps().await;
-    let mps = token(&app.store, "mps", Role::Recipient).await;
-    let report = json!({"slug": "op-test", "title": "Test report", "issued_by": "iopc", "published_on": "2024-01-10", "url": "https://example.org/op-test", "summary": "A test report."});
-    assert_eq!(
-        app.post("/v1/reports", Some(&app.overseer), &report)
-            .await
-            .status(),
-        201
-    );
-    let recommendation: Value = app
-        .post(
-            "/v1/reports/op-test/recommendations",
-            Some(&app.overseer),
-            &json!({"number": 1, "title": "Publish a plan", "body": "Publish a plan.", "themes": ["culture"], "recipients": ["mps"], "issued_on": "2024-01-10", "legal_basis": "para_28a"}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let assignment = recommendation["assignments"][0]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no assignment in {recommendation}"))
-        .to_owned();
-    let etag = app
-        .get(&format!("/v1/assignments/{assignment}"), None)
-        .await
-        .headers()
-        .get("etag")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
-    let accepted = app
-        .request(Method::PUT, &format!("/v1/assignments/{assignment}/response"), Some(&mps))
-        .header("If-Match", etag)
-        .json(&json!({"decision": "accepted", "rationale": "We accept it.", "planned_completion_on": "2025-01-31"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(accepted.status(), 200, "{}", accepted.text().await.unwrap());
+    let Fixture { assignment, mps } = app.accepted_assignment().await;
     let hostile = [
         (
             "page.html",

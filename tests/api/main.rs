@@ -1,0 +1,29 @@
+//! rectrack end to end, as its users meet it: the real service on
+//! `127.0.0.1:0` with its own temporary database (`helpers::TestApp`),
+//! spoken to over real HTTP, and the `rectrack` command run as a process.
+//! One binary, one module per part of the contract:
+//!
+//! - `journey` — Operation Hotton from report to verified claims, step by step;
+//! - `authz_matrix` — who may do what to whose data;
+//! - `bad_input` — every kind of bad request, and that it changes nothing;
+//! - `http_conventions` — request ids, idempotency, cursors, negotiation;
+//! - `security` — tokens, private mode, uploads and downloads;
+//! - `problems` — one problem document of each kind, as a snapshot;
+//! - `spec_drift` — the OpenAPI document served is the one committed;
+//! - `cli`, `readme`, `examples` — the command, the README walkthrough and
+//!   the runnable examples.
+
+#![allow(clippy::unwrap_used)] // a panic in a test is a failed test
+
+mod helpers;
+
+mod authz_matrix;
+mod bad_input;
+mod cli;
+mod examples;
+mod http_conventions;
+mod journey;
+mod problems;
+mod readme;
+mod security;
+mod spec_drift;
