@@ -40,6 +40,9 @@ pub enum AssignmentStatus {
 }
 
 impl AssignmentStatus {
+    /// Where every assignment starts: awaiting its response.
+    pub const INITIAL: Self = Self::AwaitingResponse;
+
     /// Every status, in lifecycle order.
     pub const ALL: [Self; 9] = [
         Self::AwaitingResponse,
@@ -132,7 +135,7 @@ impl Assignment {
             id,
             recommendation_id,
             organisation,
-            status: AssignmentStatus::AwaitingResponse,
+            status: AssignmentStatus::INITIAL,
             response: None,
             issued_on,
             response_due_on,

@@ -230,7 +230,7 @@ fn state_cte(q: &mut Sql, filters: &ReportFilters, cutoff: Option<i64>, lines: b
             q.bind(cutoff);
             q.push(&format!(
                 " ORDER BY e.seq DESC LIMIT 1), '{}') AS status, ",
-                wire(&AssignmentStatus::AwaitingResponse)
+                wire(&AssignmentStatus::INITIAL)
             ));
             q.push("(SELECT e.decision FROM assignment_events e WHERE e.assignment_id = a.id AND e.decision IS NOT NULL AND e.at_us < ");
             q.bind(cutoff);

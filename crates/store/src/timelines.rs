@@ -69,7 +69,7 @@ impl Store {
                 )?,
                 issued_on: row.try_get("", "issued_on")?,
                 response_due_on: row.try_get("", "initial_due_on")?,
-                status: AssignmentStatus::AwaitingResponse,
+                status: AssignmentStatus::INITIAL,
                 decision: None,
                 first_response_on: None,
                 verified_on: None,
