@@ -63,24 +63,20 @@ pub fn etag(version: i64) -> String {
     format!("\"{version}\"")
 }
 
-/// The JSON of a request body, to fingerprint with its idempotency key.
-pub fn body_json(body: &impl ToJSON) -> Result<serde_json::Value, ApiError> {
-    body.to_json().ok_or_else(unrenderable)
-}
-
 /// Runs a store command for `principal`: a fresh result is rendered to its
 /// DTO (and, with a key, kept for replay in the command's transaction); a
-/// replay returns the DTO first answered. The handler answers it with
-/// [`Created::of`], [`Tagged::of`] or [`Found::Ok`], which set the status
-/// and headers from the types.
-pub async fn write<T, D, F>(
+/// replay returns the DTO first answered. The answer is the handler's
+/// response type ([`Created`], [`Tagged`] or [`Found`]), which sets the
+/// status and headers from the DTO's type.
+pub async fn write<T, D, A, F>(
     principal: &Principal,
     key: Option<BoundKey>,
     dto: impl Fn(&T) -> D + Send + Sync,
     command: F,
-) -> Result<D, ApiError>
+) -> Result<A, ApiError>
 where
     D: ToJSON + ParseFromJSON,
+    A: Answer<D>,
     F: AsyncFnOnce(&Ctx<'_, T>) -> rectrack_store::Result<Written<T>>,
 {
     let render = |value: &T| {
@@ -102,20 +98,40 @@ where
             render: &render,
         }),
     };
-    match command(&ctx).await? {
-        Written::Fresh(value) => Ok(dto(&value)),
+    let body = match command(&ctx).await? {
+        Written::Fresh(value) => dto(&value),
         Written::Replayed(body) => {
             let value = serde_json::from_str(&body).ok();
             D::parse_from_json(value).map_err(|_| {
                 Problem::of(ProblemKind::Internal, "a kept answer could not be read").into_error()
-            })
+            })?
         }
+    };
+    Ok(A::answer(body))
+}
+
+/// A write's response, made from the body it answers with.
+pub trait Answer<D> {
+    /// The response carrying `body`.
+    fn answer(body: D) -> Self;
+}
+
+impl<T: ToJSON + Located> Answer<T> for Created<T> {
+    fn answer(body: T) -> Self {
+        Self::of(body)
     }
 }
 
-/// Why a write could not be answered: its answer did not render as JSON.
-fn unrenderable() -> ApiError {
-    Problem::of(ProblemKind::Internal, "the answer could not be rendered").into_error()
+impl<T: ToJSON + Versioned> Answer<T> for Tagged<T> {
+    fn answer(body: T) -> Self {
+        Self::of(body)
+    }
+}
+
+impl<T: ToJSON> Answer<T> for Found<T> {
+    fn answer(body: T) -> Self {
+        Self::Ok(poem_openapi::payload::Json(body))
+    }
 }
 
 /// A resource that has an address of its own, given in `Location` when it

@@ -15,6 +15,7 @@ use std::marker::PhantomData;
 use poem::http::Method;
 use poem::{FromRequest, Request, RequestBody};
 use poem_openapi::registry::{MetaParamIn, MetaSchema, MetaSchemaRef};
+use poem_openapi::types::ToJSON;
 use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions};
 use sha2::{Digest, Sha256};
 
@@ -70,11 +71,24 @@ pub struct IdempotencyKey {
 }
 
 impl IdempotencyKey {
-    /// Binds the key to the request's body, so that a retry with the same
-    /// key and another request is refused: the fingerprint is the method,
-    /// the path and the body's canonical JSON. `None` without a key; 422 when
-    /// the key is not 1 to 255 visible ASCII characters.
-    pub fn bind(self, body: &serde_json::Value) -> Result<Option<BoundKey>, ApiError> {
+    /// Binds the key to the request's JSON body, so that a retry with the
+    /// same key and another request is refused (see [`IdempotencyKey::bind_value`]).
+    pub fn bind(self, body: &impl ToJSON) -> Result<Option<BoundKey>, ApiError> {
+        let body = body.to_json().ok_or_else(|| {
+            Problem::of(
+                ProblemKind::Internal,
+                "the request could not be fingerprinted",
+            )
+            .into_error()
+        })?;
+        self.bind_value(&body)
+    }
+
+    /// Binds the key to `body`, what the request asks for as JSON: the
+    /// fingerprint is the method, the path and its canonical JSON. `None`
+    /// without a key; 422 when the key is not 1 to 255 visible ASCII
+    /// characters.
+    pub fn bind_value(self, body: &serde_json::Value) -> Result<Option<BoundKey>, ApiError> {
         let Some(key) = self.key else {
             return Ok(None);
         };
@@ -315,7 +329,7 @@ mod tests {
         let body = serde_json::json!({ "narrative": "Done.", "evidence_ids": [] });
         let hash = |route: &str, body: &serde_json::Value| {
             key(route)
-                .bind(body)
+                .bind_value(body)
                 .expect("a valid key")
                 .expect("a key was sent")
                 .request_hash
@@ -340,7 +354,9 @@ mod tests {
                 route: route(&Method::POST, "/v1/reports"),
             };
             assert_eq!(
-                key.bind(&serde_json::json!({})).err().map(|e| e.0.status),
+                key.bind_value(&serde_json::json!({}))
+                    .err()
+                    .map(|e| e.0.status),
                 Some(422),
                 "{bad:?}"
             );

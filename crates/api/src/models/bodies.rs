@@ -291,3 +291,45 @@ pub struct NewToken {
     #[oai(nullable)]
     pub label: Option<Text>,
 }
+
+impl From<Withdrawal> for domain::review::WithdrawalDraft {
+    fn from(b: Withdrawal) -> Self {
+        Self { reason: b.reason.0 }
+    }
+}
+
+impl From<NewMilestone> for domain::milestone::MilestoneDraft {
+    fn from(b: NewMilestone) -> Self {
+        Self {
+            title: b.title.0,
+            due_on: b.due_on.0,
+        }
+    }
+}
+
+impl From<NewExtensionRequest> for domain::deadline::ExtensionDraft {
+    fn from(b: NewExtensionRequest) -> Self {
+        Self {
+            requested_due_on: b.requested_due_on.0,
+            reason: b.reason.0,
+        }
+    }
+}
+
+impl From<ExtensionDecisionBody> for domain::deadline::ExtensionDecisionDraft {
+    fn from(b: ExtensionDecisionBody) -> Self {
+        Self {
+            granted: b.granted,
+            comment: b.comment.map(String::from),
+        }
+    }
+}
+
+impl From<NewReview> for domain::review::ReviewDraft {
+    fn from(b: NewReview) -> Self {
+        Self {
+            outcome: b.outcome.into(),
+            comment: b.comment.map(String::from),
+        }
+    }
+}

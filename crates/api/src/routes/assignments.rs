@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::app::{AppState, Tag};
 use crate::auth::{OptionalAuth, TokenAuth};
-use crate::http::{body_json, page, slug_filter, write};
+use crate::http::{page, slug_filter, write};
 use crate::models::{
     Assignment, AssignmentPage, AssignmentStatus, ClaimResult, EventList, ExtensionDecisionBody,
     ExtensionRequest, NewClaim, NewExtensionRequest, NewReview, ResponseBody, ReviewResult,
@@ -118,19 +118,14 @@ impl AssignmentsApi {
         let expected = if_match.version()?;
         let draft = body.0.into();
         let today = today(&self.state);
-        let answer = write(
+        let store = &self.state.store;
+        write(
             &auth.0,
             None,
             |r: &AssignmentRecord| Assignment::of(r, today),
-            async |ctx| {
-                self.state
-                    .store
-                    .respond(ctx, id.0.into(), expected, &draft)
-                    .await
-            },
+            async |ctx| store.respond(ctx, id.0.into(), expected, &draft).await,
         )
-        .await?;
-        Ok(One::of(answer))
+        .await
     }
 
     /// Ask for a later response due day
@@ -148,24 +143,20 @@ impl AssignmentsApi {
         #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> Result<ExtensionCreated, ApiError> {
         let expected = if_match.version()?;
-        let key = key.bind(&body_json(&body.0)?)?;
-        let draft = rectrack_core::deadline::ExtensionDraft {
-            requested_due_on: body.0.requested_due_on.0,
-            reason: body.0.reason.0,
-        };
-        let answer = write(
+        let key = key.bind(&body.0)?;
+        let draft = body.0.into();
+        let store = &self.state.store;
+        write(
             &auth.0,
             key,
             |r: &rectrack_core::deadline::ExtensionRequest| ExtensionRequest::from(r.clone()),
             async |ctx| {
-                self.state
-                    .store
+                store
                     .request_extension(ctx, id.0.into(), expected, &draft)
                     .await
             },
         )
-        .await?;
-        Ok(ExtensionCreated::of(answer))
+        .await
     }
 
     /// List an assignment's extension requests
@@ -198,24 +189,20 @@ impl AssignmentsApi {
         #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> Result<ExtensionDecided, ApiError> {
         let expected = if_match.version()?;
-        let key = key.bind(&body_json(&body.0)?)?;
-        let draft = rectrack_core::deadline::ExtensionDecisionDraft {
-            granted: body.0.granted,
-            comment: body.0.comment.map(String::from),
-        };
-        let answer = write(
+        let key = key.bind(&body.0)?;
+        let draft = body.0.into();
+        let store = &self.state.store;
+        write(
             &auth.0,
             key,
             |r: &rectrack_core::deadline::ExtensionRequest| ExtensionRequest::from(r.clone()),
             async |ctx| {
-                self.state
-                    .store
+                store
                     .decide_extension(ctx, id.0.into(), request_id.0.into(), expected, &draft)
                     .await
             },
         )
-        .await?;
-        Ok(ExtensionDecided::Ok(Json(answer)))
+        .await
     }
 
     /// Claim implementation, citing evidence (needs If-Match)
@@ -233,22 +220,17 @@ impl AssignmentsApi {
         #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> Result<Claimed, ApiError> {
         let expected = if_match.version()?;
-        let key = key.bind(&body_json(&body.0)?)?;
+        let key = key.bind(&body.0)?;
         let draft = body.0.into();
         let today = today(&self.state);
-        let answer = write(
+        let store = &self.state.store;
+        write(
             &auth.0,
             key,
             |o| ClaimResult::of(o, today),
-            async |ctx| {
-                self.state
-                    .store
-                    .claim(ctx, id.0.into(), expected, &draft)
-                    .await
-            },
+            async |ctx| store.claim(ctx, id.0.into(), expected, &draft).await,
         )
-        .await?;
-        Ok(Claimed::of(answer))
+        .await
     }
 
     /// Review an assignment: verify, return, close or comment (needs If-Match)
@@ -266,25 +248,17 @@ impl AssignmentsApi {
         #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> Result<Reviewed, ApiError> {
         let expected = if_match.version()?;
-        let key = key.bind(&body_json(&body.0)?)?;
-        let draft = rectrack_core::review::ReviewDraft {
-            outcome: body.0.outcome.into(),
-            comment: body.0.comment.map(String::from),
-        };
+        let key = key.bind(&body.0)?;
+        let draft = body.0.into();
         let today = today(&self.state);
-        let answer = write(
+        let store = &self.state.store;
+        write(
             &auth.0,
             key,
             |o| ReviewResult::of(o, today),
-            async |ctx| {
-                self.state
-                    .store
-                    .review(ctx, id.0.into(), expected, &draft)
-                    .await
-            },
+            async |ctx| store.review(ctx, id.0.into(), expected, &draft).await,
         )
-        .await?;
-        Ok(Reviewed::of(answer))
+        .await
     }
 
     /// Every audit event concerning an assignment, oldest first

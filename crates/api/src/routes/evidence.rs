@@ -26,7 +26,7 @@ use uuid::Uuid;
 
 use crate::app::{AppState, Tag};
 use crate::auth::{Caller, TokenAuth};
-use crate::http::{body_json, write};
+use crate::http::write;
 use crate::models::{Evidence, EvidenceJson, EvidenceList, NewUpdate, ProgressUpdate, UpdateList};
 use crate::preconditions::{IdempotencyKey, IfMatch, Optional};
 use crate::problem::{ApiError, Problem, ProblemKind};
@@ -345,20 +345,15 @@ impl EvidenceApi {
             )
             .into_error()
         })?;
-        let key = key.bind(&fingerprint)?;
-        let answer = write(
+        let key = key.bind_value(&fingerprint)?;
+        let store = &self.state.store;
+        write(
             &auth.0,
             key,
             |e: &rectrack_core::evidence::Evidence| Evidence::from(e.clone()),
-            async |ctx| {
-                self.state
-                    .store
-                    .add_evidence(ctx, id.0.into(), expected, &draft)
-                    .await
-            },
+            async |ctx| store.add_evidence(ctx, id.0.into(), expected, &draft).await,
         )
-        .await?;
-        Ok(Created::of(answer))
+        .await
     }
 
     /// List an assignment's evidence
@@ -428,21 +423,16 @@ impl EvidenceApi {
         #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> Result<UpdateCreated, ApiError> {
         let expected = if_match.version()?;
-        let key = key.bind(&body_json(&body.0)?)?;
+        let key = key.bind(&body.0)?;
         let draft = body.0.into();
-        let answer = write(
+        let store = &self.state.store;
+        write(
             &auth.0,
             key,
             |u: &rectrack_core::progress::ProgressUpdate| ProgressUpdate::from(u.clone()),
-            async |ctx| {
-                self.state
-                    .store
-                    .post_update(ctx, id.0.into(), expected, &draft)
-                    .await
-            },
+            async |ctx| store.post_update(ctx, id.0.into(), expected, &draft).await,
         )
-        .await?;
-        Ok(UpdateCreated::of(answer))
+        .await
     }
 
     /// List an assignment's progress updates

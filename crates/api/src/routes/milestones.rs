@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::app::{AppState, Tag};
 use crate::auth::TokenAuth;
-use crate::http::{body_json, write};
+use crate::http::write;
 use crate::models::{Milestone, MilestoneList, MilestonePatch, NewMilestone};
 use crate::preconditions::{IdempotencyKey, IfMatch, Optional};
 use crate::problem::ApiError;
@@ -48,24 +48,20 @@ impl MilestonesApi {
         #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> Result<Created, ApiError> {
         let expected = if_match.version()?;
-        let key = key.bind(&body_json(&body.0)?)?;
-        let draft = rectrack_core::milestone::MilestoneDraft {
-            title: body.0.title.0,
-            due_on: body.0.due_on.0,
-        };
-        let answer = write(
+        let key = key.bind(&body.0)?;
+        let draft = body.0.into();
+        let store = &self.state.store;
+        write(
             &auth.0,
             key,
             |m: &rectrack_core::milestone::Milestone| Milestone::from(m.clone()),
             async |ctx| {
-                self.state
-                    .store
+                store
                     .add_milestone(ctx, id.0.into(), expected, &draft)
                     .await
             },
         )
-        .await?;
-        Ok(Created::of(answer))
+        .await
     }
 
     /// Change a milestone's title, due day or status
@@ -84,19 +80,18 @@ impl MilestonesApi {
     ) -> Result<One, ApiError> {
         let expected = if_match.version()?;
         let change = body.0.into();
-        let answer = write(
+        let store = &self.state.store;
+        write(
             &auth.0,
             None,
             |m: &rectrack_core::milestone::Milestone| Milestone::from(m.clone()),
             async |ctx| {
-                self.state
-                    .store
+                store
                     .change_milestone(ctx, id.0.into(), milestone_id.0.into(), expected, &change)
                     .await
             },
         )
-        .await?;
-        Ok(One::Ok(Json(answer)))
+        .await
     }
 
     /// List an assignment's milestones

@@ -8,7 +8,7 @@ use poem_openapi::payload::Json;
 
 use crate::app::{AppState, Tag};
 use crate::auth::{OptionalAuth, TokenAuth};
-use crate::http::{body_json, page, write};
+use crate::http::{page, write};
 use crate::models::{NewOrganisation, Organisation, OrganisationPage};
 use crate::preconditions::IdempotencyKey;
 use crate::problem::ApiError;
@@ -42,16 +42,16 @@ impl OrganisationsApi {
         body: Json<NewOrganisation>,
         #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> Result<Created, ApiError> {
-        let key = key.bind(&body_json(&body.0)?)?;
+        let key = key.bind(&body.0)?;
         let draft = body.0.into();
-        let answer = write(
+        let store = &self.state.store;
+        write(
             &auth.0,
             key,
             |o: &rectrack_core::organisation::Organisation| Organisation::from(o.clone()),
-            async |ctx| self.state.store.create_organisation(ctx, &draft).await,
+            async |ctx| store.create_organisation(ctx, &draft).await,
         )
-        .await?;
-        Ok(Created::of(answer))
+        .await
     }
 
     /// List organisations

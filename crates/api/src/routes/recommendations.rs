@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::app::{AppState, Tag};
 use crate::auth::{OptionalAuth, TokenAuth};
-use crate::http::{body_json, page, slug_filter, write};
+use crate::http::{page, slug_filter, write};
 use crate::models::{
     AssignmentStatus, NewRecommendation, Recommendation, RecommendationPage, Withdrawal,
 };
@@ -50,22 +50,17 @@ impl RecommendationsApi {
         body: Json<NewRecommendation>,
         #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> Result<Created, ApiError> {
-        let key = key.bind(&body_json(&body.0)?)?;
+        let key = key.bind(&body.0)?;
         let draft = body.0.into();
         let today = today(&self.state);
-        let answer = write(
+        let store = &self.state.store;
+        write(
             &auth.0,
             key,
             |v: &RecommendationView| Recommendation::of(v, today),
-            async |ctx| {
-                self.state
-                    .store
-                    .create_recommendation(ctx, &slug.0, &draft)
-                    .await
-            },
+            async |ctx| store.create_recommendation(ctx, &slug.0, &draft).await,
         )
-        .await?;
-        Ok(Created::of(answer))
+        .await
     }
 
     /// List recommendations
@@ -135,23 +130,20 @@ impl RecommendationsApi {
         body: Json<Withdrawal>,
         #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> Result<One, ApiError> {
-        let key = key.bind(&body_json(&body.0)?)?;
-        let draft = rectrack_core::review::WithdrawalDraft {
-            reason: body.0.reason.0,
-        };
+        let key = key.bind(&body.0)?;
+        let draft = body.0.into();
         let today = today(&self.state);
-        let answer = write(
+        let store = &self.state.store;
+        write(
             &auth.0,
             key,
             |v: &RecommendationView| Recommendation::of(v, today),
             async |ctx| {
-                self.state
-                    .store
+                store
                     .withdraw_recommendation(ctx, id.0.into(), &draft)
                     .await
             },
         )
-        .await?;
-        Ok(One::Ok(Json(answer)))
+        .await
     }
 }
