@@ -231,11 +231,22 @@ impl Payload for ProblemJson {
     }
 }
 
+/// The document sent in place of one that did not render.
+const UNRENDERED: &str = r#"{"type":"urn:rectrack:problem:internal","title":"Internal Server Error","status":500,"detail":"the server failed; nothing was changed"}"#;
+
 impl IntoResponse for ProblemJson {
     fn into_response(self) -> Response {
         let status =
             StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = self.0.to_json().map(|v| v.to_string()).unwrap_or_default();
+        // A problem document always renders; should one ever not, the client
+        // still gets a problem document (a 500), never an empty body.
+        let (status, body) = match self.0.to_json() {
+            Some(json) => (status, json.to_string()),
+            None => {
+                tracing::error!(kind = %self.0.kind, "a problem document did not render");
+                (StatusCode::INTERNAL_SERVER_ERROR, UNRENDERED.to_owned())
+            }
+        };
         Response::builder()
             .status(status)
             .content_type(Self::CONTENT_TYPE)
@@ -465,4 +476,30 @@ pub fn from_poem_error(error: &poem::Error) -> Problem {
         }
     };
     Problem::with_status(kind, status, detail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_names_its_status_and_the_fallback_is_an_internal_problem() {
+        for kind in ProblemKind::ALL {
+            let problem = Problem::of(kind, "detail");
+            assert_eq!(
+                problem.kind,
+                format!("urn:rectrack:problem:{}", kind.name())
+            );
+            assert_eq!(problem.status, kind.status().as_u16());
+        }
+        let names: std::collections::HashSet<_> =
+            ProblemKind::ALL.iter().map(|k| k.name()).collect();
+        assert_eq!(names.len(), ProblemKind::ALL.len(), "no name twice");
+        let fallback: serde_json::Value = serde_json::from_str(UNRENDERED).unwrap_or_default();
+        let internal = Problem::of(
+            ProblemKind::Internal,
+            "the server failed; nothing was changed",
+        );
+        assert_eq!(fallback, internal.to_json().unwrap_or_default());
+    }
 }
