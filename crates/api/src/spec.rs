@@ -1,7 +1,8 @@
 //! What the OpenAPI document says beyond what poem-openapi derives from the
 //! types: the text rules core enforces (lengths, characters, slugs, URLs),
-//! list bounds, the range of `limit`, which headers are required, and that
-//! request bodies take no field they do not name.
+//! list bounds, the range of `limit`, and that request bodies take no field
+//! they do not name. The write preconditions (`If-Match`, `Idempotency-Key`)
+//! state their own headers, from their types (`crate::preconditions`).
 //!
 //! The rules live in core, which checks every field and reports them all at
 //! once (422); this module only states them, from core's own constants, so

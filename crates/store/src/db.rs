@@ -4,7 +4,7 @@
 //! keys on, a busy timeout, and `synchronous = NORMAL`, under which a commit
 //! that returned survives the process being killed (WAL frames are written
 //! before the commit returns; only a power cut can lose the last ones). Write
-//! transactions on SQLite begin `IMMEDIATE` (see `write.rs`).
+//! transactions on SQLite begin `IMMEDIATE` (see `write/mod.rs`).
 
 use std::time::Duration;
 
