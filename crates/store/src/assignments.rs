@@ -320,7 +320,10 @@ pub(crate) fn visible(tx: &Tx<'_>, assignment: &Assignment) -> Result<()> {
 
 /// The row of a new assignment, created at `now`.
 pub(crate) fn new_row(assignment: &Assignment, now: DateTime<Utc>) -> assignments::Model {
-    let created = assignments::Model {
+    // The columns core may change (status, decision, due and stamped days,
+    // version) start blank and are filled by `row_of`, the mapping every
+    // later write uses too, so a new row and a changed one cannot disagree.
+    let blank = assignments::Model {
         id: assignment.id.as_uuid(),
         recommendation_id: assignment.recommendation_id.as_uuid(),
         organisation: assignment.organisation.to_string(),
@@ -339,7 +342,7 @@ pub(crate) fn new_row(assignment: &Assignment, now: DateTime<Utc>) -> assignment
         created_at_us: micros(now),
         updated_at_us: micros(now),
     };
-    row_of(&created, assignment, now)
+    row_of(&blank, assignment, now)
 }
 
 /// The row `read` as `assignment` now stands, changed at `now`: each column

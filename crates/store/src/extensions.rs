@@ -116,7 +116,7 @@ impl Store {
             let assignment = held.save(tx)?;
             let moved = assignment.response_due_on != due_before;
             let event = EventDraft {
-                action: Action::extension_decided(request.status),
+                action: Action::extension_decided(request.status == ExtensionStatus::Granted),
                 entity_type: "assignment",
                 entity_id: id.to_string(),
                 payload: json!({

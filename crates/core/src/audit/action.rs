@@ -4,7 +4,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::deadline::ExtensionStatus;
 use crate::review::ReviewOutcome;
 
 /// What a write did, named in its audit event's `action`.
@@ -120,11 +119,12 @@ impl Action {
         }
     }
 
-    /// The overseer's decision on an extension request.
-    pub fn extension_decided(status: ExtensionStatus) -> Self {
-        match status {
-            ExtensionStatus::Granted => Self::ExtensionGranted,
-            ExtensionStatus::Refused | ExtensionStatus::Pending => Self::ExtensionRefused,
+    /// The overseer's decision on an extension request: granted or refused.
+    pub fn extension_decided(granted: bool) -> Self {
+        if granted {
+            Self::ExtensionGranted
+        } else {
+            Self::ExtensionRefused
         }
     }
 
