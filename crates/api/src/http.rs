@@ -3,6 +3,7 @@
 //! request's preconditions (see [`crate::preconditions`]) to the answer.
 
 use base64::Engine as _;
+use chrono::NaiveDate;
 use poem_openapi::types::{ParseFromJSON, ToJSON};
 use rectrack_core::ValidationErrors;
 use rectrack_core::role::Principal;
@@ -10,8 +11,9 @@ use rectrack_core::text::Slug;
 use rectrack_store::page::{DEFAULT_LIMIT, MAX_LIMIT, PageRequest};
 use rectrack_store::{Ctx, Idempotency, Written};
 
-use crate::preconditions::BoundKey;
-
+use crate::app::AppState;
+use crate::auth::TokenAuth;
+use crate::preconditions::Bound;
 use crate::problem::{ApiError, Problem, ProblemKind};
 
 /// Reads `?limit=` and `?cursor=` into a page request (422 when out of range
@@ -63,46 +65,49 @@ pub fn etag(version: i64) -> String {
     format!("\"{version}\"")
 }
 
-/// Runs a store command for `principal`: a fresh result is rendered to its
-/// DTO (and, with a key, kept for replay in the command's transaction); a
-/// replay returns the DTO first answered. The answer is the handler's
-/// response type ([`Created`], [`Tagged`] or [`Found`]), which sets the
-/// status and headers from the DTO's type.
-pub async fn write<T, D, A, F>(
-    principal: &Principal,
-    key: Option<BoundKey>,
-    dto: impl Fn(&T) -> D + Send + Sync,
+/// Runs a store command for the caller with what it asked for: a fresh
+/// result is shown as the answer's body (and, with a key, kept for replay in
+/// the command's transaction); a replay returns the body first answered. The
+/// answer is the handler's response type ([`Created`], [`Tagged`] or
+/// [`Found`]), which sets the status and headers from the body's type.
+pub async fn write<B, Draft, T, A, F>(
+    state: &AppState,
+    auth: &TokenAuth,
+    request: Bound<B>,
     command: F,
 ) -> Result<A, ApiError>
 where
-    D: ToJSON + ParseFromJSON,
-    A: Answer<D>,
-    F: AsyncFnOnce(&Ctx<'_, T>) -> rectrack_store::Result<Written<T>>,
+    B: Into<Draft>,
+    A: Answer,
+    A::Body: Shows<T> + ToJSON + ParseFromJSON,
+    F: AsyncFnOnce(&Ctx<'_, T>, Draft) -> rectrack_store::Result<Written<T>>,
 {
+    let today = crate::routes::today(state);
     let render = |value: &T| {
-        dto(value)
+        A::Body::shows(value, today)
             .to_json()
             .map(|json| json.to_string())
             .ok_or_else(|| "the answer is not JSON".to_owned())
     };
+    let principal = &auth.0;
     let scope = match principal {
         Principal::Token { token_id, .. } => token_id.to_string(),
         Principal::Console => "console".to_owned(),
     };
     let ctx = Ctx {
         principal,
-        idempotency: key.map(|k| Idempotency {
+        idempotency: request.key.map(|k| Idempotency {
             scope,
             key: k.key,
             request_hash: k.request_hash,
             render: &render,
         }),
     };
-    let body = match command(&ctx).await? {
-        Written::Fresh(value) => dto(&value),
+    let body = match command(&ctx, request.body.into()).await? {
+        Written::Fresh(value) => A::Body::shows(&value, today),
         Written::Replayed(body) => {
             let value = serde_json::from_str(&body).ok();
-            D::parse_from_json(value).map_err(|_| {
+            A::Body::parse_from_json(value).map_err(|_| {
                 Problem::of(ProblemKind::Internal, "a kept answer could not be read").into_error()
             })?
         }
@@ -110,25 +115,43 @@ where
     Ok(A::answer(body))
 }
 
+/// How a value a command wrote is shown in the answer. Most bodies are a
+/// plain conversion; an assignment's carries flags computed for `today`.
+pub trait Shows<T> {
+    /// The body showing `value` on `today`.
+    fn shows(value: &T, today: NaiveDate) -> Self;
+}
+
+impl<T: Clone, D: From<T>> Shows<T> for D {
+    fn shows(value: &T, _today: NaiveDate) -> Self {
+        D::from(value.clone())
+    }
+}
+
 /// A write's response, made from the body it answers with.
-pub trait Answer<D> {
+pub trait Answer {
+    /// The body it carries.
+    type Body;
     /// The response carrying `body`.
-    fn answer(body: D) -> Self;
+    fn answer(body: Self::Body) -> Self;
 }
 
-impl<T: ToJSON + Located> Answer<T> for Created<T> {
+impl<T: ToJSON + Located> Answer for Created<T> {
+    type Body = T;
     fn answer(body: T) -> Self {
         Self::of(body)
     }
 }
 
-impl<T: ToJSON + Versioned> Answer<T> for Tagged<T> {
+impl<T: ToJSON + Versioned> Answer for Tagged<T> {
+    type Body = T;
     fn answer(body: T) -> Self {
         Self::of(body)
     }
 }
 
-impl<T: ToJSON> Answer<T> for Found<T> {
+impl<T: ToJSON> Answer for Found<T> {
+    type Body = T;
     fn answer(body: T) -> Self {
         Self::Ok(poem_openapi::payload::Json(body))
     }

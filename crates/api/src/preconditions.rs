@@ -14,6 +14,7 @@ use std::marker::PhantomData;
 
 use poem::http::Method;
 use poem::{FromRequest, Request, RequestBody};
+use poem_openapi::payload::Json;
 use poem_openapi::registry::{MetaParamIn, MetaSchema, MetaSchemaRef};
 use poem_openapi::types::ToJSON;
 use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions};
@@ -73,15 +74,18 @@ pub struct IdempotencyKey {
 impl IdempotencyKey {
     /// Binds the key to the request's JSON body, so that a retry with the
     /// same key and another request is refused (see [`IdempotencyKey::bind_value`]).
-    pub fn bind(self, body: &impl ToJSON) -> Result<Option<BoundKey>, ApiError> {
-        let body = body.to_json().ok_or_else(|| {
+    pub fn bind<B: ToJSON>(self, body: Json<B>) -> Result<Bound<B>, ApiError> {
+        let json = body.0.to_json().ok_or_else(|| {
             Problem::of(
                 ProblemKind::Internal,
                 "the request could not be fingerprinted",
             )
             .into_error()
         })?;
-        self.bind_value(&body)
+        Ok(Bound {
+            key: self.bind_value(&json)?,
+            body: body.0,
+        })
     }
 
     /// Binds the key to `body`, what the request asks for as JSON: the
@@ -107,6 +111,25 @@ impl IdempotencyKey {
             key,
             request_hash: hex::encode(hasher.finalize()),
         }))
+    }
+}
+
+/// What a write asks for, with the `Idempotency-Key` it came with (if any)
+/// bound to it.
+pub struct Bound<B> {
+    /// The key, bound to `body`.
+    pub key: Option<BoundKey>,
+    /// What the request asks for.
+    pub body: B,
+}
+
+impl<B> Bound<B> {
+    /// A write that takes no key (`PUT`, `PATCH`: repeating one is harmless).
+    pub fn unkeyed(body: Json<B>) -> Self {
+        Self {
+            key: None,
+            body: body.0,
+        }
     }
 }
 

@@ -9,7 +9,7 @@ use rectrack_store::recommendations::RecommendationView;
 use rectrack_store::reviews::ReviewOutcomeView;
 use uuid::Uuid;
 
-use crate::http::{Located, Versioned};
+use crate::http::{Located, Shows, Versioned};
 use crate::models::enums::{
     AssignmentStatus, Decision, EvidenceKind, ExtensionStatus, LegalBasis, MilestoneStatus,
     OrganisationKind, ReviewOutcome, Role,
@@ -116,9 +116,9 @@ pub struct Assignment {
     pub days_open: i64,
 }
 
-impl Assignment {
+impl Shows<AssignmentRecord> for Assignment {
     /// The assignment with its flags as of `today`.
-    pub fn of(record: &AssignmentRecord, today: NaiveDate) -> Self {
+    fn shows(record: &AssignmentRecord, today: NaiveDate) -> Self {
         let a = &record.assignment;
         let flags = record.flags(today);
         Self {
@@ -173,9 +173,9 @@ pub struct Recommendation {
     pub assignments: Vec<Assignment>,
 }
 
-impl Recommendation {
+impl Shows<RecommendationView> for Recommendation {
     /// The recommendation with its assignments' flags as of `today`.
-    pub fn of(view: &RecommendationView, today: NaiveDate) -> Self {
+    fn shows(view: &RecommendationView, today: NaiveDate) -> Self {
         let r = &view.recommendation;
         Self {
             id: r.id.as_uuid(),
@@ -197,7 +197,7 @@ impl Recommendation {
             assignments: view
                 .assignments
                 .iter()
-                .map(|a| Assignment::of(a, today))
+                .map(|a| Assignment::shows(a, today))
                 .collect(),
         }
     }
@@ -367,9 +367,9 @@ pub struct ClaimResult {
     pub assignment: Assignment,
 }
 
-impl ClaimResult {
+impl Shows<ClaimOutcome> for ClaimResult {
     /// The claim and the assignment's flags as of `today`.
-    pub fn of(outcome: &ClaimOutcome, today: NaiveDate) -> Self {
+    fn shows(outcome: &ClaimOutcome, today: NaiveDate) -> Self {
         let claim = &outcome.claim;
         Self {
             claim: Claim {
@@ -379,7 +379,7 @@ impl ClaimResult {
                 submitted_at: claim.submitted_at.into(),
                 submitted_by: claim.submitted_by.to_string(),
             },
-            assignment: Assignment::of(&outcome.assignment, today),
+            assignment: Assignment::shows(&outcome.assignment, today),
         }
     }
 }
@@ -421,12 +421,12 @@ pub struct ReviewResult {
     pub assignment: Assignment,
 }
 
-impl ReviewResult {
+impl Shows<ReviewOutcomeView> for ReviewResult {
     /// The review and the assignment's flags as of `today`.
-    pub fn of(outcome: &ReviewOutcomeView, today: NaiveDate) -> Self {
+    fn shows(outcome: &ReviewOutcomeView, today: NaiveDate) -> Self {
         Self {
             review: outcome.review.clone().into(),
-            assignment: Assignment::of(&outcome.assignment, today),
+            assignment: Assignment::shows(&outcome.assignment, today),
         }
     }
 }

@@ -8,17 +8,17 @@ use poem_openapi::OpenApi;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use rectrack_core::ValidationErrors;
-use rectrack_store::assignments::{AssignmentFilter, AssignmentRecord};
+use rectrack_store::assignments::AssignmentFilter;
 use uuid::Uuid;
 
 use crate::app::{AppState, Tag};
 use crate::auth::{OptionalAuth, TokenAuth};
-use crate::http::{page, slug_filter, write};
+use crate::http::{Shows, page, slug_filter, write};
 use crate::models::{
     Assignment, AssignmentPage, AssignmentStatus, ClaimResult, EventList, ExtensionDecisionBody,
     ExtensionRequest, NewClaim, NewExtensionRequest, NewReview, ResponseBody, ReviewResult,
 };
-use crate::preconditions::{IdempotencyKey, IfMatch, Optional, Required};
+use crate::preconditions::{Bound, IdempotencyKey, IfMatch, Optional, Required};
 use crate::problem::ApiError;
 use crate::routes::{today, visible_assignment};
 
@@ -83,8 +83,11 @@ impl AssignmentsApi {
             .store
             .assignments(&filter, &page(limit.0, cursor.0)?)
             .await?;
-        let mut items: Vec<Assignment> =
-            got.items.iter().map(|r| Assignment::of(r, today)).collect();
+        let mut items: Vec<Assignment> = got
+            .items
+            .iter()
+            .map(|r| Assignment::shows(r, today))
+            .collect();
         if overdue.0 == Some(false) {
             items.retain(|a| !a.response_overdue && a.overdue_milestones == 0);
         }
@@ -99,7 +102,7 @@ impl AssignmentsApi {
     async fn get(&self, auth: OptionalAuth, id: Path<Uuid>) -> Result<One, ApiError> {
         auth.allow(&self.state)?;
         let record = self.state.store.assignment(id.0.into()).await?;
-        Ok(One::of(Assignment::of(&record, today(&self.state))))
+        Ok(One::of(Assignment::shows(&record, today(&self.state))))
     }
 
     /// Submit or revise the recipient's response (needs If-Match)
@@ -116,14 +119,16 @@ impl AssignmentsApi {
         #[oai(name = "If-Match")] if_match: IfMatch<Required>,
     ) -> Result<One, ApiError> {
         let expected = if_match.version()?;
-        let draft = body.0.into();
-        let today = today(&self.state);
-        let store = &self.state.store;
         write(
-            &auth.0,
-            None,
-            |r: &AssignmentRecord| Assignment::of(r, today),
-            async |ctx| store.respond(ctx, id.0.into(), expected, &draft).await,
+            &self.state,
+            &auth,
+            Bound::unkeyed(body),
+            async |ctx, draft| {
+                self.state
+                    .store
+                    .respond(ctx, id.0.into(), expected, &draft)
+                    .await
+            },
         )
         .await
     }
@@ -143,19 +148,12 @@ impl AssignmentsApi {
         #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> Result<ExtensionCreated, ApiError> {
         let expected = if_match.version()?;
-        let key = key.bind(&body.0)?;
-        let draft = body.0.into();
-        let store = &self.state.store;
-        write(
-            &auth.0,
-            key,
-            |r: &rectrack_core::deadline::ExtensionRequest| ExtensionRequest::from(r.clone()),
-            async |ctx| {
-                store
-                    .request_extension(ctx, id.0.into(), expected, &draft)
-                    .await
-            },
-        )
+        write(&self.state, &auth, key.bind(body)?, async |ctx, draft| {
+            self.state
+                .store
+                .request_extension(ctx, id.0.into(), expected, &draft)
+                .await
+        })
         .await
     }
 
@@ -189,19 +187,12 @@ impl AssignmentsApi {
         #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> Result<ExtensionDecided, ApiError> {
         let expected = if_match.version()?;
-        let key = key.bind(&body.0)?;
-        let draft = body.0.into();
-        let store = &self.state.store;
-        write(
-            &auth.0,
-            key,
-            |r: &rectrack_core::deadline::ExtensionRequest| ExtensionRequest::from(r.clone()),
-            async |ctx| {
-                store
-                    .decide_extension(ctx, id.0.into(), request_id.0.into(), expected, &draft)
-                    .await
-            },
-        )
+        write(&self.state, &auth, key.bind(body)?, async |ctx, draft| {
+            self.state
+                .store
+                .decide_extension(ctx, id.0.into(), request_id.0.into(), expected, &draft)
+                .await
+        })
         .await
     }
 
@@ -220,16 +211,12 @@ impl AssignmentsApi {
         #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> Result<Claimed, ApiError> {
         let expected = if_match.version()?;
-        let key = key.bind(&body.0)?;
-        let draft = body.0.into();
-        let today = today(&self.state);
-        let store = &self.state.store;
-        write(
-            &auth.0,
-            key,
-            |o| ClaimResult::of(o, today),
-            async |ctx| store.claim(ctx, id.0.into(), expected, &draft).await,
-        )
+        write(&self.state, &auth, key.bind(body)?, async |ctx, draft| {
+            self.state
+                .store
+                .claim(ctx, id.0.into(), expected, &draft)
+                .await
+        })
         .await
     }
 
@@ -248,16 +235,12 @@ impl AssignmentsApi {
         #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> Result<Reviewed, ApiError> {
         let expected = if_match.version()?;
-        let key = key.bind(&body.0)?;
-        let draft = body.0.into();
-        let today = today(&self.state);
-        let store = &self.state.store;
-        write(
-            &auth.0,
-            key,
-            |o| ReviewResult::of(o, today),
-            async |ctx| store.review(ctx, id.0.into(), expected, &draft).await,
-        )
+        write(&self.state, &auth, key.bind(body)?, async |ctx, draft| {
+            self.state
+                .store
+                .review(ctx, id.0.into(), expected, &draft)
+                .await
+        })
         .await
     }
 

@@ -28,7 +28,7 @@ use crate::app::{AppState, Tag};
 use crate::auth::{Caller, TokenAuth};
 use crate::http::write;
 use crate::models::{Evidence, EvidenceJson, EvidenceList, NewUpdate, ProgressUpdate, UpdateList};
-use crate::preconditions::{IdempotencyKey, IfMatch, Optional};
+use crate::preconditions::{Bound, IdempotencyKey, IfMatch, Optional};
 use crate::problem::{ApiError, Problem, ProblemKind};
 use crate::routes::visible_assignment;
 
@@ -345,14 +345,16 @@ impl EvidenceApi {
             )
             .into_error()
         })?;
-        let key = key.bind_value(&fingerprint)?;
-        let store = &self.state.store;
-        write(
-            &auth.0,
-            key,
-            |e: &rectrack_core::evidence::Evidence| Evidence::from(e.clone()),
-            async |ctx| store.add_evidence(ctx, id.0.into(), expected, &draft).await,
-        )
+        let request = Bound {
+            key: key.bind_value(&fingerprint)?,
+            body: draft,
+        };
+        write(&self.state, &auth, request, async |ctx, draft| {
+            self.state
+                .store
+                .add_evidence(ctx, id.0.into(), expected, &draft)
+                .await
+        })
         .await
     }
 
@@ -423,15 +425,12 @@ impl EvidenceApi {
         #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> Result<UpdateCreated, ApiError> {
         let expected = if_match.version()?;
-        let key = key.bind(&body.0)?;
-        let draft = body.0.into();
-        let store = &self.state.store;
-        write(
-            &auth.0,
-            key,
-            |u: &rectrack_core::progress::ProgressUpdate| ProgressUpdate::from(u.clone()),
-            async |ctx| store.post_update(ctx, id.0.into(), expected, &draft).await,
-        )
+        write(&self.state, &auth, key.bind(body)?, async |ctx, draft| {
+            self.state
+                .store
+                .post_update(ctx, id.0.into(), expected, &draft)
+                .await
+        })
         .await
     }
 

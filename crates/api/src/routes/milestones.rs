@@ -12,7 +12,7 @@ use crate::app::{AppState, Tag};
 use crate::auth::TokenAuth;
 use crate::http::write;
 use crate::models::{Milestone, MilestoneList, MilestonePatch, NewMilestone};
-use crate::preconditions::{IdempotencyKey, IfMatch, Optional};
+use crate::preconditions::{Bound, IdempotencyKey, IfMatch, Optional};
 use crate::problem::ApiError;
 use crate::routes::visible_assignment;
 
@@ -48,19 +48,12 @@ impl MilestonesApi {
         #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> Result<Created, ApiError> {
         let expected = if_match.version()?;
-        let key = key.bind(&body.0)?;
-        let draft = body.0.into();
-        let store = &self.state.store;
-        write(
-            &auth.0,
-            key,
-            |m: &rectrack_core::milestone::Milestone| Milestone::from(m.clone()),
-            async |ctx| {
-                store
-                    .add_milestone(ctx, id.0.into(), expected, &draft)
-                    .await
-            },
-        )
+        write(&self.state, &auth, key.bind(body)?, async |ctx, draft| {
+            self.state
+                .store
+                .add_milestone(ctx, id.0.into(), expected, &draft)
+                .await
+        })
         .await
     }
 
@@ -79,15 +72,14 @@ impl MilestonesApi {
         #[oai(name = "If-Match")] if_match: IfMatch<Optional>,
     ) -> Result<One, ApiError> {
         let expected = if_match.version()?;
-        let change = body.0.into();
-        let store = &self.state.store;
         write(
-            &auth.0,
-            None,
-            |m: &rectrack_core::milestone::Milestone| Milestone::from(m.clone()),
-            async |ctx| {
-                store
-                    .change_milestone(ctx, id.0.into(), milestone_id.0.into(), expected, &change)
+            &self.state,
+            &auth,
+            Bound::unkeyed(body),
+            async |ctx, draft| {
+                self.state
+                    .store
+                    .change_milestone(ctx, id.0.into(), milestone_id.0.into(), expected, &draft)
                     .await
             },
         )

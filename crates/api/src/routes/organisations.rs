@@ -42,15 +42,9 @@ impl OrganisationsApi {
         body: Json<NewOrganisation>,
         #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> Result<Created, ApiError> {
-        let key = key.bind(&body.0)?;
-        let draft = body.0.into();
-        let store = &self.state.store;
-        write(
-            &auth.0,
-            key,
-            |o: &rectrack_core::organisation::Organisation| Organisation::from(o.clone()),
-            async |ctx| store.create_organisation(ctx, &draft).await,
-        )
+        write(&self.state, &auth, key.bind(body)?, async |ctx, draft| {
+            self.state.store.create_organisation(ctx, &draft).await
+        })
         .await
     }
 

@@ -7,12 +7,12 @@ use poem_openapi::OpenApi;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use rectrack_core::ValidationErrors;
-use rectrack_store::recommendations::{RecommendationFilter, RecommendationView};
+use rectrack_store::recommendations::RecommendationFilter;
 use uuid::Uuid;
 
 use crate::app::{AppState, Tag};
 use crate::auth::{OptionalAuth, TokenAuth};
-use crate::http::{page, slug_filter, write};
+use crate::http::{Shows, page, slug_filter, write};
 use crate::models::{
     AssignmentStatus, NewRecommendation, Recommendation, RecommendationPage, Withdrawal,
 };
@@ -50,16 +50,12 @@ impl RecommendationsApi {
         body: Json<NewRecommendation>,
         #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> Result<Created, ApiError> {
-        let key = key.bind(&body.0)?;
-        let draft = body.0.into();
-        let today = today(&self.state);
-        let store = &self.state.store;
-        write(
-            &auth.0,
-            key,
-            |v: &RecommendationView| Recommendation::of(v, today),
-            async |ctx| store.create_recommendation(ctx, &slug.0, &draft).await,
-        )
+        write(&self.state, &auth, key.bind(body)?, async |ctx, draft| {
+            self.state
+                .store
+                .create_recommendation(ctx, &slug.0, &draft)
+                .await
+        })
         .await
     }
 
@@ -99,7 +95,7 @@ impl RecommendationsApi {
             items: got
                 .items
                 .iter()
-                .map(|v| Recommendation::of(v, today))
+                .map(|v| Recommendation::shows(v, today))
                 .collect(),
             next_cursor: crate::http::cursor(got.next),
         })))
@@ -114,7 +110,10 @@ impl RecommendationsApi {
     async fn get(&self, auth: OptionalAuth, id: Path<Uuid>) -> Result<One, ApiError> {
         auth.allow(&self.state)?;
         let view = self.state.store.recommendation(id.0.into()).await?;
-        Ok(One::Ok(Json(Recommendation::of(&view, today(&self.state)))))
+        Ok(One::Ok(Json(Recommendation::shows(
+            &view,
+            today(&self.state),
+        ))))
     }
 
     /// Withdraw a recommendation: every open assignment becomes withdrawn
@@ -130,20 +129,12 @@ impl RecommendationsApi {
         body: Json<Withdrawal>,
         #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> Result<One, ApiError> {
-        let key = key.bind(&body.0)?;
-        let draft = body.0.into();
-        let today = today(&self.state);
-        let store = &self.state.store;
-        write(
-            &auth.0,
-            key,
-            |v: &RecommendationView| Recommendation::of(v, today),
-            async |ctx| {
-                store
-                    .withdraw_recommendation(ctx, id.0.into(), &draft)
-                    .await
-            },
-        )
+        write(&self.state, &auth, key.bind(body)?, async |ctx, draft| {
+            self.state
+                .store
+                .withdraw_recommendation(ctx, id.0.into(), &draft)
+                .await
+        })
         .await
     }
 }

@@ -38,15 +38,9 @@ impl ReportsApi {
         body: Json<NewReport>,
         #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> Result<Created, ApiError> {
-        let key = key.bind(&body.0)?;
-        let draft = body.0.into();
-        let store = &self.state.store;
-        write(
-            &auth.0,
-            key,
-            |r: &rectrack_core::report::Report| Report::from(r.clone()),
-            async |ctx| store.create_report(ctx, &draft).await,
-        )
+        write(&self.state, &auth, key.bind(body)?, async |ctx, draft| {
+            self.state.store.create_report(ctx, &draft).await
+        })
         .await
     }
 
