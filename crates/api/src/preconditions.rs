@@ -75,7 +75,26 @@ impl IdempotencyKey {
     /// Binds the key to the request's JSON body, so that a retry with the
     /// same key and another request is refused (see [`IdempotencyKey::bind_value`]).
     pub fn bind<B: ToJSON>(self, body: Json<B>) -> Result<Bound<B>, ApiError> {
-        let json = body.0.to_json().ok_or_else(|| {
+        self.bind_as(body.0, ToJSON::to_json)
+    }
+
+    /// Binds the key to a request that did not come as JSON (an upload), by
+    /// what it asks for: the draft it was read into.
+    pub fn bind_draft<B: serde::Serialize>(self, draft: B) -> Result<Bound<B>, ApiError> {
+        self.bind_as(draft, |d| serde_json::to_value(d).ok())
+    }
+
+    /// Binds the key to `body` as `json` shows it; without a key, `body`
+    /// is not serialised at all.
+    fn bind_as<B>(
+        self,
+        body: B,
+        json: impl FnOnce(&B) -> Option<serde_json::Value>,
+    ) -> Result<Bound<B>, ApiError> {
+        if self.key.is_none() {
+            return Ok(Bound { key: None, body });
+        }
+        let fingerprint = json(&body).ok_or_else(|| {
             Problem::of(
                 ProblemKind::Internal,
                 "the request could not be fingerprinted",
@@ -83,8 +102,8 @@ impl IdempotencyKey {
             .into_error()
         })?;
         Ok(Bound {
-            key: self.bind_value(&json)?,
-            body: body.0,
+            key: self.bind_value(&fingerprint)?,
+            body,
         })
     }
 

@@ -28,7 +28,7 @@ use crate::app::{AppState, Tag};
 use crate::auth::{Caller, TokenAuth};
 use crate::http::write;
 use crate::models::{Evidence, EvidenceJson, EvidenceList, NewUpdate, ProgressUpdate, UpdateList};
-use crate::preconditions::{Bound, IdempotencyKey, IfMatch, Optional};
+use crate::preconditions::{IdempotencyKey, IfMatch, Optional};
 use crate::problem::{ApiError, Problem, ProblemKind};
 use crate::routes::visible_assignment;
 
@@ -338,23 +338,17 @@ impl EvidenceApi {
         let expected = if_match.version()?;
         // A document's fingerprint is its draft (the upload's hash and
         // fields): the form's bytes are not JSON.
-        let fingerprint = serde_json::to_value(&draft).map_err(|_| {
-            Problem::of(
-                ProblemKind::Internal,
-                "the request could not be fingerprinted",
-            )
-            .into_error()
-        })?;
-        let request = Bound {
-            key: key.bind_value(&fingerprint)?,
-            body: draft,
-        };
-        write(&self.state, &auth, request, async |ctx, draft| {
-            self.state
-                .store
-                .add_evidence(ctx, id.0.into(), expected, &draft)
-                .await
-        })
+        write(
+            &self.state,
+            &auth,
+            key.bind_draft(draft)?,
+            async |ctx, draft| {
+                self.state
+                    .store
+                    .add_evidence(ctx, id.0.into(), expected, &draft)
+                    .await
+            },
+        )
         .await
     }
 
