@@ -146,6 +146,22 @@ impl Fixture {
             .to_owned()
     }
 
+    /// Calls every row of `table` as each caller, and notes each status
+    /// that is not the one the table wants.
+    async fn check(&mut self, table: Vec<Row<'_>>, mismatches: &mut Vec<String>) {
+        for (method, path, body, if_match, expected) in table {
+            let got = self.row(method.clone(), path, body, if_match).await;
+            for (i, caller) in CALLERS.iter().enumerate() {
+                if got[i] != expected[i] {
+                    mismatches.push(format!(
+                        "{method} {path} as {caller}: got {}, want {}",
+                        got[i], expected[i]
+                    ));
+                }
+            }
+        }
+    }
+
     /// Calls `method path` as each caller; returns what each got.
     async fn row(
         &mut self,
@@ -246,17 +262,7 @@ async fn every_endpoint_answers_each_caller_as_the_contract_says() {
         (Method::DELETE, "/v1/tokens/{T}",                       None, None,                                   [401, 401, 403, 403, 200, 403]),
     ];
     let mut mismatches = Vec::new();
-    for (method, path, body, if_match, expected) in table {
-        let got = f.row(method.clone(), path, body, if_match).await;
-        for (i, caller) in CALLERS.iter().enumerate() {
-            if got[i] != expected[i] {
-                mismatches.push(format!(
-                    "{method} {path} as {caller}: got {}, want {}",
-                    got[i], expected[i]
-                ));
-            }
-        }
-    }
+    f.check(table, &mut mismatches).await;
     // Evidence reads and the claim need the MPS's document first.
     let form = reqwest::multipart::Form::new()
         .part(
@@ -291,17 +297,7 @@ async fn every_endpoint_answers_each_caller_as_the_contract_says() {
         (Method::POST, "/v1/assignments/{A}/claim",     Some(json!({"summary": "Done.", "evidence_ids": [document["id"]]})), Some("A"),
                                                                                                                  [401, 401, 403, 404, 403, 200]),
     ];
-    for (method, path, body, if_match, expected) in table {
-        let got = f.row(method.clone(), path, body, if_match).await;
-        for (i, caller) in CALLERS.iter().enumerate() {
-            if got[i] != expected[i] {
-                mismatches.push(format!(
-                    "{method} {path} as {caller}: got {}, want {}",
-                    got[i], expected[i]
-                ));
-            }
-        }
-    }
+    f.check(table, &mut mismatches).await;
     assert!(
         mismatches.is_empty(),
         "{} mismatches:\n{}",
