@@ -495,11 +495,12 @@ mod tests {
         let names: std::collections::HashSet<_> =
             ProblemKind::ALL.iter().map(|k| k.name()).collect();
         assert_eq!(names.len(), ProblemKind::ALL.len(), "no name twice");
-        let fallback: serde_json::Value = serde_json::from_str(UNRENDERED).unwrap_or_default();
+        let fallback: serde_json::Value =
+            serde_json::from_str(UNRENDERED).expect("the fallback is JSON");
         let internal = Problem::of(
             ProblemKind::Internal,
             "the server failed; nothing was changed",
         );
-        assert_eq!(fallback, internal.to_json().unwrap_or_default());
+        assert_eq!(fallback, internal.to_json().expect("a problem renders"));
     }
 }
