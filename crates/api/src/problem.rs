@@ -291,7 +291,7 @@ impl ApiResponse for ApiError {
         MetaResponses {
             responses: DOCUMENTED
                 .iter()
-                .map(|(status, description)| problem_response(*status, description))
+                .map(|(status, description)| documented_problem(*status, description))
                 .collect(),
         }
     }
@@ -302,7 +302,7 @@ impl ApiResponse for ApiError {
 }
 
 /// The documentation of a problem answered with `status`.
-pub fn problem_response(status: u16, description: &'static str) -> MetaResponse {
+pub fn documented_problem(status: u16, description: &'static str) -> MetaResponse {
     MetaResponse {
         description,
         status: Some(status),

@@ -20,7 +20,7 @@ use rectrack_core::text::Slug;
 use crate::app::{AppState, Tag};
 use crate::auth::OptionalAuth;
 use crate::models::StatusReport;
-use crate::problem::{ApiError, Problem, ProblemKind, problem_response};
+use crate::problem::{ApiError, Problem, ProblemKind, documented_problem};
 use crate::report_cache::{Rendered, ReportKey};
 use crate::report_format::ReportFormat;
 use crate::routes::today;
@@ -58,7 +58,7 @@ impl ApiResponse for StatusResponse {
                         .collect(),
                     headers: vec![],
                 },
-                problem_response(
+                documented_problem(
                     406,
                     "No format the `Accept` header allows: the report is served as JSON, CSV or Markdown.",
                 ),
