@@ -10,6 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rectrack_store::{BlobStore, Store};
 
 mod audit;
+mod blobs;
 mod copy;
 mod init;
 mod openapi;
@@ -67,6 +68,9 @@ pub enum Command {
     /// Check the audit chain.
     #[command(subcommand)]
     Audit(audit::Action),
+    /// Look after the evidence blob store.
+    #[command(subcommand)]
+    Blobs(blobs::Action),
     /// Copy the whole database into another, empty one (e.g. from SQLite
     /// to PostgreSQL), then verify the chain there.
     Copy(copy::Args),
@@ -102,6 +106,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Token(action) => token::run(&open(&cli.database, &cli.blobs).await?, action).await,
         Command::Report(args) => report::run(&open(&cli.database, &cli.blobs).await?, args).await,
         Command::Audit(action) => audit::run(&open(&cli.database, &cli.blobs).await?, action).await,
+        Command::Blobs(action) => blobs::run(&open(&cli.database, &cli.blobs).await?, action).await,
         Command::Copy(args) => {
             copy::run(&open(&cli.database, &cli.blobs).await?, &cli.blobs, args).await
         }

@@ -21,6 +21,7 @@ mod authz_matrix;
 mod bad_input;
 mod cli;
 mod examples;
+mod hostile;
 mod http_conventions;
 mod journey;
 mod problems;

@@ -84,12 +84,20 @@ pub enum ProblemKind {
     StaleVersion,
     /// The body is over its limit (413).
     TooLarge,
+    /// The request target is longer than the server reads (414).
+    UriTooLong,
     /// The body's content type is not one this operation reads (415).
     UnsupportedMediaType,
     /// The `Idempotency-Key` was used before with another request (422).
     IdempotencyKeyReused,
+    /// The `Range` asked for lies outside the document (416).
+    RangeNotSatisfiable,
     /// The write needs `If-Match` (428).
     IfMatchRequired,
+    /// Too many requests from this client; `Retry-After` says when to try again (429).
+    TooManyRequests,
+    /// The request's header fields are larger than the server reads (431).
+    HeadersTooLarge,
     /// The server failed; nothing was changed (500).
     Internal,
     /// The database cannot be reached (503).
@@ -98,7 +106,7 @@ pub enum ProblemKind {
 
 impl ProblemKind {
     /// Every kind.
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 21] = [
         Self::Validation,
         Self::Malformed,
         Self::BadRequest,
@@ -111,9 +119,13 @@ impl ProblemKind {
         Self::RefusedMove,
         Self::StaleVersion,
         Self::TooLarge,
+        Self::UriTooLong,
         Self::UnsupportedMediaType,
         Self::IdempotencyKeyReused,
+        Self::RangeNotSatisfiable,
         Self::IfMatchRequired,
+        Self::TooManyRequests,
+        Self::HeadersTooLarge,
         Self::Internal,
         Self::Unavailable,
     ];
@@ -133,6 +145,10 @@ impl ProblemKind {
             Self::RefusedMove => "refused-move",
             Self::StaleVersion => "stale-version",
             Self::TooLarge => "too-large",
+            Self::UriTooLong => "uri-too-long",
+            Self::RangeNotSatisfiable => "range-not-satisfiable",
+            Self::TooManyRequests => "too-many-requests",
+            Self::HeadersTooLarge => "headers-too-large",
             Self::UnsupportedMediaType => "unsupported-media-type",
             Self::IdempotencyKeyReused => "idempotency-key-reused",
             Self::IfMatchRequired => "if-match-required",
@@ -156,6 +172,10 @@ impl ProblemKind {
             Self::RefusedMove => StatusCode::CONFLICT,
             Self::StaleVersion => StatusCode::PRECONDITION_FAILED,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UriTooLong => StatusCode::URI_TOO_LONG,
+            Self::RangeNotSatisfiable => StatusCode::RANGE_NOT_SATISFIABLE,
+            Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            Self::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Self::IfMatchRequired => StatusCode::PRECONDITION_REQUIRED,

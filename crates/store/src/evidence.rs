@@ -1,6 +1,7 @@
-//! Evidence items. A document's bytes are already in the blob store when its
-//! row is written (the API streams the upload first); the row is refused if
-//! they are not. Evidence is never changed or deleted.
+//! Evidence items. A document is streamed into a temporary object first
+//! ([`BlobStore::stage`](crate::BlobStore::stage)); [`Store::add_document`]
+//! writes its row and publishes the bytes only once the row has committed,
+//! removing them if it did not. Evidence is never changed or deleted.
 
 use bytes::Bytes;
 use rectrack_core::audit::Action;
@@ -8,9 +9,11 @@ use rectrack_core::evidence::{
     Evidence, EvidenceContent, EvidenceDraft, HttpUrl, MediaType, SafeFilename, Sha256Hex,
 };
 use rectrack_core::ids::{AssignmentId, EvidenceId};
-use rectrack_core::lifecycle::Command;
+use rectrack_core::lifecycle::{self, Command};
 use rectrack_core::organisation::OrgCode;
+use rectrack_core::role::{Actor, Principal};
 use rectrack_core::text::{LongText, Title};
+use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 use uuid::Uuid;
@@ -18,13 +21,15 @@ use uuid::Uuid;
 use crate::Store;
 use crate::assignments::{authorise, load, summary};
 use crate::audit::append::{EventDraft, Touch};
+use crate::blobs::Staged;
 use crate::convert::{from_micros, micros, wire};
-use crate::entities::evidence;
+use crate::entities::{assignments, evidence};
 use crate::error::{Error, Result, stored};
 use crate::write::{Ctx, Written};
 
 impl Store {
-    /// Adds an evidence item to an assignment.
+    /// Adds an evidence item to an assignment. A document's bytes must
+    /// already be published; see [`add_document`](Self::add_document).
     pub async fn add_evidence(
         &self,
         ctx: &Ctx<'_, Evidence>,
@@ -32,13 +37,71 @@ impl Store {
         expected_version: Option<i64>,
         draft: &EvidenceDraft,
     ) -> Result<Written<Evidence>> {
+        self.insert_evidence(ctx, id, expected_version, draft, None)
+            .await
+    }
+
+    /// Adds a document whose bytes are `upload`, publishing them if the row
+    /// commits and removing them if it does not. Should publishing fail
+    /// after the commit, the upload stays staged under its hash and
+    /// `rectrack blobs gc` publishes it.
+    pub async fn add_document(
+        &self,
+        ctx: &Ctx<'_, Evidence>,
+        id: AssignmentId,
+        expected_version: Option<i64>,
+        draft: &EvidenceDraft,
+        upload: &Staged,
+    ) -> Result<Written<Evidence>> {
+        let written = self
+            .insert_evidence(ctx, id, expected_version, draft, Some(upload))
+            .await;
+        match &written {
+            Ok(_) => {
+                if let Err(e) = self.blobs.publish(upload).await {
+                    tracing::error!(error = %e, sha256 = %upload.blob.sha256,
+                        "an evidence row committed but its upload was not published; `rectrack blobs gc --delete` publishes it");
+                }
+            }
+            Err(_) => self.blobs.discard(upload).await,
+        }
+        written
+    }
+
+    /// Whether `principal` may add evidence to assignment `id` now, asked
+    /// before an upload is read so that a refused caller costs no disk.
+    /// The write asks again, in its transaction.
+    pub async fn may_add_evidence(&self, principal: &Principal, id: AssignmentId) -> Result<()> {
+        let record = self.assignment(id).await?;
+        let actor = principal.require_actor(Command::AddEvidence.name())?;
+        let assignment = &record.assignment;
+        lifecycle::decide(
+            assignment.status,
+            &assignment.organisation,
+            actor,
+            Command::AddEvidence,
+        )?;
+        Ok(())
+    }
+
+    async fn insert_evidence(
+        &self,
+        ctx: &Ctx<'_, Evidence>,
+        id: AssignmentId,
+        expected_version: Option<i64>,
+        draft: &EvidenceDraft,
+        upload: Option<&Staged>,
+    ) -> Result<Written<Evidence>> {
         self.write(ctx, async |tx| {
             let mut held = load(tx, id).await?;
             let transition =
                 authorise(tx, &held.assignment, Command::AddEvidence, expected_version)?;
             let parts = draft.parse()?;
             if let EvidenceContent::Document { sha256, .. } = &parts.content
-                && !self.blobs.contains(sha256).await?
+                && !match upload {
+                    Some(staged) => staged.blob.sha256 == *sha256,
+                    None => self.blobs.contains(sha256).await?,
+                }
             {
                 return Err(Error::invalid("sha256", "no uploaded file has this hash"));
             }
@@ -81,8 +144,35 @@ impl Store {
             .ok_or_else(|| Error::not_found("evidence", id))
     }
 
+    /// One evidence item that `actor` may see: one query whether the id is
+    /// unknown or belongs to an organisation the actor may not see, so that
+    /// neither the answer (404) nor its cost tells the two apart.
+    pub async fn evidence_seen_by(&self, actor: &Actor, id: EvidenceId) -> Result<Evidence> {
+        let mut query = evidence::Entity::find_by_id(id.as_uuid());
+        if !actor.sees_everything() {
+            query = query.filter(
+                evidence::Column::AssignmentId.in_subquery(
+                    Query::select()
+                        .column(assignments::Column::Id)
+                        .from(assignments::Entity)
+                        .and_where(
+                            assignments::Column::Organisation.eq(actor.organisation.as_str()),
+                        )
+                        .to_owned(),
+                ),
+            );
+        }
+        query
+            .one(&self.db)
+            .await?
+            .map(item)
+            .transpose()?
+            .ok_or_else(|| Error::not_found("evidence", id))
+    }
+
     /// A document's bytes, checked against their hash (404 for links and
-    /// statements, which have none).
+    /// statements, which have none). Reads the whole; see
+    /// [`BlobStore::open`](crate::BlobStore::open) to stream.
     pub async fn evidence_content(&self, id: EvidenceId) -> Result<(Evidence, Bytes)> {
         let item = self.evidence(id).await?;
         let EvidenceContent::Document { sha256, .. } = &item.content else {

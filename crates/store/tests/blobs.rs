@@ -1,5 +1,5 @@
 //! The blob store: content addresses, the size limit while streaming,
-//! verification on read, and collection of blobs no row refers to.
+//! staged uploads, verification on read, and `gc` of blobs no row needs.
 
 #![allow(clippy::unwrap_used)] // a panic in a test is a failed test
 
@@ -95,8 +95,9 @@ async fn a_blob_changed_on_disk_is_never_served() {
 }
 
 #[tokio::test]
-async fn collection_removes_only_unreferenced_blobs() {
-    let blobs = BlobStore::in_memory();
+async fn gc_lists_then_removes_only_what_no_row_needs() {
+    let dir = tempfile::tempdir().unwrap();
+    let blobs = BlobStore::local(dir.path()).unwrap();
     let kept = blobs
         .put_bytes(Bytes::from_static(b"kept"), 1024)
         .await
@@ -105,24 +106,106 @@ async fn collection_removes_only_unreferenced_blobs() {
         .put_bytes(Bytes::from_static(b"orphan"), 1024)
         .await
         .unwrap();
+    let abandoned = blobs
+        .stage(chunks(&[b"abandoned upload"]), 1024)
+        .await
+        .unwrap();
     let referenced: HashSet<String> = [kept.sha256.to_string()].into();
     // Too recent to collect: an upload may be about to get its row.
-    assert_eq!(
-        blobs
-            .collect(&referenced, Utc::now() - Duration::hours(1))
-            .await
-            .unwrap(),
-        0
-    );
-    assert_eq!(
-        blobs
-            .collect(&referenced, Utc::now() + Duration::seconds(1))
-            .await
-            .unwrap(),
-        1
-    );
+    let young = blobs
+        .gc(&referenced, Utc::now() - Duration::hours(1), true)
+        .await
+        .unwrap();
+    assert!(young.removed.is_empty(), "{young:?}");
+    // A dry run says what it would remove and removes nothing.
+    let later = Utc::now() + Duration::seconds(1);
+    let dry = blobs.gc(&referenced, later, false).await.unwrap();
+    assert_eq!(dry.removed.len(), 2, "{dry:?}");
+    assert_eq!(dry.removed_bytes, 6 + 16);
+    assert_eq!(walk(dir.path()).len(), 3);
+    let done = blobs.gc(&referenced, later, true).await.unwrap();
+    assert_eq!(done.removed.len(), 2, "{done:?}");
     assert!(blobs.contains(&kept.sha256).await.unwrap());
     assert!(!blobs.contains(&orphan.sha256).await.unwrap());
+    assert!(!blobs.contains(&abandoned.blob.sha256).await.unwrap());
+    assert_eq!(walk(dir.path()).len(), 1);
+}
+
+#[tokio::test]
+async fn a_staged_upload_is_invisible_until_published_and_gone_when_discarded() {
+    let dir = tempfile::tempdir().unwrap();
+    let blobs = BlobStore::local(dir.path()).unwrap();
+    let staged = blobs
+        .stage(chunks(&[b"draft ", b"policy"]), 1024)
+        .await
+        .unwrap();
+    assert_eq!(staged.blob.sha256, Sha256Hex::of(b"draft policy"));
+    assert!(!blobs.contains(&staged.blob.sha256).await.unwrap());
+    blobs.publish(&staged).await.unwrap();
+    assert!(blobs.contains(&staged.blob.sha256).await.unwrap());
+    // Discarding after publishing leaves the blob.
+    blobs.discard(&staged).await;
+    assert!(blobs.contains(&staged.blob.sha256).await.unwrap());
+    let refused = blobs.stage(chunks(&[b"withdrawn"]), 1024).await.unwrap();
+    blobs.discard(&refused).await;
+    assert_eq!(walk(dir.path()).len(), 1, "{:?}", walk(dir.path()));
+}
+
+#[tokio::test]
+async fn gc_publishes_an_upload_whose_row_committed_before_it_was_published() {
+    let dir = tempfile::tempdir().unwrap();
+    let blobs = BlobStore::local(dir.path()).unwrap();
+    let staged = blobs.stage(chunks(&[b"committed"]), 1024).await.unwrap();
+    let referenced: HashSet<String> = [staged.blob.sha256.to_string()].into();
+    let report = blobs
+        .gc(&referenced, Utc::now() + Duration::seconds(1), true)
+        .await
+        .unwrap();
+    assert_eq!(report.published.len(), 1, "{report:?}");
+    assert!(report.removed.is_empty(), "{report:?}");
+    assert_eq!(
+        &blobs.get(&staged.blob.sha256).await.unwrap()[..],
+        b"committed"
+    );
+}
+
+#[tokio::test]
+async fn a_blob_streams_whole_or_by_range_and_a_corrupted_one_ends_in_an_error() {
+    use futures::TryStreamExt;
+    let dir = tempfile::tempdir().unwrap();
+    let blobs = BlobStore::local(dir.path()).unwrap();
+    let stored = blobs
+        .put_bytes(Bytes::from_static(b"0123456789"), 1024)
+        .await
+        .unwrap();
+    let whole: Vec<Bytes> = blobs
+        .open(&stored.sha256, None)
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(whole.concat(), b"0123456789");
+    let part: Vec<Bytes> = blobs
+        .open(&stored.sha256, Some(2..5))
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(part.concat(), b"234");
+    std::fs::write(
+        dir.path().join("sha256").join(stored.sha256.as_str()),
+        b"0123456780",
+    )
+    .unwrap();
+    let read: Result<Vec<Bytes>, _> = blobs
+        .open(&stored.sha256, None)
+        .await
+        .unwrap()
+        .try_collect()
+        .await;
+    assert!(read.is_err(), "a corrupted blob must not stream to its end");
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
