@@ -15,6 +15,11 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
+    // The database, its journal files and the evidence blobs are the
+    // oversight record, some of it not public: whatever the umask this was
+    // started with, every file it creates is its owner's alone (0600, and
+    // 0700 for directories).
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -9,8 +9,10 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use rectrack_api::app::{AppState, JSON_LIMIT, UPLOAD_LIMIT, bind, serve};
+use rectrack_api::connection::{self, ConnectionLimits};
 use rectrack_core::role::{Principal, Role};
 use rectrack_store::tokens::TokenDraft;
 use rectrack_store::{Ctx, Store};
@@ -43,6 +45,20 @@ pub struct Args {
     /// Largest evidence upload, in bytes.
     #[arg(long, env = "RECTRACK_UPLOAD_LIMIT", default_value_t = UPLOAD_LIMIT)]
     pub upload_limit: u64,
+    /// Seconds a client has to send a request's head.
+    #[arg(long, env = "RECTRACK_HEADER_READ_TIMEOUT", default_value_t = connection::HEADER_READ.as_secs())]
+    pub header_read_timeout: u64,
+    /// Seconds a client has to send each 64 KiB of a request body.
+    #[arg(long, env = "RECTRACK_BODY_READ_TIMEOUT", default_value_t = connection::BODY_READ.as_secs())]
+    pub body_read_timeout: u64,
+    /// Seconds a connection may sit idle (no new request, or a response the
+    /// client does not read) before it is closed.
+    #[arg(long, env = "RECTRACK_IDLE_TIMEOUT", default_value_t = connection::IDLE.as_secs())]
+    pub idle_timeout: u64,
+    /// Most connections open at once (more wait to be accepted); by
+    /// default 1024, or fewer if the open-file limit would not allow it.
+    #[arg(long, env = "RECTRACK_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
     /// How logs are written to standard error: `text` for people, `json` for
     /// collectors; `auto` is text on a terminal and JSON otherwise.
     #[arg(long, env = "RECTRACK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Auto)]
@@ -119,11 +135,26 @@ pub async fn run(database: &str, blobs: &Path, args: Args) -> Result<ExitCode, E
         private: args.private,
         json_limit: args.json_limit,
         upload_limit: args.upload_limit,
+        connections: ConnectionLimits {
+            header_read: Duration::from_secs(args.header_read_timeout),
+            body_read: Duration::from_secs(args.body_read_timeout),
+            idle: Duration::from_secs(args.idle_timeout),
+            max_connections: args.max_connections.unwrap_or_else(default_max_connections),
+        },
         ..AppState::new(store)
     };
     serve(acceptor, state, shutdown).await?;
     tracing::info!("rectrack stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The default cap on connections: 1024, or what the open-file limit leaves
+/// after 64 files for the database, blobs and logs.
+fn default_max_connections() -> usize {
+    use nix::sys::resource::{Resource, getrlimit};
+    let files = getrlimit(Resource::RLIMIT_NOFILE).map_or(u64::MAX, |(soft, _)| soft);
+    let room = usize::try_from(files.saturating_sub(64).max(16)).unwrap_or(usize::MAX);
+    room.min(connection::MAX_CONNECTIONS)
 }
 
 /// The demo's overseer and MPS tokens: those kept in `path` if they still

@@ -213,3 +213,210 @@ async fn downloads_stream_with_ranges_and_heads() {
     }
     app.stop().await;
 }
+
+/// A service whose connections time out after a second and of which at
+/// most eight are open at once.
+async fn strict_app() -> TestApp {
+    TestApp::spawn_with(|state| {
+        state.connections = rectrack_api::connection::ConnectionLimits {
+            header_read: Duration::from_secs(1),
+            body_read: Duration::from_secs(1),
+            idle: Duration::from_secs(1),
+            max_connections: 8,
+        };
+    })
+    .await
+}
+
+/// Whether the server closes `socket` within `bound`, sending `drip`
+/// (if any) a piece at a time meanwhile.
+async fn closed_within(
+    mut socket: tokio::net::TcpStream,
+    drip: &[u8],
+    every: Duration,
+    bound: Duration,
+) -> bool {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let deadline = tokio::time::Instant::now() + bound;
+    let mut pieces = drip.iter();
+    let mut buf = [0u8; 4096];
+    loop {
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        match tokio::time::timeout(every, socket.read(&mut buf)).await {
+            Ok(Ok(0) | Err(_)) => return true,
+            Ok(Ok(_)) => {}
+            Err(_) => {
+                if let Some(byte) = pieces.next()
+                    && socket.write_all(&[*byte]).await.is_err()
+                {
+                    return true;
+                }
+            }
+        }
+    }
+}
+
+/// Guards point 3: slow and idle clients cannot hold the server. A socket
+/// that never sends, a head sent a byte at a time, a body trickled, and a
+/// kept-alive connection left idle are each closed soon after their
+/// time-out; with many more idle sockets than the connection cap,
+/// `/healthz` still answers.
+#[tokio::test]
+async fn slow_and_idle_clients_are_cut_off() {
+    let app = strict_app().await;
+    let connect = || tokio::net::TcpStream::connect(app.addr);
+    let every = Duration::from_millis(200);
+    let bound = Duration::from_secs(8);
+
+    let silent = connect().await.unwrap();
+    assert!(
+        closed_within(silent, b"", every, bound).await,
+        "a silent socket was held"
+    );
+
+    let head = b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n";
+    assert!(
+        closed_within(connect().await.unwrap(), head, every, bound).await,
+        "a head sent a byte at a time was held"
+    );
+
+    let mut body = b"POST /v1/reports HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n".to_vec();
+    {
+        use tokio::io::AsyncWriteExt;
+        let mut socket = connect().await.unwrap();
+        socket.write_all(&body).await.unwrap();
+        body.clear();
+        body.extend(std::iter::repeat_n(b' ', 200));
+        assert!(
+            closed_within(socket, &body, every, bound).await,
+            "a trickled body was held"
+        );
+    }
+
+    {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut socket = connect().await.unwrap();
+        socket
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            .await
+            .unwrap();
+        let mut buf = [0u8; 1024];
+        let n = socket.read(&mut buf).await.unwrap();
+        assert!(buf[..n].starts_with(b"HTTP/1.1 200"));
+        assert!(
+            closed_within(socket, b"", every, bound).await,
+            "an idle kept-alive connection was held"
+        );
+    }
+
+    let mut idle = Vec::new();
+    for _ in 0..40 {
+        idle.push(connect().await.unwrap());
+    }
+    let health = tokio::time::timeout(bound, app.get("/healthz", None))
+        .await
+        .expect("/healthz did not answer beside 40 idle sockets");
+    assert_eq!(health.status(), 200);
+    drop(idle);
+    app.stop().await;
+}
+
+/// Guards point 9's errors below the routes: a request the HTTP layer
+/// refuses before any route runs (a head too large, a target too long, a
+/// line that is not HTTP) is answered with a problem document.
+#[tokio::test]
+async fn errors_below_the_routes_are_problem_documents() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn().await;
+    let huge_header = format!(
+        "GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(512 * 1024)
+    );
+    let long_target = format!(
+        "GET /{} HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        "a".repeat(70 * 1024)
+    );
+    let cases = [
+        (huge_header.as_str(), 431, "headers-too-large"),
+        (long_target.as_str(), 414, "uri-too-long"),
+        ("NOT HTTP AT ALL\r\n\r\n", 400, "malformed"),
+    ];
+    for (request, status, kind) in cases {
+        let mut socket = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+        // The server may answer and close before it has read everything.
+        let _ = socket.write_all(request.as_bytes()).await;
+        let mut answer = Vec::new();
+        let _ =
+            tokio::time::timeout(Duration::from_secs(10), socket.read_to_end(&mut answer)).await;
+        let text = String::from_utf8_lossy(&answer);
+        assert!(
+            text.starts_with(&format!("HTTP/1.1 {status} ")),
+            "{kind}: {text}"
+        );
+        assert!(
+            text.to_ascii_lowercase()
+                .contains("content-type: application/problem+json"),
+            "{kind}: {text}"
+        );
+        assert!(
+            text.contains(&format!("urn:rectrack:problem:{kind}")),
+            "{kind}: {text}"
+        );
+    }
+    app.stop().await;
+}
+
+/// Guards point 4: no one can queue the status report for everyone. An
+/// anonymous client that asks for sixteen different days has ten computed
+/// and is told to wait (429, `Retry-After`, a problem document) for the
+/// rest; a report already made is still served to it; a token holder is not
+/// limited.
+#[tokio::test]
+async fn anonymous_clients_cannot_queue_costly_reports() {
+    let app = TestApp::spawn().await;
+    app.open_assignment().await;
+    let days: Vec<String> = (1..=16).map(|d| format!("2025-01-{d:02}")).collect();
+    let asks = days.iter().map(|day| {
+        app.request(Method::GET, &format!("/v1/status?as_of={day}"), None)
+            .send()
+    });
+    let answers = futures::future::join_all(asks).await;
+    let mut statuses = Vec::new();
+    for answer in answers {
+        let answer = answer.unwrap();
+        let status = answer.status().as_u16();
+        if status == 429 {
+            let wait: u64 = answer.headers()["retry-after"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!(wait >= 1);
+            let document = problem(answer, 429).await;
+            assert_eq!(document["type"], "urn:rectrack:problem:too-many-requests");
+        }
+        statuses.push(status);
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        10,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        6,
+        "{statuses:?}"
+    );
+    // Made already: free.
+    let again = app.get("/v1/status?as_of=2025-01-01", None).await;
+    assert_eq!(again.status(), 200);
+    for day in &days {
+        let with_token = app
+            .get(&format!("/v1/status?as_of={day}"), Some(&app.overseer))
+            .await;
+        assert_eq!(with_token.status(), 200, "{day}");
+    }
+    app.stop().await;
+}

@@ -14,6 +14,7 @@ use poem_openapi::{OpenApiService, Tags};
 use rectrack_store::Store;
 use tracing::Instrument;
 
+use crate::connection::{ConnectionLimits, Guarded};
 use crate::problem::{Problem, ProblemJson, ProblemKind, from_poem_error};
 use crate::report_cache::ReportCache;
 use crate::routes;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub upload_limit: u64,
     /// Status reports rendered from the data as it stands.
     pub reports: Arc<ReportCache>,
+    /// Time-outs and the cap on open connections.
+    pub connections: ConnectionLimits,
 }
 
 impl AppState {
@@ -47,6 +50,7 @@ impl AppState {
             json_limit: JSON_LIMIT,
             upload_limit: UPLOAD_LIMIT,
             reports: Arc::default(),
+            connections: ConnectionLimits::default(),
         }
     }
 }
@@ -216,13 +220,14 @@ pub async fn bind(addr: &str) -> std::io::Result<(impl Acceptor + use<>, std::ne
 }
 
 /// Serves `state` on `acceptor` until `shutdown` resolves, then lets
-/// requests in flight finish (up to 30 seconds).
+/// requests in flight finish (up to 30 seconds). Every connection is held
+/// to `state.connections`.
 pub async fn serve(
     acceptor: impl Acceptor + 'static,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send,
 ) -> std::io::Result<()> {
-    Server::new_with_acceptor(acceptor)
+    Server::new_with_acceptor(Guarded::new(acceptor, state.connections))
         .run_with_graceful_shutdown(build(state), shutdown, Some(Duration::from_secs(30)))
         .await
 }

@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod connection;
 pub mod http;
 pub mod models;
 pub mod preconditions;

@@ -14,13 +14,24 @@
 //! is in the chain, nothing written later can change what the day saw, so
 //! the report is served whatever the chain's `seq` has become.
 //!
-//! Misses are computed one at a time: concurrent requests for the same report
-//! wait for the first one's result instead of each scanning the database and
-//! holding its own copy in memory. Entries are bounded by total size.
+//! Concurrent requests for the same report wait for the first one's result
+//! instead of each scanning the database and holding its own copy in
+//! memory; different reports are computed side by side, at most
+//! `computations` at once, so that no report waits behind an unrelated one
+//! for longer than those ahead of it in that bounded queue. Anonymous
+//! clients may have only so many reports computed for them
+//! ([`ReportCache::admit`]); what is cached costs them nothing. Entries are
+//! bounded by total size.
 
 use std::collections::VecDeque;
 use std::future::Future;
-use std::sync::Mutex;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use bytes::Bytes;
 use chrono::NaiveDate;
@@ -28,6 +39,15 @@ use rectrack_core::status_report::ReportFilters;
 
 /// The default bound on the bytes of reports kept.
 pub const REPORT_CACHE_BYTES: usize = 32 * 1024 * 1024;
+
+/// Reports computed at once, by default.
+pub const COMPUTATIONS: usize = 2;
+
+/// Reports an anonymous client may have computed in a burst.
+pub const ANONYMOUS_BURST: u32 = 10;
+
+/// Reports an anonymous client may have computed per minute, after its burst.
+pub const ANONYMOUS_PER_MINUTE: u32 = 20;
 
 /// Everything a rendered report depends on besides the data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,12 +89,25 @@ impl Entry {
     }
 }
 
+/// One report being computed, and who waits for it.
+type Turn = Arc<tokio::sync::Mutex<()>>;
+
 /// The cache; one per service.
-#[derive(Debug)]
 pub struct ReportCache {
     entries: Mutex<VecDeque<Entry>>,
-    computing: tokio::sync::Mutex<()>,
+    in_flight: Mutex<Vec<(ReportKey, Turn)>>,
+    computing: tokio::sync::Semaphore,
+    anonymous: DefaultKeyedRateLimiter<IpAddr>,
     budget: usize,
+}
+
+impl std::fmt::Debug for ReportCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReportCache")
+            .field("kept", &self.len())
+            .field("budget", &self.budget)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for ReportCache {
@@ -85,13 +118,39 @@ impl Default for ReportCache {
 
 impl ReportCache {
     /// A cache keeping at most `budget` bytes of reports (a larger report is
-    /// served but not kept).
+    /// served but not kept), with the default limits.
     pub fn new(budget: usize) -> Self {
+        Self::with_limits(budget, COMPUTATIONS, ANONYMOUS_BURST, ANONYMOUS_PER_MINUTE)
+    }
+
+    /// A cache computing at most `computations` reports at once, and at most
+    /// `burst` then `per_minute` for each anonymous client.
+    pub fn with_limits(budget: usize, computations: usize, burst: u32, per_minute: u32) -> Self {
+        let per_minute = NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
         Self {
             entries: Mutex::new(VecDeque::new()),
-            computing: tokio::sync::Mutex::new(()),
+            in_flight: Mutex::new(Vec::new()),
+            computing: tokio::sync::Semaphore::new(computations.max(1)),
+            anonymous: RateLimiter::keyed(Quota::per_minute(per_minute).allow_burst(burst)),
             budget,
         }
+    }
+
+    /// Whether an anonymous client at `client` may have one more report
+    /// computed; if not, how long until it may.
+    pub fn admit(&self, client: IpAddr) -> Result<(), Duration> {
+        if self.anonymous.len() > 100_000 {
+            self.anonymous.retain_recent();
+        }
+        self.anonymous
+            .check_key(&client)
+            .map_err(|refused| refused.wait_time_from(DefaultClock::default().now()))
+    }
+
+    /// The report for `key` at chain position `seq`, if kept.
+    pub fn cached(&self, key: &ReportKey, seq: u64) -> Option<Rendered> {
+        self.lookup(key, seq)
     }
 
     /// The report for `key` at chain position `seq`: kept, or made by
@@ -111,22 +170,50 @@ impl ReportCache {
         if let Some(hit) = self.lookup(&key, seq) {
             return Ok(hit);
         }
-        let _turn = self.computing.lock().await;
-        // Whoever held the turn may have made this very report.
-        if let Some(hit) = self.lookup(&key, seq) {
-            return Ok(hit);
+        let turn = self.turn(&key);
+        let made = async {
+            let _mine = turn.lock().await;
+            // Whoever held the turn may have made this very report.
+            if let Some(hit) = self.lookup(&key, seq) {
+                return Ok(hit);
+            }
+            // Never closed: without a permit the report is still made.
+            let _slot = self.computing.acquire().await.ok();
+            let body = render.await?;
+            self.keep(Entry {
+                key: key.clone(),
+                seq,
+                settled,
+                body: body.clone(),
+            });
+            Ok(Rendered {
+                content_type: key.content_type,
+                body,
+            })
         }
-        let body = render.await?;
-        self.keep(Entry {
-            key: key.clone(),
-            seq,
-            settled,
-            body: body.clone(),
-        });
-        Ok(Rendered {
-            content_type: key.content_type,
-            body,
-        })
+        .await;
+        self.leave(&key, turn);
+        made
+    }
+
+    /// The turn of everyone asking for `key`.
+    fn turn(&self, key: &ReportKey) -> Turn {
+        let mut in_flight = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, turn)) = in_flight.iter().find(|(k, _)| k == key) {
+            return turn.clone();
+        }
+        let turn = Turn::default();
+        in_flight.push((key.clone(), turn.clone()));
+        turn
+    }
+
+    /// Forgets `key`'s turn once no one else waits on it.
+    fn leave(&self, key: &ReportKey, turn: Turn) {
+        let mut in_flight = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+        // Ours and the list's: no one else holds it.
+        if Arc::strong_count(&turn) == 2 {
+            in_flight.retain(|(k, _)| k != key);
+        }
     }
 
     fn lookup(&self, key: &ReportKey, seq: u64) -> Option<Rendered> {
@@ -261,6 +348,52 @@ mod tests {
             "too large to keep"
         );
         assert_eq!(get(&cache, key(true), 1, "again").await, "again");
+    }
+
+    #[tokio::test]
+    async fn different_reports_are_made_side_by_side_and_the_same_one_once() {
+        let cache = std::sync::Arc::new(ReportCache::with_limits(1024, 2, 1, 1));
+        let (release, gate) = tokio::sync::watch::channel(false);
+        let renders = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let slow = |day: u32| {
+            let cache = cache.clone();
+            let mut gate = gate.clone();
+            let renders = renders.clone();
+            tokio::spawn(async move {
+                cache
+                    .get_or_render::<(), _>(past_key(day), 1, false, async move {
+                        renders.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        let _ = gate.wait_for(|open| *open).await;
+                        Ok(Bytes::from_static(b"slow"))
+                    })
+                    .await
+            })
+        };
+        // Two requests for day 1 share one computation, day 2 is made beside it.
+        let (first, again, other) = (slow(1), slow(1), slow(2));
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert_eq!(renders.load(std::sync::atomic::Ordering::SeqCst), 2);
+        // A third day waits for a slot; a kept report is served meanwhile.
+        let queued = slow(3);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert_eq!(renders.load(std::sync::atomic::Ordering::SeqCst), 2);
+        release.send(true).unwrap();
+        for task in [first, again, other, queued] {
+            assert!(task.await.unwrap().is_ok());
+        }
+        assert_eq!(renders.load(std::sync::atomic::Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn an_anonymous_client_is_admitted_up_to_its_burst() {
+        let cache = ReportCache::with_limits(1024, 2, 3, 1);
+        let client: IpAddr = "192.0.2.1".parse().unwrap();
+        for _ in 0..3 {
+            assert!(cache.admit(client).is_ok());
+        }
+        let wait = cache.admit(client).unwrap_err();
+        assert!(wait > Duration::from_secs(1), "{wait:?}");
+        assert!(cache.admit("192.0.2.2".parse().unwrap()).is_ok());
     }
 
     #[tokio::test]

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use poem::{IntoResponse, Response};
+use poem::{IntoResponse, Request, Response};
 use poem_openapi::param::{Header, Query};
 use poem_openapi::registry::{
     MetaMediaType, MetaResponse, MetaResponses, MetaSchema, MetaSchemaRef, Registry,
@@ -35,7 +35,13 @@ pub struct StatusApi {
 /// A status report, rendered in the format the client accepts: JSON (the
 /// default), `text/csv` (one row per organisation and a row `all`) or
 /// `text/markdown` (tables of figures and recommendations).
-pub struct StatusResponse(Rendered);
+pub enum StatusResponse {
+    /// The report.
+    Report(Rendered),
+    /// An anonymous client asked for more reports than it may have computed;
+    /// it may try again after this many seconds.
+    Throttled(u64),
+}
 
 impl ApiResponse for StatusResponse {
     fn meta() -> MetaResponses {
@@ -62,6 +68,10 @@ impl ApiResponse for StatusResponse {
                     406,
                     "No format the `Accept` header allows: the report is served as JSON, CSV or Markdown.",
                 ),
+                documented_problem(
+                    429,
+                    "An anonymous client may have 10 reports computed at once and 20 a minute after that (reports already made cost nothing); `Retry-After` says in how many seconds to try again. A token lifts the limit.",
+                ),
             ],
         }
     }
@@ -78,7 +88,22 @@ const SLICE: usize = 64 * 1024;
 
 impl IntoResponse for StatusResponse {
     fn into_response(self) -> Response {
-        let Rendered { content_type, body } = self.0;
+        let Rendered { content_type, body } = match self {
+            Self::Report(rendered) => rendered,
+            Self::Throttled(seconds) => {
+                let mut response = crate::problem::ProblemJson(Problem::of(
+                    ProblemKind::TooManyRequests,
+                    format!(
+                        "this address has asked for more status reports than may be computed for it; try again in {seconds} s, or use a token"
+                    ),
+                ))
+                .into_response();
+                response
+                    .headers_mut()
+                    .insert(poem::http::header::RETRY_AFTER, seconds.into());
+                return response;
+            }
+        };
         let length = body.len();
         let builder = Response::builder()
             .content_type(content_type)
@@ -100,6 +125,7 @@ impl StatusApi {
     #[allow(clippy::too_many_arguments)] // one per query parameter of the contract
     async fn status(
         &self,
+        request: &Request,
         auth: OptionalAuth,
         report: Query<Option<String>>,
         organisation: Query<Option<String>>,
@@ -140,6 +166,17 @@ impl StatusApi {
         };
         let store = &self.state.store;
         let mark = store.chain_mark().await?;
+        if let Some(hit) = self.state.reports.cached(&key, mark.seq) {
+            return Ok(StatusResponse::Report(hit));
+        }
+        if auth.principal().is_none()
+            && let Some(client) = request.remote_addr().as_socket_addr().map(|a| a.ip())
+            && let Err(wait) = self.state.reports.admit(client)
+        {
+            return Ok(StatusResponse::Throttled(
+                wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+            ));
+        }
         let rendered = self
             .state
             .reports
@@ -160,6 +197,6 @@ impl StatusApi {
                 Ok::<_, ApiError>(Bytes::from(body))
             })
             .await?;
-        Ok(StatusResponse(rendered))
+        Ok(StatusResponse::Report(rendered))
     }
 }
