@@ -47,7 +47,9 @@ impl Type for Date {
 fn parse_date(raw: &str) -> ParseResult<Date> {
     let valid_shape = raw.len() == 10 && raw.as_bytes()[4] == b'-' && raw.as_bytes()[7] == b'-';
     match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
-        Ok(date) if valid_shape => Ok(Date(date)),
+        Ok(date) if valid_shape => rectrack_core::time::check_day(date)
+            .map(|()| Date(date))
+            .map_err(|reason| ParseError::custom(format!("`{raw}` {reason}"))),
         _ => Err(ParseError::custom(format!(
             "`{raw}` is not a date of the form YYYY-MM-DD"
         ))),

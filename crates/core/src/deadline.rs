@@ -138,7 +138,9 @@ impl ExtensionDraft {
         }
         let mut errors = ValidationErrors::new();
         let reason = errors.check("reason", LongText::parse(&self.reason));
-        if self.requested_due_on <= current_due_on {
+        if let Err(out_of_range) = crate::time::check_day(self.requested_due_on) {
+            errors.add("requested_due_on", out_of_range);
+        } else if self.requested_due_on <= current_due_on {
             errors.add(
                 "requested_due_on",
                 format!("must be later than the current due day {current_due_on}"),

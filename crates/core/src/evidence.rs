@@ -89,9 +89,10 @@ impl SafeFilename {
 }
 string_newtype!(SafeFilename);
 
-/// Zero-width and bidirectional formatting characters.
+/// Zero-width and bidirectional formatting characters, and the joiners
+/// (which have no place in a file name).
 fn is_invisible_mark(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+    crate::text::is_hidden_format(c) || matches!(c, '\u{200C}' | '\u{200D}')
 }
 
 /// A media type such as `application/pdf`, lower-cased, without parameters.

@@ -115,6 +115,7 @@ impl MilestonePlan {
 }
 
 fn check_due_on(due_on: NaiveDate, issued_on: NaiveDate) -> Result<(), String> {
+    crate::time::check_day(due_on)?;
     if due_on < issued_on {
         Err(format!(
             "must not be before the recommendation was issued ({issued_on})"

@@ -119,10 +119,27 @@ impl RecommendationDraft {
         let themes = errors.check("themes", parse_list(&self.themes, MAX_THEMES, Slug::parse));
         let recipients = errors.check("recipients", parse_recipients(&self.recipients));
         let legal_basis = self.legal_basis.unwrap_or_default();
+        errors.check("issued_on", crate::time::check_day(self.issued_on));
         let response_due_on = self
             .response_due_on
             .unwrap_or_else(|| deadline::default_response_due_on(self.issued_on, legal_basis));
-        if response_due_on < self.issued_on {
+        if let Err(out_of_range) = crate::time::check_day(response_due_on) {
+            errors.add(
+                if self.response_due_on.is_some() {
+                    "response_due_on"
+                } else {
+                    "issued_on"
+                },
+                if self.response_due_on.is_some() {
+                    out_of_range
+                } else {
+                    format!(
+                        "is too late: a response would be due on {response_due_on}, after the last day rectrack records ({})",
+                        crate::time::LAST_DAY
+                    )
+                },
+            );
+        } else if response_due_on < self.issued_on {
             errors.add(
                 "response_due_on",
                 format!(

@@ -56,15 +56,20 @@ impl ReportDraft {
         let issued_by = errors.check("issued_by", OrgCode::parse(&self.issued_by));
         let url = errors.check("url", self.url.as_deref().map(HttpUrl::parse).transpose());
         let summary = errors.check("summary", optional_long_text(self.summary.as_deref()));
+        errors.check("published_on", crate::time::check_day(self.published_on));
         match (slug, title, issued_by, url, summary) {
-            (Some(slug), Some(title), Some(issued_by), Some(url), Some(summary)) => Ok(Report {
-                slug,
-                title,
-                issued_by,
-                published_on: self.published_on,
-                url,
-                summary,
-            }),
+            (Some(slug), Some(title), Some(issued_by), Some(url), Some(summary))
+                if errors.is_empty() =>
+            {
+                Ok(Report {
+                    slug,
+                    title,
+                    issued_by,
+                    published_on: self.published_on,
+                    url,
+                    summary,
+                })
+            }
             _ => Err(errors),
         }
     }

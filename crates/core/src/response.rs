@@ -98,11 +98,16 @@ impl ResponseDraft {
                 "planned_completion_on",
                 "is required when the recommendation is accepted or partially accepted",
             ),
-            (_, Some(planned)) if planned < issued_on => errors.add(
-                "planned_completion_on",
-                format!("must not be before the recommendation was issued ({issued_on})"),
-            ),
-            (_, Some(_)) => {}
+            (_, Some(planned)) => {
+                if let Err(out_of_range) = crate::time::check_day(planned) {
+                    errors.add("planned_completion_on", out_of_range);
+                } else if planned < issued_on {
+                    errors.add(
+                        "planned_completion_on",
+                        format!("must not be before the recommendation was issued ({issued_on})"),
+                    );
+                }
+            }
         }
         match rationale {
             Some(rationale) if errors.is_empty() => Ok(ResponseContent {

@@ -43,9 +43,17 @@ fn figure_cells(figures: &Figures) -> Vec<String> {
     cells
 }
 
-/// Quotes a CSV field when it holds a comma, quote or line break (RFC 4180).
-fn csv_field(field: &str) -> String {
-    if field.contains([',', '"', '\n', '\r']) {
+/// Quotes a CSV field when it holds a comma, quote or line break (RFC 4180),
+/// and neutralises one a spreadsheet would read as a formula (OWASP's CSV
+/// injection guidance): text beginning with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return gets a leading `'` and is quoted. Numbers are left as
+/// they are.
+pub fn csv_field(field: &str) -> String {
+    let formula =
+        field.starts_with(['=', '+', '-', '@', '\t', '\r']) && field.parse::<f64>().is_err();
+    if formula {
+        format!("\"'{}\"", field.replace('"', "\"\""))
+    } else if field.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", field.replace('"', "\"\""))
     } else {
         field.to_owned()

@@ -4,6 +4,18 @@
 //! `parse` and serde (which calls `parse`). Lengths count characters (Unicode
 //! scalar values), not bytes, so that a limit means the same in every script.
 //! Surrounding whitespace is trimmed; nothing else is rewritten.
+//!
+//! **The text rule.** Text is what it shows: no field may hold a character
+//! that changes how the text around it is displayed without being seen
+//! itself ([`is_hidden_format`]): the bidirectional controls (U+061C,
+//! U+200E–U+200F, U+202A–U+202E, U+2066–U+2069), which can make
+//! `txt.exe` read `exe.txt`, and the invisible formatting characters
+//! (U+00AD soft hyphen, U+180E, U+200B zero width space, U+2060–U+2064,
+//! U+FEFF, U+FFF9–U+FFFB). Single-line text also refuses every control
+//! character; long text keeps line breaks and tabs, what a person types, and
+//! refuses the other controls. The zero-width joiner and non-joiner
+//! (U+200C, U+200D) are allowed: scripts such as Persian and Devanagari and
+//! emoji sequences need them, and they reorder nothing.
 
 use std::fmt;
 
@@ -80,6 +92,36 @@ pub(crate) fn check_slug(raw: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether `c` changes how text displays without being seen itself: a
+/// bidirectional control or an invisible formatting character (see the
+/// module's text rule).
+pub fn is_hidden_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'
+            | '\u{200E}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+    )
+}
+
+/// Refuses text holding a hidden formatting character, naming it.
+fn check_shown(text: &str) -> Result<(), String> {
+    match text.chars().find(|c| is_hidden_format(*c)) {
+        Some(c) => Err(format!(
+            "must not contain invisible or text-direction characters (it contains U+{:04X})",
+            u32::from(c)
+        )),
+        None => Ok(()),
+    }
+}
+
 /// A URL-safe name: a report's slug (`operation-hotton`) or a theme (`vetting`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -122,6 +164,7 @@ impl<const MAX: usize> SingleLine<MAX> {
         if text.chars().any(char::is_control) {
             return Err("must be one line, without control characters".to_owned());
         }
+        check_shown(text)?;
         Ok(Self(text.to_owned()))
     }
 
@@ -149,6 +192,7 @@ impl<const MAX: usize> MultiLine<MAX> {
                 "must not contain control characters other than line breaks and tabs".to_owned(),
             );
         }
+        check_shown(text)?;
         Ok(Self(text.to_owned()))
     }
 

@@ -8,6 +8,32 @@
 
 use chrono::{DateTime, NaiveDate, SubsecRound, TimeZone, Utc};
 
+/// The first day rectrack records: nothing it tracks happened earlier.
+pub const FIRST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
+    Some(day) => day,
+    None => NaiveDate::MIN,
+};
+
+/// The last day rectrack records. Every day it accepts, and every day it
+/// derives from them (a due day 56 days after an issue), lies between
+/// [`FIRST_DAY`] and this, so a day is always written with four digits
+/// and its text sorts as the day does on every database.
+pub const LAST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(2999, 12, 31) {
+    Some(day) => day,
+    None => NaiveDate::MAX,
+};
+
+/// Refuses a day outside [`FIRST_DAY`]..=[`LAST_DAY`].
+pub fn check_day(day: NaiveDate) -> Result<(), String> {
+    if (FIRST_DAY..=LAST_DAY).contains(&day) {
+        Ok(())
+    } else {
+        Err(format!(
+            "must be a day from {FIRST_DAY} to {LAST_DAY} (it is {day})"
+        ))
+    }
+}
+
 /// The format of every timestamp: `2022-02-01T09:30:00.000000Z`.
 pub const TIMESTAMP_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.6fZ";
 
