@@ -32,6 +32,9 @@ pub async fn run(store: &Store, action: Action) -> Result<ExitCode, Error> {
                 }
                 Some(seq) => {
                     println!("invalid at seq {seq} (of {} events)", verdict.length);
+                    if let Some(detail) = &verdict.detail {
+                        println!("{detail}");
+                    }
                     Ok(ExitCode::FAILURE)
                 }
             }

@@ -204,6 +204,32 @@ fn audit_verify_names_the_event_edited_by_hand() {
     );
 }
 
+/// Guards point 8 of the hostile-client review: deleting the last events
+/// leaves a chain that links perfectly; only the recorded head shows it is
+/// short, and verification compares the two at once.
+#[test]
+fn audit_verify_sees_a_chain_shortened_at_its_end() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(rectrack(dir.path(), &["seed", "hotton"]).status.success());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        use sea_orm::ConnectionTrait;
+        let url = format!("sqlite://{}/rectrack.db", dir.path().display());
+        let db = rectrack_store::db::connect(&url).await.unwrap();
+        db.execute_unprepared("DELETE FROM assignment_events WHERE seq = 18")
+            .await
+            .unwrap();
+        db.execute_unprepared("DELETE FROM audit_events WHERE seq = 18")
+            .await
+            .unwrap();
+    });
+    let bad = rectrack(dir.path(), &["audit", "verify"]);
+    assert_eq!(bad.status.code(), Some(1));
+    let stdout = String::from_utf8(bad.stdout).unwrap();
+    assert!(stdout.starts_with("invalid at seq 18"), "{stdout}");
+    assert!(stdout.contains("recorded head is event 18"), "{stdout}");
+}
+
 #[test]
 fn copy_moves_everything_into_an_empty_database_and_nowhere_else() {
     let dir = tempfile::tempdir().unwrap();

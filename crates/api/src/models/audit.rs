@@ -97,6 +97,10 @@ pub struct ChainVerdict {
     /// The first position at which the chain is not intact.
     #[oai(nullable)]
     pub first_invalid_seq: Option<u64>,
+    /// What is wrong, in words, when it is not valid: an event changed or
+    /// missing, or the chain not ending where the recorded head says.
+    #[oai(skip_serializing_if_is_none)]
+    pub detail: Option<String>,
 }
 
 impl From<CoreVerdict> for ChainVerdict {
@@ -106,6 +110,7 @@ impl From<CoreVerdict> for ChainVerdict {
             length: v.length,
             head_hash: v.head_hash,
             first_invalid_seq: v.first_invalid_seq,
+            detail: v.detail,
         }
     }
 }

@@ -237,6 +237,9 @@ pub struct ChainVerdict {
     /// The first position (`seq`) at which the chain is not intact: an event
     /// changed, missing, out of place or unlinked.
     pub first_invalid_seq: Option<u64>,
+    /// What is wrong, in words, when the chain is not valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// Verifies a chain one event at a time, in constant memory, so that a
@@ -289,12 +292,61 @@ impl ChainVerifier {
 
     /// The verdict over every event pushed.
     pub fn finish(self) -> ChainVerdict {
+        let detail = self.first_invalid_seq.map(|seq| {
+            format!("event {seq} is changed, missing, out of place or not linked to the one before")
+        });
         ChainVerdict {
             valid: self.first_invalid_seq.is_none(),
             length: self.length,
             head_hash: self.prev_hash,
             first_invalid_seq: self.first_invalid_seq,
+            detail,
         }
+    }
+
+    /// The verdict over every event pushed, which must end where the
+    /// recorded head (`head_seq`, `head_hash`) says the chain ends: events
+    /// deleted from the end, or a head moved by hand, are found at once
+    /// rather than by the next write.
+    pub fn finish_at(self, head_seq: u64, head_hash: &str) -> ChainVerdict {
+        let mut verdict = self.finish();
+        if verdict.first_invalid_seq.is_some() {
+            return verdict;
+        }
+        let wrong = if verdict.length < head_seq {
+            Some((
+                verdict.length + 1,
+                format!(
+                    "the chain ends at event {} but the recorded head is event {head_seq}: events {} to {head_seq} are missing",
+                    verdict.length,
+                    verdict.length + 1
+                ),
+            ))
+        } else if verdict.length > head_seq {
+            Some((
+                head_seq + 1,
+                format!(
+                    "the recorded head is event {head_seq} but the chain goes on to event {}: the head is wrong",
+                    verdict.length
+                ),
+            ))
+        } else if verdict.head_hash != head_hash {
+            Some((
+                head_seq.max(1),
+                format!(
+                    "the recorded head's hash {head_hash} is not event {head_seq}'s hash {}: the head or that event is wrong",
+                    verdict.head_hash
+                ),
+            ))
+        } else {
+            None
+        };
+        if let Some((seq, detail)) = wrong {
+            verdict.valid = false;
+            verdict.first_invalid_seq = Some(seq);
+            verdict.detail = Some(detail);
+        }
+        verdict
     }
 }
 

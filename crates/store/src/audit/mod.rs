@@ -96,12 +96,22 @@ impl Store {
     }
 
     /// [`Store::verify_chain`], calling `progress` with the count checked so far.
+    ///
+    /// The chain must also end where the recorded head says it does. The
+    /// head is read first and events only up to it, so writes landing
+    /// meanwhile are neither checked nor mistaken for a gap.
     pub async fn verify_chain_with(&self, mut progress: impl FnMut(u64)) -> Result<ChainVerdict> {
+        let head = audit_head::Entity::find_by_id(1)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| Error::Corrupt("the audit chain head is missing".to_owned()))?;
         let mut verifier = ChainVerifier::new();
         let mut after: Option<i64> = None;
         let mut checked = 0;
         loop {
-            let mut query = audit_events::Entity::find().order_by_asc(audit_events::Column::Seq);
+            let mut query = audit_events::Entity::find()
+                .filter(audit_events::Column::Seq.lte(head.seq))
+                .order_by_asc(audit_events::Column::Seq);
             if let Some(after) = after {
                 query = query.filter(audit_events::Column::Seq.gt(after));
             }
@@ -121,7 +131,8 @@ impl Store {
             progress(checked);
             after = Some(last);
         }
-        Ok(verifier.finish())
+        let head_seq = u64::try_from(head.seq).unwrap_or_default();
+        Ok(verifier.finish_at(head_seq, &head.hash))
     }
 }
 
