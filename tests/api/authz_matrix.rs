@@ -337,3 +337,46 @@ async fn a_private_service_opens_no_read_without_a_token() {
     }
     app.stop().await;
 }
+
+/// An oversight body's observer reads everything, audit events included
+/// (read-only analysts need them), and may neither manage tokens nor write.
+#[tokio::test]
+async fn an_oversight_bodys_observer_reads_everything_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let fixture = app.open_assignment().await;
+    let analyst = token(&app.store, "iopc", Role::Observer).await;
+    let reads = [
+        "/v1/audit/events".to_owned(),
+        "/v1/audit/verify".to_owned(),
+        format!("/v1/assignments/{}", fixture.assignment),
+        format!("/v1/assignments/{}/history", fixture.assignment),
+        "/v1/status".to_owned(),
+    ];
+    for path in &reads {
+        assert_eq!(app.get(path, Some(&analyst)).await.status(), 200, "{path}");
+    }
+    let events: Value = app
+        .get("/v1/audit/events", Some(&analyst))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(!events["items"].as_array().unwrap().is_empty());
+    assert_eq!(app.get("/v1/tokens", Some(&analyst)).await.status(), 403);
+    let minted = app
+        .post(
+            "/v1/tokens",
+            Some(&analyst),
+            &json!({"organisation": "iopc", "role": "overseer"}),
+        )
+        .await;
+    assert_eq!(minted.status(), 403);
+    let report = json!({"slug": "op-analyst", "title": "Not theirs", "issued_by": "iopc", "published_on": "2099-01-01"});
+    assert_eq!(
+        app.post("/v1/reports", Some(&analyst), &report)
+            .await
+            .status(),
+        403
+    );
+    app.stop().await;
+}

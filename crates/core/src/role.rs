@@ -126,6 +126,20 @@ impl Principal {
         }
     }
 
+    /// Reading what spans every organisation (the audit chain) is for those
+    /// who see everything: the overseer, an oversight body's observer, and
+    /// the console.
+    pub fn require_sees_everything(&self, action: &str) -> Result<(), Refusal> {
+        match self {
+            Self::Console => Ok(()),
+            Self::Token { actor, .. } if actor.sees_everything() => Ok(()),
+            Self::Token { actor, .. } => Err(Refusal::NotPermitted {
+                action: action.to_owned(),
+                role: Some(actor.role),
+            }),
+        }
+    }
+
     /// The actor for a lifecycle command; the console gives none.
     pub fn require_actor(&self, action: &str) -> Result<&Actor, Refusal> {
         self.actor().ok_or_else(|| Refusal::NotPermitted {

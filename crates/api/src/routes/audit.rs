@@ -25,7 +25,7 @@ pub type Verdict = crate::http::Found<ChainVerdict>;
 
 #[OpenApi]
 impl AuditApi {
-    /// Read the audit chain in order
+    /// Read the audit chain in order (the overseer, and observers of an oversight body)
     #[oai(path = "/v1/audit/events", method = "get", tag = "Tag::Audit")]
     async fn events(
         &self,
@@ -34,7 +34,7 @@ impl AuditApi {
         limit: Query<Option<i64>>,
     ) -> Result<Events, ApiError> {
         auth.0
-            .require_overseer("read_audit_events")
+            .require_sees_everything("read_audit_events")
             .map_err(rectrack_store::Error::from)?;
         let after = match after_seq.0 {
             None => 0,
