@@ -388,3 +388,35 @@ fn logs_are_json_for_collectors_and_plain_lines_for_people() {
     );
     assert!(text.contains("server started"), "{text}");
 }
+
+/// Guards point 10 of the hostile-client review: started under a lax umask,
+/// rectrack still creates its database and blob store for its owner alone.
+#[test]
+fn files_are_private_whatever_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let started = Command::new("sh")
+        .arg("-c")
+        .arg(format!("umask 022 && exec {BIN} seed hotton"))
+        .current_dir(dir.path())
+        .env_remove("RECTRACK_DATABASE_URL")
+        .env_remove("RECTRACK_BLOBS")
+        .output()
+        .unwrap();
+    assert!(started.status.success(), "{started:?}");
+    let mode = |name: &str| {
+        std::fs::metadata(dir.path().join(name))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode("rectrack.db"), 0o600);
+    assert_eq!(mode("rectrack-blobs"), 0o700);
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let mode = entry.metadata().unwrap().permissions().mode() & 0o077;
+        assert_eq!(mode, 0, "{name} is readable by others");
+    }
+}

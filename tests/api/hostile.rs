@@ -420,3 +420,238 @@ async fn anonymous_clients_cannot_queue_costly_reports() {
     }
     app.stop().await;
 }
+
+/// Guards point 9: HTTP as clients expect it. The bearer scheme is read
+/// whatever its case; a 401 names the scheme; a cursor works only on the
+/// list that made it; an object naming a key twice is refused; `Accept`
+/// quality values choose the format and a type the report has not gets 406.
+#[tokio::test]
+async fn http_edges_are_answered_as_clients_expect() {
+    let app = TestApp::spawn().await;
+    let fixture = app.open_assignment().await;
+    for scheme in ["BEARER", "bearer", "Bearer", "bEaReR"] {
+        let answer = app
+            .client
+            .get(app.url("/v1/tokens"))
+            .header("Authorization", format!("{scheme} {}", app.overseer))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200, "{scheme}");
+    }
+    for authorization in [None, Some("Bearer rtk_unknown"), Some("Basic abc")] {
+        let mut request = app.client.get(app.url("/v1/tokens"));
+        if let Some(value) = authorization {
+            request = request.header("Authorization", value);
+        }
+        let answer = request.send().await.unwrap();
+        assert_eq!(answer.status(), 401, "{authorization:?}");
+        assert_eq!(
+            answer.headers()["www-authenticate"],
+            "Bearer",
+            "{authorization:?}"
+        );
+    }
+
+    // A second organisation so that a list has a next page.
+    crate::helpers::organisation(
+        &app.store,
+        "wmp",
+        "West Midlands Police",
+        rectrack_core::organisation::OrganisationKind::PoliceForce,
+    )
+    .await;
+    let page: Value = app
+        .get("/v1/organisations?limit=1", Some(&app.overseer))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let cursor = page["next_cursor"].as_str().unwrap().to_owned();
+    let same = app
+        .get(
+            &format!("/v1/organisations?limit=1&cursor={cursor}"),
+            Some(&app.overseer),
+        )
+        .await;
+    assert_eq!(same.status(), 200);
+    for other in ["/v1/tokens", "/v1/reports", "/v1/assignments"] {
+        let refused = app
+            .get(&format!("{other}?cursor={cursor}"), Some(&app.overseer))
+            .await;
+        let document = problem(refused, 422).await;
+        assert_eq!(document["errors"][0]["field"], "cursor", "{other}");
+    }
+
+    let twice = app
+        .request(Method::POST, "/v1/reports", Some(&app.overseer))
+        .header("content-type", "application/json")
+        .body(r#"{"slug": "op-one", "slug": "op-two", "title": "Twice", "issued_by": "iopc", "published_on": "2099-01-01"}"#)
+        .send()
+        .await
+        .unwrap();
+    let document = problem(twice, 400).await;
+    assert!(
+        document["detail"].as_str().unwrap().contains("`slug`"),
+        "{document}"
+    );
+    assert_eq!(app.get("/v1/reports/op-one", None).await.status(), 404);
+    assert_eq!(app.get("/v1/reports/op-two", None).await.status(), 404);
+
+    let accept = |value: &'static str| {
+        app.client
+            .get(app.url("/v1/status"))
+            .header("Accept", value)
+            .send()
+    };
+    let csv = accept("application/json;q=0.1, text/csv;q=0.9")
+        .await
+        .unwrap();
+    assert!(
+        csv.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let refused = accept("text/csv;q=0, text/html").await.unwrap();
+    problem(refused, 406).await;
+    let _ = fixture;
+    app.stop().await;
+}
+
+/// Guards point 11: another organisation's evidence answers exactly as an
+/// id that does not exist: one query (evidence joined to the caller's
+/// organisation) decides both, and the two documents differ only in the id.
+#[tokio::test]
+async fn others_evidence_answers_as_if_it_did_not_exist() {
+    let app = TestApp::spawn().await;
+    let fixture = app.accepted_assignment().await;
+    crate::helpers::organisation(
+        &app.store,
+        "wmp",
+        "West Midlands Police",
+        rectrack_core::organisation::OrganisationKind::PoliceForce,
+    )
+    .await;
+    let other = token(&app.store, "wmp", Role::Recipient).await;
+    let created: Value = app
+        .request(
+            Method::POST,
+            &format!("/v1/assignments/{}/evidence", fixture.assignment),
+            Some(&fixture.mps),
+        )
+        .multipart(
+            Form::new()
+                .part("file", document(b"%PDF-1.4 plan".to_vec()))
+                .text("title", "Plan"),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let theirs = created["id"].as_str().unwrap().to_owned();
+    let unknown = uuid::Uuid::new_v4().to_string();
+    for suffix in ["", "/content"] {
+        let foreign = problem(
+            app.get(&format!("/v1/evidence/{theirs}{suffix}"), Some(&other))
+                .await,
+            404,
+        )
+        .await;
+        let missing = problem(
+            app.get(&format!("/v1/evidence/{unknown}{suffix}"), Some(&other))
+                .await,
+            404,
+        )
+        .await;
+        assert_eq!(
+            foreign.to_string().replace(&theirs, "ID"),
+            missing.to_string().replace(&unknown, "ID"),
+            "{suffix}"
+        );
+    }
+    app.stop().await;
+}
+
+/// Guards points 5, 6 and 7 end to end: days outside 1900–2999 (given, or
+/// derived) are refused; text with a text-direction or invisible character
+/// is refused; a CSV report read back as a spreadsheet reads it holds no
+/// formula, even for an organisation whose code begins with `-`.
+#[tokio::test]
+async fn dates_text_and_csv_cells_hold_no_surprises() {
+    let app = TestApp::spawn().await;
+    app.open_assignment().await;
+    let recommendation = |number: u32, issued_on: &str, title: &str| serde_json::json!({"number": number, "title": title, "body": "Act.", "recipients": ["mps"], "issued_on": issued_on});
+    for (issued_on, title) in [
+        ("9999-12-31", "Far future"),
+        ("0000-01-01", "Year zero"),
+        ("2999-12-20", "Due after the last day"),
+        ("2099-01-01", "Plain\u{202E}txt.exe"),
+        ("2099-01-01", "Zero\u{200B}width"),
+        ("2099-01-01", "Isolate\u{2066}d"),
+        ("2099-01-01", "\u{FEFF}Marked"),
+    ] {
+        let refused = app
+            .post(
+                "/v1/reports/op-test/recommendations",
+                Some(&app.overseer),
+                &recommendation(7, issued_on, title),
+            )
+            .await;
+        problem(refused, 422).await;
+    }
+    let status = app.get("/v1/status?as_of=9999-01-01", None).await;
+    assert!(status.status().is_client_error());
+    let listed: Value = app
+        .get("/v1/assignments?overdue=true", Some(&app.overseer))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(listed["items"].as_array().unwrap().is_empty());
+
+    crate::helpers::organisation(
+        &app.store,
+        "-2-3",
+        "A formula",
+        rectrack_core::organisation::OrganisationKind::PoliceForce,
+    )
+    .await;
+    let created = app
+        .post(
+            "/v1/reports/op-test/recommendations",
+            Some(&app.overseer),
+            &serde_json::json!({"number": 2, "title": "Two", "body": "Act.", "recipients": ["-2-3"], "issued_on": "2099-01-01"}),
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    let csv = app
+        .client
+        .get(app.url("/v1/status"))
+        .header("Accept", "text/csv")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let mut organisations = Vec::new();
+    for record in reader.records() {
+        let record = record.unwrap();
+        for cell in record.iter() {
+            assert!(
+                cell.parse::<f64>().is_ok() || !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{cell:?} would be read as a formula"
+            );
+        }
+        organisations.push(record[0].to_owned());
+    }
+    assert!(
+        organisations.contains(&"'-2-3".to_owned()),
+        "{organisations:?}"
+    );
+    app.stop().await;
+}

@@ -134,6 +134,7 @@ pub fn build(state: AppState) -> impl Endpoint<Output = Response> {
             let state = auth_state.clone();
             async move { crate::auth::authenticate(next, req, state).await }
         })
+        .around(|next, req| async move { refuse_duplicate_keys(next, req).await })
         .around(move |next, req| {
             let limits = limits.clone();
             async move { limit_body(next, req, &limits).await }
@@ -144,6 +145,13 @@ pub fn build(state: AppState) -> impl Endpoint<Output = Response> {
             async move {
                 let path = req.uri().path().to_owned();
                 let mut response = next.call(req).await?;
+                // Every 401 names the scheme that would be accepted.
+                if response.status() == StatusCode::UNAUTHORIZED {
+                    response.headers_mut().insert(
+                        poem::http::header::WWW_AUTHENTICATE,
+                        HeaderValue::from_static("Bearer"),
+                    );
+                }
                 if response.status() == StatusCode::METHOD_NOT_ALLOWED
                     && let Some(methods) = allow.methods(&path)
                     && let Ok(value) = HeaderValue::from_str(methods)
@@ -291,6 +299,29 @@ async fn observe<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
         "request"
     );
     Ok(response)
+}
+
+/// Refuses (400) a JSON body in which an object names a key twice: a
+/// parser that keeps the last value would act on something other than
+/// what a reader of the body sees first. Runs inside the body limit, so
+/// the body it reads whole is bounded.
+async fn refuse_duplicate_keys<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
+    let json = req
+        .content_type()
+        .is_some_and(|t| t.to_ascii_lowercase().starts_with("application/json"));
+    if !json {
+        return next.call(req).await.map(IntoResponse::into_response);
+    }
+    let bytes = req.take_body().into_bytes().await?;
+    if let Some(key) = crate::types::duplicate_key(&bytes) {
+        return Ok(ProblemJson(Problem::of(
+            ProblemKind::Malformed,
+            format!("the JSON body names the key `{key}` twice in one object"),
+        ))
+        .into_response());
+    }
+    req.set_body(bytes);
+    next.call(req).await.map(IntoResponse::into_response)
 }
 
 /// Refuses bodies over the limit: by `Content-Length` before reading, and by

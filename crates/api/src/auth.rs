@@ -95,17 +95,21 @@ pub async fn authenticate<E: Endpoint>(
     let caller = match header {
         None => Caller(None),
         Some(value) => {
+            // The scheme is case-insensitive (RFC 9110 §11.1).
             let token = value
                 .to_str()
                 .ok()
-                .and_then(|v| {
-                    v.strip_prefix("Bearer ")
-                        .or_else(|| v.strip_prefix("bearer "))
-                })
-                .map(str::trim);
+                .and_then(|v| v.trim_start().split_once(' '))
+                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                .map(|(_, token)| token.trim());
             let Some(token) = token else {
                 return Ok(reject("the Authorization header must be `Bearer <token>`"));
             };
+            // Written back in the one spelling the operations read.
+            if let Ok(canonical) = poem::http::HeaderValue::from_str(&format!("Bearer {token}")) {
+                req.headers_mut()
+                    .insert(poem::http::header::AUTHORIZATION, canonical);
+            }
             match state.store.authenticate(token).await {
                 Ok(Some((record, actor))) => Caller(Some(Principal::Token {
                     token_id: record.id,

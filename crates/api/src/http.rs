@@ -16,9 +16,14 @@ use crate::auth::TokenAuth;
 use crate::preconditions::Bound;
 use crate::problem::{ApiError, Problem, ProblemKind};
 
-/// Reads `?limit=` and `?cursor=` into a page request (422 when out of range
-/// or not a cursor this service gave).
-pub fn page(limit: Option<i64>, cursor: Option<String>) -> Result<PageRequest, ApiError> {
+/// Reads `?limit=` and `?cursor=` of the list named `list` into a page
+/// request (422 when out of range, or not a cursor this service gave for
+/// that list: a cursor names the list it continues).
+pub fn page(
+    list: &str,
+    limit: Option<i64>,
+    cursor: Option<String>,
+) -> Result<PageRequest, ApiError> {
     let limit = match limit {
         None => DEFAULT_LIMIT,
         Some(n) if (1..=MAX_LIMIT as i64).contains(&n) => n as u64,
@@ -36,8 +41,14 @@ pub fn page(limit: Option<i64>, cursor: Option<String>) -> Result<PageRequest, A
                 .decode(c.as_bytes())
                 .ok()
                 .and_then(|bytes| String::from_utf8(bytes).ok())
+                .and_then(|text| {
+                    text.strip_prefix(list)
+                        .and_then(|rest| rest.strip_prefix(CURSOR_SEPARATOR))
+                        .map(str::to_owned)
+                })
                 .ok_or_else(|| {
-                    Problem::invalid_field("cursor", "is not a cursor of this list").into_error()
+                    Problem::invalid_field("cursor", format!("is not a cursor of the {list} list"))
+                        .into_error()
                 })
         })
         .transpose()?;
@@ -55,9 +66,15 @@ pub fn slug_filter(
     value.and_then(|v| errors.check(field, Slug::parse(&v).map(String::from)))
 }
 
-/// The opaque cursor for a store key.
-pub fn cursor(key: Option<String>) -> Option<String> {
-    key.map(|k| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(k.as_bytes()))
+/// Between a cursor's list and its key.
+const CURSOR_SEPARATOR: char = '\u{1f}';
+
+/// The opaque cursor for a store key of the list named `list`.
+pub fn cursor(list: &str, key: Option<String>) -> Option<String> {
+    key.map(|k| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(format!("{list}{CURSOR_SEPARATOR}{k}").as_bytes())
+    })
 }
 
 /// The `ETag` of an assignment version.

@@ -81,7 +81,7 @@ impl AssignmentsApi {
         let got = self
             .state
             .store
-            .assignments(&filter, &page(limit.0, cursor.0)?)
+            .assignments(&filter, &page("assignments", limit.0, cursor.0)?)
             .await?;
         let mut items: Vec<Assignment> = got
             .items
@@ -93,7 +93,7 @@ impl AssignmentsApi {
         }
         Ok(List::Ok(Json(AssignmentPage {
             items,
-            next_cursor: crate::http::cursor(got.next),
+            next_cursor: crate::http::cursor("assignments", got.next),
         })))
     }
 

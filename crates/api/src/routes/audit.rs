@@ -47,7 +47,7 @@ impl AuditApi {
                 .into_error());
             }
         };
-        let limit = crate::http::page(limit.0, None)?.limit();
+        let limit = crate::http::page("audit events", limit.0, None)?.limit();
         let events = self.state.store.audit_events(after, limit).await?;
         let next_cursor = (events.len() as u64 == limit)
             .then(|| events.last().map(|e| e.seq.to_string()))

@@ -60,11 +60,11 @@ impl OrganisationsApi {
         let got = self
             .state
             .store
-            .organisations(&page(limit.0, cursor.0)?)
+            .organisations(&page("organisations", limit.0, cursor.0)?)
             .await?;
         Ok(List::Ok(Json(OrganisationPage {
             items: got.items.into_iter().map(Into::into).collect(),
-            next_cursor: crate::http::cursor(got.next),
+            next_cursor: crate::http::cursor("organisations", got.next),
         })))
     }
 

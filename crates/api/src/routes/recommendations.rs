@@ -88,7 +88,7 @@ impl RecommendationsApi {
         let got = self
             .state
             .store
-            .recommendations(&filter, &page(limit.0, cursor.0)?)
+            .recommendations(&filter, &page("recommendations", limit.0, cursor.0)?)
             .await?;
         let today = today(&self.state);
         Ok(List::Ok(Json(RecommendationPage {
@@ -97,7 +97,7 @@ impl RecommendationsApi {
                 .iter()
                 .map(|v| Recommendation::shows(v, today))
                 .collect(),
-            next_cursor: crate::http::cursor(got.next),
+            next_cursor: crate::http::cursor("recommendations", got.next),
         })))
     }
 

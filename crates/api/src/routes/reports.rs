@@ -53,10 +53,14 @@ impl ReportsApi {
         cursor: Query<Option<String>>,
     ) -> Result<List, ApiError> {
         auth.allow(&self.state)?;
-        let got = self.state.store.reports(&page(limit.0, cursor.0)?).await?;
+        let got = self
+            .state
+            .store
+            .reports(&page("reports", limit.0, cursor.0)?)
+            .await?;
         Ok(List::Ok(Json(ReportPage {
             items: got.items.into_iter().map(Into::into).collect(),
-            next_cursor: crate::http::cursor(got.next),
+            next_cursor: crate::http::cursor("reports", got.next),
         })))
     }
 

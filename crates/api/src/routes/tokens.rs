@@ -82,10 +82,14 @@ impl TokensApi {
         auth.0
             .require_overseer("list_tokens")
             .map_err(rectrack_store::Error::from)?;
-        let got = self.state.store.tokens(&page(limit.0, cursor.0)?).await?;
+        let got = self
+            .state
+            .store
+            .tokens(&page("tokens", limit.0, cursor.0)?)
+            .await?;
         Ok(List::Ok(Json(TokenPage {
             items: got.items.into_iter().map(Into::into).collect(),
-            next_cursor: crate::http::cursor(got.next),
+            next_cursor: crate::http::cursor("tokens", got.next),
         })))
     }
 
