@@ -134,7 +134,6 @@ pub fn build(state: AppState) -> impl Endpoint<Output = Response> {
             let state = auth_state.clone();
             async move { crate::auth::authenticate(next, req, state).await }
         })
-        .around(|next, req| async move { refuse_duplicate_keys(next, req).await })
         .around(move |next, req| {
             let limits = limits.clone();
             async move { limit_body(next, req, &limits).await }
@@ -303,8 +302,8 @@ async fn observe<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
 
 /// Refuses (400) a JSON body in which an object names a key twice: a
 /// parser that keeps the last value would act on something other than
-/// what a reader of the body sees first. Runs inside the body limit, so
-/// the body it reads whole is bounded.
+/// what a reader of the body sees first. Called by [`limit_body`] once the
+/// body is limited, so the body it reads whole is bounded.
 async fn refuse_duplicate_keys<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
     let json = req
         .content_type()
@@ -351,7 +350,7 @@ async fn limit_body<E: Endpoint>(
         return Ok(too_large(limit));
     }
     if declared.is_some() {
-        return next.call(req).await.map(IntoResponse::into_response);
+        return refuse_duplicate_keys(next, req).await;
     }
     // A body of unknown length is counted as it streams in. Past the limit
     // the stream fails, so whatever read it fails too; that failure is then
@@ -371,7 +370,7 @@ async fn limit_body<E: Endpoint>(
         }
     });
     req.set_body(Body::from_bytes_stream(limited));
-    let answer = next.call(req).await.map(IntoResponse::into_response);
+    let answer = refuse_duplicate_keys(next, req).await;
     if overflowed.load(Ordering::Relaxed)
         && !answer
             .as_ref()

@@ -11,6 +11,9 @@
 //! - **idle**: a kept-alive connection with no new request, or a response
 //!   the client stops reading, is closed after `idle`.
 //!
+//! An HTTP/2 connection (prior knowledge) is recognised by its preface and
+//! then held only to the cap and the stalled-write time-out.
+//!
 //! Errors the HTTP layer answers itself, below the routes (400 for a
 //! request it cannot parse, 414, 431), come out of it with an empty body;
 //! the wrapper sends a problem document in their place, like every other
@@ -133,7 +136,13 @@ enum Phase {
     },
     /// The request is read; its answer is being made.
     Answering,
+    /// HTTP/2 (prior knowledge): its frames are not read here; only the
+    /// stalled-write time-out and the cap apply.
+    Http2,
 }
+
+/// How an HTTP/2 connection opens.
+const HTTP2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n";
 
 /// A socket under [`ConnectionLimits`].
 pub struct GuardedIo<T> {
@@ -180,6 +189,10 @@ impl<T> GuardedIo<T> {
                     let room = HEAD_KEPT.saturating_sub(kept.len()).max(3);
                     let take = bytes.len().min(room);
                     kept.extend_from_slice(&bytes[..take]);
+                    if kept.starts_with(HTTP2_PREFACE) {
+                        self.phase = Phase::Http2;
+                        return;
+                    }
                     match find(&kept[start..], b"\r\n\r\n") {
                         Some(at) => {
                             let end = start + at + 4;
@@ -220,7 +233,7 @@ impl<T> GuardedIo<T> {
                     }
                     bytes = &bytes[usize::try_from(used).unwrap_or(bytes.len())..];
                 }
-                Phase::Answering => return,
+                Phase::Answering | Phase::Http2 => return,
             }
         }
     }
@@ -229,14 +242,17 @@ impl<T> GuardedIo<T> {
         match &self.phase {
             Phase::Idle { deadline } | Phase::Head { deadline, .. } => Some(*deadline),
             Phase::Body { since, .. } => Some(*since + self.limits.body_read),
-            Phase::Answering => None,
+            Phase::Answering | Phase::Http2 => None,
         }
     }
 
     /// Notes `bytes` written: an answer (other than `100 Continue`) starts
     /// the idle clock.
     fn wrote(&mut self, bytes: &[u8], cx: &mut Context<'_>) {
-        if bytes.starts_with(b"HTTP/1.1 100") || bytes.starts_with(b"HTTP/1.0 100") {
+        if matches!(self.phase, Phase::Http2)
+            || bytes.starts_with(b"HTTP/1.1 100")
+            || bytes.starts_with(b"HTTP/1.0 100")
+        {
             return;
         }
         self.phase = Phase::Idle {
@@ -370,7 +386,7 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for GuardedIo<T> {
     ) -> Poll<io::Result<usize>> {
         let this = &mut *self;
         if this.replacement.is_none()
-            && !matches!(this.phase, Phase::Idle { .. })
+            && !matches!(this.phase, Phase::Idle { .. } | Phase::Http2)
             && let Some(bytes) = replacement_for(buf)
         {
             this.replacement = Some((bytes, 0, buf.len()));

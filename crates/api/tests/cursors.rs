@@ -16,12 +16,12 @@ proptest! {
         limit in prop_oneof![any::<Option<i64>>(), (1..=500i64).prop_map(Some)],
     ) {
         let limit_ok = limit.is_none_or(|n| (1..=500).contains(&n));
-        match page(limit, Some(raw.clone())) {
+        match page("reports", limit, Some(raw.clone())) {
             Ok(request) => {
                 prop_assert!(limit_ok, "limit {:?} was taken", limit);
                 prop_assert_eq!(request.limit, limit.map_or(50, |n| n as u64));
                 // What was read is what the cursor encodes, byte for byte.
-                prop_assert_eq!(cursor(request.after), Some(raw));
+                prop_assert_eq!(cursor("reports", request.after), Some(raw));
             }
             Err(problem) => {
                 prop_assert_eq!(problem.0.status, 422);
@@ -35,9 +35,11 @@ proptest! {
     }
 
     #[test]
-    fn a_cursor_we_give_reads_back_to_its_key(key in any::<String>()) {
-        let request = page(Some(10), cursor(Some(key.clone()))).unwrap();
+    fn a_cursor_we_give_reads_back_to_its_key_on_its_list_only(key in any::<String>()) {
+        let given = cursor("reports", Some(key.clone()));
+        let request = page("reports", Some(10), given.clone()).unwrap();
         prop_assert_eq!(request.after, Some(key));
+        prop_assert!(page("tokens", Some(10), given).is_err());
     }
 
     #[test]
