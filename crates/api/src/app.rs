@@ -87,9 +87,31 @@ pub fn openapi(state: &Arc<AppState>) -> OpenApiService<routes::Api, ()> {
         "rectrack",
         env!("CARGO_PKG_VERSION"),
     )
-    .description(
+    .description(description(state))
+}
+
+/// What the document says of the service as a whole, limits included.
+fn description(state: &AppState) -> String {
+    let limits = state.connections;
+    format!(
         "Tracks how organisations implement the recommendations an oversight body makes to them. \
-             Errors are RFC 9457 problem documents; dates are YYYY-MM-DD; timestamps RFC 3339 UTC.",
+         Errors are RFC 9457 problem documents; dates are YYYY-MM-DD from {first} to {last}; \
+         timestamps RFC 3339 UTC.\n\n\
+         Limits: JSON bodies up to {json} bytes and evidence uploads up to {upload} bytes (413 beyond). \
+         A request's head must arrive within {head} s and each 64 KiB of its body within {body} s; \
+         a connection with nothing to do is closed after {idle} s. \
+         An anonymous client may have {burst} status reports computed in a burst and {per_minute} a minute \
+         after that (429 with `Retry-After` beyond; reports already made, and requests with a token, \
+         are not counted).",
+        first = rectrack_core::time::FIRST_DAY,
+        last = rectrack_core::time::LAST_DAY,
+        json = state.json_limit,
+        upload = state.upload_limit,
+        head = limits.header_read.as_secs(),
+        body = limits.body_read.as_secs(),
+        idle = limits.idle.as_secs(),
+        burst = crate::report_cache::ANONYMOUS_BURST,
+        per_minute = crate::report_cache::ANONYMOUS_PER_MINUTE,
     )
 }
 
