@@ -20,8 +20,9 @@
 //! `computations` at once, so that no report waits behind an unrelated one
 //! for longer than those ahead of it in that bounded queue. Anonymous
 //! clients may have only so many reports computed for them
-//! ([`ReportCache::admit`]); what is cached costs them nothing. Entries are
-//! bounded by total size.
+//! ([`ReportCache::admit`]), and share all slots but one, so a crowd of
+//! them never keeps a token holder waiting; what is cached costs them
+//! nothing. Entries are bounded by total size.
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -97,6 +98,8 @@ pub struct ReportCache {
     entries: Mutex<VecDeque<Entry>>,
     in_flight: Mutex<Vec<(ReportKey, Turn)>>,
     computing: tokio::sync::Semaphore,
+    /// Slots anonymous clients share: one fewer than `computing` has.
+    anonymous_computing: tokio::sync::Semaphore,
     anonymous: DefaultKeyedRateLimiter<IpAddr>,
     budget: usize,
 }
@@ -123,15 +126,17 @@ impl ReportCache {
         Self::with_limits(budget, COMPUTATIONS, ANONYMOUS_BURST, ANONYMOUS_PER_MINUTE)
     }
 
-    /// A cache computing at most `computations` reports at once, and at most
-    /// `burst` then `per_minute` for each anonymous client.
+    /// A cache computing at most `computations` reports at once (at least
+    /// two, one of them never for an anonymous client), and at most `burst`
+    /// then `per_minute` for each anonymous client.
     pub fn with_limits(budget: usize, computations: usize, burst: u32, per_minute: u32) -> Self {
         let per_minute = NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN);
         let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
         Self {
             entries: Mutex::new(VecDeque::new()),
             in_flight: Mutex::new(Vec::new()),
-            computing: tokio::sync::Semaphore::new(computations.max(1)),
+            computing: tokio::sync::Semaphore::new(computations.max(2)),
+            anonymous_computing: tokio::sync::Semaphore::new(computations.max(2) - 1),
             anonymous: RateLimiter::keyed(Quota::per_minute(per_minute).allow_burst(burst)),
             budget,
         }
@@ -167,6 +172,36 @@ impl ReportCache {
     where
         F: Future<Output = Result<Bytes, E>>,
     {
+        self.made(key, seq, settled, false, render).await
+    }
+
+    /// [`get_or_render`](Self::get_or_render) for an anonymous client: its
+    /// computation takes one of the slots only anonymous clients share, so
+    /// however many of them ask, a token holder always finds a slot.
+    pub async fn get_or_render_anonymous<E, F>(
+        &self,
+        key: ReportKey,
+        seq: u64,
+        settled: bool,
+        render: F,
+    ) -> Result<Rendered, E>
+    where
+        F: Future<Output = Result<Bytes, E>>,
+    {
+        self.made(key, seq, settled, true, render).await
+    }
+
+    async fn made<E, F>(
+        &self,
+        key: ReportKey,
+        seq: u64,
+        settled: bool,
+        anonymous: bool,
+        render: F,
+    ) -> Result<Rendered, E>
+    where
+        F: Future<Output = Result<Bytes, E>>,
+    {
         if let Some(hit) = self.lookup(&key, seq) {
             return Ok(hit);
         }
@@ -178,6 +213,10 @@ impl ReportCache {
                 return Ok(hit);
             }
             // Never closed: without a permit the report is still made.
+            let _anonymous = match anonymous {
+                true => self.anonymous_computing.acquire().await.ok(),
+                false => None,
+            };
             let _slot = self.computing.acquire().await.ok();
             let body = render.await?;
             self.keep(Entry {
@@ -382,6 +421,40 @@ mod tests {
             assert!(task.await.unwrap().is_ok());
         }
         assert_eq!(renders.load(std::sync::atomic::Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn a_crowd_of_anonymous_reports_leaves_a_slot_for_a_token_holder() {
+        let cache = std::sync::Arc::new(ReportCache::with_limits(1024, 2, 10, 10));
+        let (release, gate) = tokio::sync::watch::channel(false);
+        let mut crowd = Vec::new();
+        for day in 1..=5 {
+            let cache = cache.clone();
+            let mut gate = gate.clone();
+            crowd.push(tokio::spawn(async move {
+                cache
+                    .get_or_render_anonymous::<(), _>(past_key(day), 1, false, async move {
+                        let _ = gate.wait_for(|open| *open).await;
+                        Ok(Bytes::from_static(b"anonymous"))
+                    })
+                    .await
+            }));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        // The anonymous reports hold their one slot; a token holder's is made.
+        let made = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            cache.get_or_render::<(), _>(past_key(20), 1, false, async {
+                Ok(Bytes::from_static(b"token"))
+            }),
+        )
+        .await
+        .expect("a token holder waited behind anonymous reports");
+        assert_eq!(&made.unwrap().body[..], b"token");
+        release.send(true).unwrap();
+        for task in crowd {
+            assert!(task.await.unwrap().is_ok());
+        }
     }
 
     #[test]

@@ -177,26 +177,37 @@ impl StatusApi {
                 wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
             ));
         }
-        let rendered = self
-            .state
-            .reports
-            .get_or_render(key, mark.seq, store.settles(as_of, mark), async {
-                let report = store.status_report_with(&filters, as_of, lines).await?;
-                let mut body = match format {
-                    ReportFormat::Csv => status_render::to_csv(&report),
-                    ReportFormat::Markdown => status_render::to_markdown(&report),
-                    ReportFormat::Json => serde_json::to_string(&StatusReport::from(report))
-                        .map_err(|e| {
-                            tracing::error!(error = %e, "a status report could not be written");
-                            Problem::of(ProblemKind::Internal, "the report could not be written")
-                                .into_error()
-                        })?,
-                };
-                // Kept in the cache: without the slack a growing string leaves.
-                body.shrink_to_fit();
-                Ok::<_, ApiError>(Bytes::from(body))
-            })
-            .await?;
+        let settled = store.settles(as_of, mark);
+        let render = async {
+            let report = store.status_report_with(&filters, as_of, lines).await?;
+            let mut body = match format {
+                ReportFormat::Csv => status_render::to_csv(&report),
+                ReportFormat::Markdown => status_render::to_markdown(&report),
+                ReportFormat::Json => {
+                    serde_json::to_string(&StatusReport::from(report)).map_err(|e| {
+                        tracing::error!(error = %e, "a status report could not be written");
+                        Problem::of(ProblemKind::Internal, "the report could not be written")
+                            .into_error()
+                    })?
+                }
+            };
+            // Kept in the cache: without the slack a growing string leaves.
+            body.shrink_to_fit();
+            Ok::<_, ApiError>(Bytes::from(body))
+        };
+        let reports = &self.state.reports;
+        let rendered = match auth.principal() {
+            Some(_) => {
+                reports
+                    .get_or_render(key, mark.seq, settled, render)
+                    .await?
+            }
+            None => {
+                reports
+                    .get_or_render_anonymous(key, mark.seq, settled, render)
+                    .await?
+            }
+        };
         Ok(StatusResponse::Report(rendered))
     }
 }
