@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::helpers::{TestApp, problem, token};
+use crate::helpers::{Fixture, TestApp, problem, token};
 use rectrack_core::role::Role;
 use reqwest::Method;
 use reqwest::multipart::{Form, Part};
@@ -35,6 +35,37 @@ fn document(bytes: Vec<u8>) -> Part {
         .file_name("report.pdf")
         .mime_str("application/pdf")
         .unwrap()
+}
+
+/// Uploads `bytes` as the MPS to `fixture`'s assignment; the created item.
+async fn upload(app: &TestApp, fixture: &Fixture, bytes: Vec<u8>) -> Value {
+    let created = app
+        .request(
+            Method::POST,
+            &format!("/v1/assignments/{}/evidence", fixture.assignment),
+            Some(&fixture.mps),
+        )
+        .multipart(
+            Form::new()
+                .part("file", document(bytes))
+                .text("title", "Plan"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    created.json().await.unwrap()
+}
+
+/// Adds West Midlands Police, a second force.
+async fn add_wmp(app: &TestApp) {
+    crate::helpers::organisation(
+        &app.store,
+        "wmp",
+        "West Midlands Police",
+        rectrack_core::organisation::OrganisationKind::PoliceForce,
+    )
+    .await;
 }
 
 /// Guards point 1 of the hostile-client review: an upload is decided before
@@ -124,23 +155,7 @@ async fn downloads_stream_with_ranges_and_heads() {
     let app = TestApp::spawn().await;
     let fixture = app.accepted_assignment().await;
     let bytes: Vec<u8> = (0..SIZE).map(|i| (i % 251) as u8).collect();
-    let created: Value = app
-        .request(
-            Method::POST,
-            &format!("/v1/assignments/{}/evidence", fixture.assignment),
-            Some(&fixture.mps),
-        )
-        .multipart(
-            Form::new()
-                .part("file", document(bytes.clone()))
-                .text("title", "Large"),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let created = upload(&app, &fixture, bytes.clone()).await;
     let content = format!("/v1/evidence/{}/content", created["id"].as_str().unwrap());
 
     let whole = app.get(&content, Some(&fixture.mps)).await;
@@ -454,13 +469,7 @@ async fn http_edges_are_answered_as_clients_expect() {
     }
 
     // A second organisation so that a list has a next page.
-    crate::helpers::organisation(
-        &app.store,
-        "wmp",
-        "West Midlands Police",
-        rectrack_core::organisation::OrganisationKind::PoliceForce,
-    )
-    .await;
+    add_wmp(&app).await;
     let page: Value = app
         .get("/v1/organisations?limit=1", Some(&app.overseer))
         .await
@@ -526,31 +535,9 @@ async fn http_edges_are_answered_as_clients_expect() {
 async fn others_evidence_answers_as_if_it_did_not_exist() {
     let app = TestApp::spawn().await;
     let fixture = app.accepted_assignment().await;
-    crate::helpers::organisation(
-        &app.store,
-        "wmp",
-        "West Midlands Police",
-        rectrack_core::organisation::OrganisationKind::PoliceForce,
-    )
-    .await;
+    add_wmp(&app).await;
     let other = token(&app.store, "wmp", Role::Recipient).await;
-    let created: Value = app
-        .request(
-            Method::POST,
-            &format!("/v1/assignments/{}/evidence", fixture.assignment),
-            Some(&fixture.mps),
-        )
-        .multipart(
-            Form::new()
-                .part("file", document(b"%PDF-1.4 plan".to_vec()))
-                .text("title", "Plan"),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let created = upload(&app, &fixture, b"%PDF-1.4 plan".to_vec()).await;
     let theirs = created["id"].as_str().unwrap().to_owned();
     let unknown = uuid::Uuid::new_v4().to_string();
     for suffix in ["", "/content"] {

@@ -90,6 +90,15 @@ impl Entry {
     }
 }
 
+/// Who asks for a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Asker {
+    /// A client with a token.
+    Token,
+    /// A client without one.
+    Anonymous,
+}
+
 /// One report being computed, and who waits for it.
 type Turn = Arc<tokio::sync::Mutex<()>>;
 
@@ -161,42 +170,15 @@ impl ReportCache {
     /// The report for `key` at chain position `seq`: kept, or made by
     /// `render` (which must read data at least as new as `seq`). `settled`
     /// says that no write after `seq` can change this report, so that it may
-    /// be served at any later `seq` too.
+    /// be served at any later `seq` too. An anonymous `asker`'s computation
+    /// takes one of the slots only anonymous clients share, so however many
+    /// of them ask, a token holder always finds a slot.
     pub async fn get_or_render<E, F>(
         &self,
         key: ReportKey,
         seq: u64,
         settled: bool,
-        render: F,
-    ) -> Result<Rendered, E>
-    where
-        F: Future<Output = Result<Bytes, E>>,
-    {
-        self.made(key, seq, settled, false, render).await
-    }
-
-    /// [`get_or_render`](Self::get_or_render) for an anonymous client: its
-    /// computation takes one of the slots only anonymous clients share, so
-    /// however many of them ask, a token holder always finds a slot.
-    pub async fn get_or_render_anonymous<E, F>(
-        &self,
-        key: ReportKey,
-        seq: u64,
-        settled: bool,
-        render: F,
-    ) -> Result<Rendered, E>
-    where
-        F: Future<Output = Result<Bytes, E>>,
-    {
-        self.made(key, seq, settled, true, render).await
-    }
-
-    async fn made<E, F>(
-        &self,
-        key: ReportKey,
-        seq: u64,
-        settled: bool,
-        anonymous: bool,
+        asker: Asker,
         render: F,
     ) -> Result<Rendered, E>
     where
@@ -213,9 +195,9 @@ impl ReportCache {
                 return Ok(hit);
             }
             // Never closed: without a permit the report is still made.
-            let _anonymous = match anonymous {
-                true => self.anonymous_computing.acquire().await.ok(),
-                false => None,
+            let _anonymous = match asker {
+                Asker::Anonymous => self.anonymous_computing.acquire().await.ok(),
+                Asker::Token => None,
             };
             let _slot = self.computing.acquire().await.ok();
             let body = render.await?;
@@ -328,7 +310,7 @@ mod tests {
         body: &'static str,
     ) -> String {
         let rendered = cache
-            .get_or_render::<(), _>(key, seq, settled, async move {
+            .get_or_render::<(), _>(key, seq, settled, Asker::Token, async move {
                 Ok(Bytes::from_static(body.as_bytes()))
             })
             .await
@@ -400,7 +382,7 @@ mod tests {
             let renders = renders.clone();
             tokio::spawn(async move {
                 cache
-                    .get_or_render::<(), _>(past_key(day), 1, false, async move {
+                    .get_or_render::<(), _>(past_key(day), 1, false, Asker::Token, async move {
                         renders.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                         let _ = gate.wait_for(|open| *open).await;
                         Ok(Bytes::from_static(b"slow"))
@@ -433,7 +415,7 @@ mod tests {
             let mut gate = gate.clone();
             crowd.push(tokio::spawn(async move {
                 cache
-                    .get_or_render_anonymous::<(), _>(past_key(day), 1, false, async move {
+                    .get_or_render::<(), _>(past_key(day), 1, false, Asker::Anonymous, async move {
                         let _ = gate.wait_for(|open| *open).await;
                         Ok(Bytes::from_static(b"anonymous"))
                     })
@@ -444,7 +426,7 @@ mod tests {
         // The anonymous reports hold their one slot; a token holder's is made.
         let made = tokio::time::timeout(
             std::time::Duration::from_secs(5),
-            cache.get_or_render::<(), _>(past_key(20), 1, false, async {
+            cache.get_or_render::<(), _>(past_key(20), 1, false, Asker::Token, async {
                 Ok(Bytes::from_static(b"token"))
             }),
         )
@@ -473,7 +455,9 @@ mod tests {
     async fn a_failed_render_keeps_nothing() {
         let cache = ReportCache::default();
         let failed = cache
-            .get_or_render(key(true), 1, true, async { Err::<Bytes, _>("no database") })
+            .get_or_render(key(true), 1, true, Asker::Token, async {
+                Err::<Bytes, _>("no database")
+            })
             .await;
         assert_eq!(failed.unwrap_err(), "no database");
         assert!(cache.is_empty());

@@ -21,7 +21,7 @@ use crate::app::{AppState, Tag};
 use crate::auth::OptionalAuth;
 use crate::models::StatusReport;
 use crate::problem::{ApiError, Problem, ProblemKind, documented_problem};
-use crate::report_cache::{Rendered, ReportKey};
+use crate::report_cache::{Asker, Rendered, ReportKey};
 use crate::report_format::ReportFormat;
 use crate::routes::today;
 use crate::types::Date;
@@ -195,19 +195,15 @@ impl StatusApi {
             body.shrink_to_fit();
             Ok::<_, ApiError>(Bytes::from(body))
         };
-        let reports = &self.state.reports;
-        let rendered = match auth.principal() {
-            Some(_) => {
-                reports
-                    .get_or_render(key, mark.seq, settled, render)
-                    .await?
-            }
-            None => {
-                reports
-                    .get_or_render_anonymous(key, mark.seq, settled, render)
-                    .await?
-            }
+        let asker = match auth.principal() {
+            Some(_) => Asker::Token,
+            None => Asker::Anonymous,
         };
+        let rendered = self
+            .state
+            .reports
+            .get_or_render(key, mark.seq, settled, asker, render)
+            .await?;
         Ok(StatusResponse::Report(rendered))
     }
 }
