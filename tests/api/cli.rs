@@ -420,3 +420,48 @@ fn files_are_private_whatever_the_umask() {
         assert_eq!(mode, 0, "{name} is readable by others");
     }
 }
+
+/// Guards point 1's clean-up: `blobs gc` lists what no evidence row names
+/// and changes nothing; with `--delete` it removes exactly that.
+#[test]
+fn blobs_gc_lists_then_removes_only_orphans() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(rectrack(dir.path(), &["seed", "hotton"]).status.success());
+    let orphans = dir.path().join("rectrack-blobs").join("sha256");
+    std::fs::create_dir_all(&orphans).unwrap();
+    let orphan = orphans.join("0".repeat(64));
+    std::fs::write(&orphan, b"left by a failed upload").unwrap();
+    let staged = dir.path().join("rectrack-blobs").join("staging");
+    std::fs::create_dir_all(&staged).unwrap();
+    std::fs::write(staged.join("interrupted"), b"half an upload").unwrap();
+
+    let dry = rectrack(dir.path(), &["blobs", "gc", "--older-than", "0s"]);
+    let stdout = String::from_utf8(dry.stdout).unwrap();
+    assert_eq!(dry.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("would remove 2 objects, 37 bytes"),
+        "{stdout}"
+    );
+    assert!(orphan.exists(), "a dry run removed a file");
+
+    let young = rectrack(dir.path(), &["blobs", "gc", "--delete"]);
+    assert!(
+        String::from_utf8(young.stdout)
+            .unwrap()
+            .contains("removed 0 objects")
+    );
+    assert!(
+        orphan.exists(),
+        "a file younger than --older-than was removed"
+    );
+
+    let done = rectrack(
+        dir.path(),
+        &["blobs", "gc", "--delete", "--older-than", "0s"],
+    );
+    let stdout = String::from_utf8(done.stdout).unwrap();
+    assert!(stdout.contains("removed 2 objects, 37 bytes"), "{stdout}");
+    assert!(!orphan.exists());
+    let wrong = rectrack(dir.path(), &["blobs", "gc", "--older-than", "soon"]);
+    assert_eq!(wrong.status.code(), Some(2));
+}
