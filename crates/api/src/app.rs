@@ -324,9 +324,14 @@ async fn observe<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
 
 /// Refuses (400) a JSON body in which an object names a key twice: a
 /// parser that keeps the last value would act on something other than
-/// what a reader of the body sees first. Called by [`limit_body`] once the
-/// body is limited, so the body it reads whole is bounded.
-async fn refuse_duplicate_keys<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
+/// what a reader of the body sees first. Called once the caller is known
+/// to hold a token (every operation that takes JSON needs one, so nobody
+/// else has a body read before being refused) and inside the body limit,
+/// so the body it reads whole is bounded.
+pub(crate) async fn refuse_duplicate_keys<E: Endpoint>(
+    next: E,
+    mut req: Request,
+) -> poem::Result<Response> {
     let json = req
         .content_type()
         .is_some_and(|t| t.to_ascii_lowercase().starts_with("application/json"));
@@ -372,7 +377,7 @@ async fn limit_body<E: Endpoint>(
         return Ok(too_large(limit));
     }
     if declared.is_some() {
-        return refuse_duplicate_keys(next, req).await;
+        return next.call(req).await.map(IntoResponse::into_response);
     }
     // A body of unknown length is counted as it streams in. Past the limit
     // the stream fails, so whatever read it fails too; that failure is then
@@ -392,7 +397,7 @@ async fn limit_body<E: Endpoint>(
         }
     });
     req.set_body(Body::from_bytes_stream(limited));
-    let answer = refuse_duplicate_keys(next, req).await;
+    let answer = next.call(req).await.map(IntoResponse::into_response);
     if overflowed.load(Ordering::Relaxed)
         && !answer
             .as_ref()

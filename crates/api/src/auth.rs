@@ -120,8 +120,13 @@ pub async fn authenticate<E: Endpoint>(
             }
         }
     };
+    let known = caller.0.is_some();
     req.extensions_mut().insert(caller);
-    next.call(req).await.map(IntoResponse::into_response)
+    if known {
+        crate::app::refuse_duplicate_keys(next, req).await
+    } else {
+        next.call(req).await.map(IntoResponse::into_response)
+    }
 }
 
 fn reject(detail: &str) -> Response {
