@@ -17,8 +17,9 @@ import schemathesis
 # Field errors no schema can foresee, as (field, message pattern). Each is a
 # rule over data already stored, or between two fields of one request.
 RULES_NO_SCHEMA_STATES = [
-    # A list's cursor is opaque: only this service's own cursors are read.
-    ("cursor", r"is not a cursor of this list"),
+    # A list's cursor is opaque: only this service's own cursors, made by
+    # that very list, are read.
+    ("cursor", r"^is not a cursor of the [a-z ]+ list$"),
     # Codes that must name an organisation that exists, of the right kind.
     ("issued_by", r"^no organisation has the code|is not an oversight body"),
     ("organisation", r"^no organisation has the code"),
@@ -31,6 +32,8 @@ RULES_NO_SCHEMA_STATES = [
     ("planned_completion_on", r"^must not be before the recommendation was issued"),
     ("completed_on", r"^must not be (?:in the future|before the recommendation was issued)"),
     ("requested_due_on", r"^must be later than the current due day"),
+    # A day derived from one sent: a response due after the last day kept.
+    ("issued_on", r"^is too late: a response would be due on"),
     # Fields one of whose presence depends on another's value.
     ("planned_completion_on", r"^(?:is required when|must be left out when) the recommendation"),
     ("comment", r"^is required (?:for the outcome|when refusing)"),

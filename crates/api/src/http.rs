@@ -35,7 +35,9 @@ pub fn page(
             .into_error());
         }
     };
+    // An empty cursor is the first page, as no cursor is.
     let after = cursor
+        .filter(|c| !c.is_empty())
         .map(|c| {
             base64::engine::general_purpose::URL_SAFE_NO_PAD
                 .decode(c.as_bytes())

@@ -17,7 +17,7 @@
 use rectrack_core::evidence::URL_MAX;
 use rectrack_core::recommendation::{MAX_RECIPIENTS, MAX_THEMES};
 use rectrack_core::review::MAX_CITED;
-use rectrack_core::text::{LONG_TEXT_MAX, TITLE_MAX};
+use rectrack_core::text::{HIDDEN_FORMAT, LONG_TEXT_MAX, TITLE_MAX};
 use rectrack_store::page::MAX_LIMIT;
 
 use serde_json::{Map, Value, json};
@@ -30,10 +30,24 @@ const CONTROL: &str = r"\u0000-\u001F\u007F-\u009F";
 /// Control characters other than tab and line breaks.
 const CONTROL_BUT_BREAKS: &str = r"\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F";
 
+/// The characters no text may hold (core's text rule), as the inside of a
+/// character class.
+fn hidden() -> String {
+    HIDDEN_FORMAT
+        .iter()
+        .map(|(first, last)| match first == last {
+            true => format!("\\u{:04X}", u32::from(*first)),
+            false => format!("\\u{:04X}-\\u{:04X}", u32::from(*first), u32::from(*last)),
+        })
+        .collect()
+}
+
 /// Text that core trims and then needs to be 1 to `max` characters, none
-/// of them in `forbidden`.
+/// of them in `forbidden` or hidden.
 fn trimmed_text(max: usize, forbidden: &str) -> String {
-    let edge = format!("[^{SPACE}{CONTROL}]");
+    let hidden = hidden();
+    let edge = format!("[^{SPACE}{CONTROL}{hidden}]");
+    let forbidden = format!("{forbidden}{hidden}");
     format!(
         "^[{SPACE}]*{edge}(?:[^{forbidden}]{{0,{}}}{edge})?[{SPACE}]*$",
         max - 2

@@ -30,8 +30,13 @@ impl Type for Date {
         "string_date".into()
     }
 
+    /// A date from 1900-01-01 to 2999-12-31 (core's range, stated as a
+    /// pattern on the year beside `format: date`).
     fn schema_ref() -> MetaSchemaRef {
-        MetaSchemaRef::Inline(Box::new(MetaSchema::new_with_format("string", "date")))
+        MetaSchemaRef::Inline(Box::new(MetaSchema {
+            pattern: Some(rectrack_core::time::DAY_PATTERN.to_owned()),
+            ..MetaSchema::new_with_format("string", "date")
+        }))
     }
 
     fn as_raw_value(&self) -> Option<&Self> {

@@ -92,23 +92,28 @@ pub(crate) fn check_slug(raw: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Whether `c` changes how text displays without being seen itself: a
-/// bidirectional control or an invisible formatting character (see the
-/// module's text rule).
+/// The characters that change how text displays without being seen
+/// themselves, as inclusive ranges: the bidirectional controls and the
+/// invisible formatting characters (see the module's text rule). The OpenAPI
+/// document states the rule from this same list.
+pub const HIDDEN_FORMAT: [(char, char); 10] = [
+    ('\u{00AD}', '\u{00AD}'),
+    ('\u{061C}', '\u{061C}'),
+    ('\u{180E}', '\u{180E}'),
+    ('\u{200B}', '\u{200B}'),
+    ('\u{200E}', '\u{200F}'),
+    ('\u{202A}', '\u{202E}'),
+    ('\u{2060}', '\u{2064}'),
+    ('\u{2066}', '\u{2069}'),
+    ('\u{FEFF}', '\u{FEFF}'),
+    ('\u{FFF9}', '\u{FFFB}'),
+];
+
+/// Whether `c` is one of [`HIDDEN_FORMAT`].
 pub fn is_hidden_format(c: char) -> bool {
-    matches!(
-        c,
-        '\u{00AD}'
-            | '\u{061C}'
-            | '\u{180E}'
-            | '\u{200B}'
-            | '\u{200E}'..='\u{200F}'
-            | '\u{202A}'..='\u{202E}'
-            | '\u{2060}'..='\u{2064}'
-            | '\u{2066}'..='\u{2069}'
-            | '\u{FEFF}'
-            | '\u{FFF9}'..='\u{FFFB}'
-    )
+    HIDDEN_FORMAT
+        .iter()
+        .any(|(first, last)| (*first..=*last).contains(&c))
 }
 
 /// Refuses text holding a hidden formatting character, naming it.

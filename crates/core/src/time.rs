@@ -23,6 +23,10 @@ pub const LAST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(2999, 12, 31) {
     None => NaiveDate::MAX,
 };
 
+/// The shape of a day within [`FIRST_DAY`]..=[`LAST_DAY`] (years 1900 to
+/// 2999), as the OpenAPI document states it beside `format: date`.
+pub const DAY_PATTERN: &str = "^(?:19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$";
+
 /// Refuses a day outside [`FIRST_DAY`]..=[`LAST_DAY`].
 pub fn check_day(day: NaiveDate) -> Result<(), String> {
     if (FIRST_DAY..=LAST_DAY).contains(&day) {
