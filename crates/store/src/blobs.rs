@@ -189,25 +189,6 @@ impl BlobStore {
         }
     }
 
-    /// The bytes of a blob, checked against their hash. For small blobs;
-    /// serve documents with [`open`](Self::open).
-    pub async fn get(&self, sha256: &Sha256Hex) -> Result<Bytes> {
-        let bytes = self
-            .store
-            .get(&address(sha256))
-            .await
-            .map_err(blob_error)?
-            .bytes()
-            .await
-            .map_err(blob_error)?;
-        if Sha256Hex::of(&bytes) != *sha256 {
-            return Err(Error::Corrupt(format!(
-                "blob {sha256} does not match its hash"
-            )));
-        }
-        Ok(bytes)
-    }
-
     /// A blob's bytes in `range` (all of them if `None`) as a stream of
     /// bounded chunks, so serving a document costs the same memory whatever
     /// its size. A whole read is hashed as it streams and ends in an error

@@ -3,7 +3,6 @@
 //! writes its row and publishes the bytes only once the row has committed,
 //! removing them if it did not. Evidence is never changed or deleted.
 
-use bytes::Bytes;
 use rectrack_core::audit::Action;
 use rectrack_core::evidence::{
     Evidence, EvidenceContent, EvidenceDraft, HttpUrl, MediaType, SafeFilename, Sha256Hex,
@@ -134,16 +133,6 @@ impl Store {
         .await
     }
 
-    /// One evidence item (404 if none).
-    pub async fn evidence(&self, id: EvidenceId) -> Result<Evidence> {
-        evidence::Entity::find_by_id(id.as_uuid())
-            .one(&self.db)
-            .await?
-            .map(item)
-            .transpose()?
-            .ok_or_else(|| Error::not_found("evidence", id))
-    }
-
     /// One evidence item that `actor` may see: one query whether the id is
     /// unknown or belongs to an organisation the actor may not see, so that
     /// neither the answer (404) nor its cost tells the two apart.
@@ -168,18 +157,6 @@ impl Store {
             .map(item)
             .transpose()?
             .ok_or_else(|| Error::not_found("evidence", id))
-    }
-
-    /// A document's bytes, checked against their hash (404 for links and
-    /// statements, which have none). Reads the whole; see
-    /// [`BlobStore::open`](crate::BlobStore::open) to stream.
-    pub async fn evidence_content(&self, id: EvidenceId) -> Result<(Evidence, Bytes)> {
-        let item = self.evidence(id).await?;
-        let EvidenceContent::Document { sha256, .. } = &item.content else {
-            return Err(Error::not_found("evidence content", id));
-        };
-        let bytes = self.blobs.get(sha256).await?;
-        Ok((item, bytes))
     }
 
     /// An assignment's evidence, oldest first.

@@ -4,9 +4,10 @@
 use std::collections::BTreeSet;
 
 use chrono::{Duration, NaiveDate};
+use futures::TryStreamExt;
 use rectrack_core::assignment::AssignmentStatus;
 use rectrack_core::deadline::{ExtensionDecisionDraft, ExtensionDraft};
-use rectrack_core::evidence::EvidenceDraft;
+use rectrack_core::evidence::{EvidenceContent, EvidenceDraft};
 use rectrack_core::ids::{AssignmentId, RecommendationId};
 use rectrack_core::milestone::{MilestoneChange, MilestoneDraft, MilestoneStatus};
 use rectrack_core::organisation::{OrganisationDraft, OrganisationKind};
@@ -376,9 +377,15 @@ async fn whole_lifecycle(h: &Harness) {
         store.assignment(id).await.unwrap().assignment.status,
         AssignmentStatus::InProgress
     );
-    let blob = store
+    // As the service adds a document: staged, then published by the write.
+    let staged = store
         .blobs()
-        .put_bytes(bytes::Bytes::from_static(b"%PDF-1.4 policy"), 1024)
+        .stage(
+            futures::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from_static(
+                b"%PDF-1.4 policy",
+            ))]),
+            1024,
+        )
         .await
         .unwrap();
     let document = EvidenceDraft::Document {
@@ -386,12 +393,12 @@ async fn whole_lifecycle(h: &Harness) {
         description: None,
         filename: "policy.pdf".into(),
         media_type: Some("application/pdf".into()),
-        size_bytes: blob.size_bytes,
-        sha256: blob.sha256.to_string(),
+        size_bytes: staged.blob.size_bytes,
+        sha256: staged.blob.sha256.to_string(),
     };
     let document = fresh(
         store
-            .add_evidence(&Ctx::new(&mps()), id, None, &document)
+            .add_document(&Ctx::new(&mps()), id, None, &document, &staged)
             .await,
     );
     let link = fresh(
@@ -399,8 +406,29 @@ async fn whole_lifecycle(h: &Harness) {
             .add_evidence(&Ctx::new(&mps()), id, None, &link("Announcement"))
             .await,
     );
-    let (_, bytes) = store.evidence_content(document.id).await.unwrap();
-    assert_eq!(&bytes[..], b"%PDF-1.4 policy");
+    let seen = store
+        .evidence_seen_by(mps().actor().unwrap(), document.id)
+        .await
+        .unwrap();
+    let EvidenceContent::Document { sha256, .. } = &seen.content else {
+        panic!("not a document: {seen:?}");
+    };
+    let chunks: Vec<bytes::Bytes> = store
+        .blobs()
+        .open(sha256, None)
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(chunks.concat(), b"%PDF-1.4 policy");
+    // Another force learns nothing of it.
+    assert!(
+        store
+            .evidence_seen_by(wmp().actor().unwrap(), document.id)
+            .await
+            .is_err()
+    );
     let posted = UpdateDraft {
         narrative: "Policy drafted.".into(),
         milestone_ids: vec![milestone.id],
