@@ -162,11 +162,6 @@ impl ReportCache {
             .map_err(|refused| refused.wait_time_from(DefaultClock::default().now()))
     }
 
-    /// The report for `key` at chain position `seq`, if kept.
-    pub fn cached(&self, key: &ReportKey, seq: u64) -> Option<Rendered> {
-        self.lookup(key, seq)
-    }
-
     /// The report for `key` at chain position `seq`: kept, or made by
     /// `render` (which must read data at least as new as `seq`). `settled`
     /// says that no write after `seq` can change this report, so that it may
@@ -184,14 +179,14 @@ impl ReportCache {
     where
         F: Future<Output = Result<Bytes, E>>,
     {
-        if let Some(hit) = self.lookup(&key, seq) {
+        if let Some(hit) = self.cached(&key, seq) {
             return Ok(hit);
         }
         let turn = self.turn(&key);
         let made = async {
             let _mine = turn.lock().await;
             // Whoever held the turn may have made this very report.
-            if let Some(hit) = self.lookup(&key, seq) {
+            if let Some(hit) = self.cached(&key, seq) {
                 return Ok(hit);
             }
             // Never closed: without a permit the report is still made.
@@ -237,7 +232,8 @@ impl ReportCache {
         }
     }
 
-    fn lookup(&self, key: &ReportKey, seq: u64) -> Option<Rendered> {
+    /// The report for `key` at chain position `seq`, if kept.
+    pub fn cached(&self, key: &ReportKey, seq: u64) -> Option<Rendered> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries
             .iter()

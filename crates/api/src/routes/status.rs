@@ -70,7 +70,7 @@ impl ApiResponse for StatusResponse {
                 ),
                 documented_problem(
                     429,
-                    "An anonymous client may have 10 reports computed at once and 20 a minute after that (reports already made cost nothing); `Retry-After` says in how many seconds to try again. A token lifts the limit.",
+                    "An anonymous client asked for more reports than may be computed for it (its allowance is in the document's description; reports already made cost nothing); `Retry-After` says in how many seconds to try again. A token lifts the limit.",
                 ),
             ],
         }
