@@ -14,6 +14,7 @@ mod m20261125_000001_initial_schema;
 mod m20261125_000002_audit_head_follows;
 mod m20261125_000003_report_covering_indexes;
 mod m20261130_000004_replay_body_only;
+mod m20261201_000005_occurred_on;
 
 /// Applies rectrack's migrations.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_audit_head_follows::Migration),
             Box::new(m20261125_000003_report_covering_indexes::Migration),
             Box::new(m20261130_000004_replay_body_only::Migration),
+            Box::new(m20261201_000005_occurred_on::Migration),
         ]
     }
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use chrono::NaiveDate;
 use rectrack_core::organisation::OrgCode;
 use rectrack_core::status_render;
-use rectrack_core::status_report::ReportFilters;
+use rectrack_core::status_report::{Basis, ReportFilters};
 use rectrack_core::text::Slug;
 use rectrack_store::Store;
 
@@ -25,6 +25,25 @@ pub enum Format {
     Html,
 }
 
+/// Which facts a past day counts.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum BasisArg {
+    /// What rectrack had recorded by the end of the day, as known then.
+    Recorded,
+    /// What had occurred by the end of the day, as known now (backfilled
+    /// facts on the days they happened).
+    Occurred,
+}
+
+impl From<BasisArg> for Basis {
+    fn from(basis: BasisArg) -> Self {
+        match basis {
+            BasisArg::Recorded => Self::Recorded,
+            BasisArg::Occurred => Self::Occurred,
+        }
+    }
+}
+
 /// Flags of `report`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -39,6 +58,15 @@ pub struct Args {
     /// The state at the end of this day (UTC), `YYYY-MM-DD`; today by default.
     #[arg(long, env = "RECTRACK_REPORT_AS_OF")]
     pub as_of: Option<NaiveDate>,
+    /// For a past day: count what had been `recorded` by then, or what had
+    /// `occurred` by then as known now.
+    #[arg(
+        long,
+        env = "RECTRACK_REPORT_BASIS",
+        value_enum,
+        default_value = "recorded"
+    )]
+    pub basis: BasisArg,
     /// Only this report (its slug).
     #[arg(long, env = "RECTRACK_REPORT_SLUG")]
     pub report: Option<String>,
@@ -78,7 +106,9 @@ pub async fn run(store: &Store, args: Args) -> Result<ExitCode, Error> {
     };
     let as_of = args.as_of.unwrap_or_else(|| store.now().date_naive());
     let bar = progress(1, "reporting");
-    let report = store.status_report(&filters, as_of).await?;
+    let report = store
+        .status_report(&filters, as_of, args.basis.into())
+        .await?;
     bar.finish_and_clear();
     let text = match args.format {
         Format::Json => {

@@ -13,6 +13,7 @@ use chrono::{Duration, Utc};
 use rectrack_core::evidence::EvidenceDraft;
 use rectrack_core::ids::{AssignmentId, TokenId};
 use rectrack_core::milestone::MilestoneDraft;
+use rectrack_core::occurrence::OccurrenceDraft;
 use rectrack_core::organisation::{OrgCode, OrganisationDraft, OrganisationKind};
 use rectrack_core::progress::UpdateDraft;
 use rectrack_core::recommendation::RecommendationDraft;
@@ -303,7 +304,13 @@ pub async fn run(database: &str, blobs: &std::path::Path, args: Args) -> Result<
         };
         load.store(step)
             .await?
-            .respond(&Ctx::new(&recipients[org]), id, None, &draft)
+            .respond(
+                &Ctx::new(&recipients[org]),
+                id,
+                None,
+                &draft,
+                &OccurrenceDraft::now(),
+            )
             .await?;
         if decision.accepts() {
             let plan = MilestoneDraft {
@@ -312,7 +319,13 @@ pub async fn run(database: &str, blobs: &std::path::Path, args: Args) -> Result<
             };
             load.store(step)
                 .await?
-                .add_milestone(&Ctx::new(&recipients[org]), id, None, &plan)
+                .add_milestone(
+                    &Ctx::new(&recipients[org]),
+                    id,
+                    None,
+                    &plan,
+                    &OccurrenceDraft::now(),
+                )
                 .await?;
             accepting.push((id, org));
         }
@@ -330,7 +343,13 @@ pub async fn run(database: &str, blobs: &std::path::Path, args: Args) -> Result<
             };
             load.store(step)
                 .await?
-                .post_update(&Ctx::new(&recipients[org]), id, None, &draft)
+                .post_update(
+                    &Ctx::new(&recipients[org]),
+                    id,
+                    None,
+                    &draft,
+                    &OccurrenceDraft::now(),
+                )
                 .await?;
         }
     }
@@ -363,7 +382,13 @@ pub async fn run(database: &str, blobs: &std::path::Path, args: Args) -> Result<
         };
         load.store(step)
             .await?
-            .claim(&Ctx::new(&recipients[org]), id, None, &claim)
+            .claim(
+                &Ctx::new(&recipients[org]),
+                id,
+                None,
+                &claim,
+                &OccurrenceDraft::now(),
+            )
             .await?;
         let outcome = if n % 5 == 4 {
             ReviewOutcome::Returned
@@ -377,7 +402,13 @@ pub async fn run(database: &str, blobs: &std::path::Path, args: Args) -> Result<
         };
         load.store(step)
             .await?
-            .review(&Ctx::new(&overseer), id, None, &review)
+            .review(
+                &Ctx::new(&overseer),
+                id,
+                None,
+                &review,
+                &OccurrenceDraft::now(),
+            )
             .await?;
     }
     load.flush().await?;

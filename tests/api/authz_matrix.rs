@@ -61,7 +61,7 @@ impl Fixture {
             201
         );
         for (name, number) in [("R", 1), ("R2", 2), ("RB", 3)] {
-            let body = json!({"number": number, "title": format!("Recommendation {number}"), "body": "Act.", "recipients": ["mps"], "issued_on": "2099-01-01"});
+            let body = json!({"number": number, "title": format!("Recommendation {number}"), "body": "Act.", "recipients": ["mps"], "issued_on": "2022-02-01", "response_due_on": "2099-12-31"});
             let created: Value = app
                 .post(
                     "/v1/reports/operation-hotton/recommendations",
@@ -227,7 +227,7 @@ async fn every_endpoint_answers_each_caller_as_the_contract_says() {
                                                                                                                [401, 401, 403, 403, 201, 403]),
         (Method::GET,   "/v1/reports",                           None, None,                                   [200, 401, 200, 200, 200, 200]),
         (Method::GET,   "/v1/reports/operation-hotton",          None, None,                                   [200, 401, 200, 200, 200, 200]),
-        (Method::POST,  "/v1/reports/operation-hotton/recommendations", Some(json!({"number": 10, "title": "More", "body": "Act.", "recipients": ["mps"], "issued_on": "2099-01-01"})), None,
+        (Method::POST,  "/v1/reports/operation-hotton/recommendations", Some(json!({"number": 10, "title": "More", "body": "Act.", "recipients": ["mps"], "issued_on": "2022-02-01", "response_due_on": "2099-12-31"})), None,
                                                                                                                [401, 401, 403, 403, 201, 403]),
         (Method::GET,   "/v1/recommendations",                   None, None,                                   [200, 401, 200, 200, 200, 200]),
         (Method::GET,   "/v1/recommendations/{R}",               None, None,                                   [200, 401, 200, 200, 200, 200]),
@@ -245,7 +245,7 @@ async fn every_endpoint_answers_each_caller_as_the_contract_says() {
         (Method::POST,  "/v1/assignments/{A}/updates",           Some(json!({"narrative": "Work started."})), None,
                                                                                                                [401, 401, 403, 404, 403, 201]),
         (Method::GET,   "/v1/assignments/{A}/updates",           None, None,                                   [401, 401, 200, 404, 200, 200]),
-        (Method::POST,  "/v1/assignments/{B}/extension-requests", Some(json!({"requested_due_on": "2099-06-30", "reason": "The board meets in June."})), None,
+        (Method::POST,  "/v1/assignments/{B}/extension-requests", Some(json!({"requested_due_on": "2100-06-30", "reason": "The board meets in June."})), None,
                                                                                                                [401, 401, 403, 404, 403, 201]),
         (Method::GET,   "/v1/assignments/{B}/extension-requests", None, None,                                  [401, 401, 200, 404, 200, 200]),
         (Method::POST,  "/v1/assignments/{B}/extension-requests/{X}/decision", Some(json!({"granted": true})), None,

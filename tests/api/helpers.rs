@@ -88,7 +88,8 @@ impl TestApp {
     }
 
     /// The MPS, a report `op-test` and its recommendation 1 to the MPS,
-    /// issued on 1 January 2099 (so nothing about it is ever overdue).
+    /// issued on 1 February 2022 and due on 31 December 2099 (so nothing
+    /// about it is ever overdue).
     /// Answers the MPS assignment, awaiting its response at version 1.
     pub async fn open_assignment(&self) -> Fixture {
         self.add_mps().await;
@@ -98,7 +99,7 @@ impl TestApp {
             .post("/v1/reports", Some(&self.overseer), &report)
             .await;
         assert_eq!(created.status(), 201);
-        let recommendation = json!({"number": 1, "title": "Publish a plan", "body": "Publish a plan.", "themes": ["culture"], "recipients": ["mps"], "issued_on": "2099-01-01"});
+        let recommendation = json!({"number": 1, "title": "Publish a plan", "body": "Publish a plan.", "themes": ["culture"], "recipients": ["mps"], "issued_on": "2022-02-01", "response_due_on": "2099-12-31"});
         let created = self
             .post(
                 "/v1/reports/op-test/recommendations",

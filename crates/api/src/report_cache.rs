@@ -36,7 +36,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use bytes::Bytes;
 use chrono::NaiveDate;
-use rectrack_core::status_report::ReportFilters;
+use rectrack_core::status_report::{Basis, ReportFilters};
 
 /// The default bound on the bytes of reports kept.
 pub const REPORT_CACHE_BYTES: usize = 32 * 1024 * 1024;
@@ -57,6 +57,8 @@ pub struct ReportKey {
     pub filters: ReportFilters,
     /// The day it is as of.
     pub as_of: NaiveDate,
+    /// Which facts it counts.
+    pub basis: Basis,
     /// Whether that day had not ended when it was asked for (the live state
     /// rather than one rebuilt from events).
     pub live: bool,
@@ -280,6 +282,7 @@ mod tests {
         ReportKey {
             filters: ReportFilters::default(),
             as_of: NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+            basis: Basis::Recorded,
             live: true,
             lines,
             content_type: "application/json; charset=utf-8",

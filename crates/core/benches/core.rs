@@ -16,7 +16,7 @@ use rectrack_core::organisation::{OrgCode, OrganisationKind};
 use rectrack_core::response::ResponseDecision;
 use rectrack_core::role::{Actor, Role};
 use rectrack_core::status_report::{
-    AssignmentSnapshot, MilestoneState, ReportFilters, status_report,
+    AssignmentSnapshot, Basis, MilestoneState, ReportFilters, status_report,
 };
 use rectrack_core::text::{Slug, Title};
 
@@ -74,6 +74,9 @@ fn snapshots(n: usize) -> Vec<AssignmentSnapshot> {
                     due_on: issued + Duration::days(200),
                     status: MilestoneStatus::Planned,
                 }],
+                first_response_bound: false,
+                verified_bound: false,
+                uncertain: false,
             }
         })
         .collect()
@@ -90,7 +93,14 @@ fn report(c: &mut Criterion) {
     ] {
         let data = snapshots(n);
         group.bench_function(name, |b| {
-            b.iter(|| status_report(black_box(data.clone()), &ReportFilters::default(), today))
+            b.iter(|| {
+                status_report(
+                    black_box(data.clone()),
+                    &ReportFilters::default(),
+                    today,
+                    Basis::Recorded,
+                )
+            })
         });
     }
     group.finish();

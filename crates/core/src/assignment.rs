@@ -12,6 +12,7 @@ use crate::deadline::{self, AssignmentFlags, ExtensionDecision};
 use crate::ids::{AssignmentId, RecommendationId};
 use crate::lifecycle::Transition;
 use crate::milestone::MilestoneStatus;
+use crate::occurrence::{NotBefore, Occurrence};
 use crate::organisation::OrgCode;
 use crate::response::Response;
 
@@ -112,12 +113,19 @@ pub struct Assignment {
     pub issued_on: NaiveDate,
     /// When a response is due; moved only by a granted extension.
     pub response_due_on: NaiveDate,
-    /// The day its first response was recorded, if it has one.
+    /// The day its first response occurred, if it has one.
     pub first_response_on: Option<NaiveDate>,
+    /// Whether that day is known only as a bound (`on_or_before`).
+    pub first_response_bound: bool,
     /// The day it was verified, if it was.
     pub verified_on: Option<NaiveDate>,
+    /// Whether that day is known only as a bound (`on_or_before`).
+    pub verified_bound: bool,
     /// The day it reached a final status, if it has.
     pub closed_on: Option<NaiveDate>,
+    /// The day the latest fact on it occurred (its issue day before any):
+    /// no later fact can have occurred earlier.
+    pub occurred_through: NaiveDate,
     /// Bumped on every change; clients send it back in `If-Match`.
     pub version: i64,
 }
@@ -140,32 +148,65 @@ impl Assignment {
             issued_on,
             response_due_on,
             first_response_on: None,
+            first_response_bound: false,
             verified_on: None,
+            verified_bound: false,
             closed_on: None,
+            occurred_through: issued_on,
             version: 1,
         }
     }
 
+    /// The earliest day the next fact on it can have occurred, and why.
+    pub fn not_before(&self) -> NotBefore {
+        NotBefore {
+            day: self.occurred_through,
+            because: if self.occurred_through == self.issued_on {
+                "the recommendation was issued"
+            } else {
+                "the latest fact recorded on this assignment occurred"
+            },
+        }
+    }
+
     /// Applies a move the lifecycle allowed (see [`crate::lifecycle::decide`])
-    /// on `today`: the new status, the days it stamps, the next version. Does
-    /// not re-check the move.
-    pub fn apply(&mut self, transition: &Transition, today: NaiveDate) {
+    /// that occurred as `occurred` says: the new status, the days it stamps,
+    /// the next version. Does not re-check the move, nor the day (see
+    /// [`Assignment::not_before`]).
+    pub fn apply(&mut self, transition: &Transition, occurred: &Occurrence) {
         self.status = transition.to;
-        stamp_days(
-            transition.to,
-            today,
-            &mut self.verified_on,
-            &mut self.closed_on,
-        );
+        let mut stamps = Stamps {
+            verified_on: self.verified_on,
+            verified_bound: self.verified_bound,
+            closed_on: self.closed_on,
+        };
+        stamps.stamp(transition.to, occurred.occurred_on, occurred.is_bound());
+        self.verified_on = stamps.verified_on;
+        self.verified_bound = stamps.verified_bound;
+        self.closed_on = stamps.closed_on;
+        self.occurred_through = self.occurred_through.max(occurred.occurred_on);
         self.version += 1;
     }
 
-    /// Records `response` (a first one or a revision) given on `today`, then
-    /// applies the move the lifecycle allowed for its decision.
-    pub fn respond(&mut self, transition: &Transition, response: Response, today: NaiveDate) {
-        self.first_response_on.get_or_insert(today);
+    /// Applies a move that reports no dated fact (adding evidence, whose
+    /// rows never change the status): the next version only, so that a
+    /// backfilled claim may still cite evidence added today.
+    pub fn apply_undated(&mut self, transition: &Transition) {
+        debug_assert_eq!(transition.from, transition.to);
+        self.status = transition.to;
+        self.version += 1;
+    }
+
+    /// Records `response` (a first one or a revision), which occurred as
+    /// `occurred` says, then applies the move the lifecycle allowed for its
+    /// decision.
+    pub fn respond(&mut self, transition: &Transition, response: Response, occurred: &Occurrence) {
+        if self.first_response_on.is_none() {
+            self.first_response_on = Some(occurred.occurred_on);
+            self.first_response_bound = occurred.is_bound();
+        }
         self.response = Some(response);
-        self.apply(transition, today);
+        self.apply(transition, occurred);
     }
 
     /// Records the overseer's decision on an extension request (a grant moves
@@ -174,10 +215,10 @@ impl Assignment {
         &mut self,
         transition: &Transition,
         decision: &ExtensionDecision,
-        today: NaiveDate,
+        occurred: &Occurrence,
     ) {
         self.response_due_on = decision.response_due_on;
-        self.apply(transition, today);
+        self.apply(transition, occurred);
     }
 
     /// The derived flags as of `as_of`, given its milestones' due days and
@@ -192,7 +233,11 @@ impl Assignment {
                 status: self.status,
                 issued_on: self.issued_on,
                 response_due_on: self.response_due_on,
+                first_response: self
+                    .first_response_on
+                    .map(|day| (day, self.first_response_bound)),
                 closed_on: self.closed_on,
+                uncertain: false,
             },
             milestones,
             as_of,
@@ -200,20 +245,27 @@ impl Assignment {
     }
 }
 
-/// The days a move to `to` on `on` stamps: the first day an assignment is
-/// verified and the first day it reaches a final status, kept for good.
-/// [`Assignment::apply`] and the status report's replay of past events
-/// (`crate::status_report::AssignmentSnapshot`) both stamp through here.
-pub(crate) fn stamp_days(
-    to: AssignmentStatus,
-    on: NaiveDate,
-    verified_on: &mut Option<NaiveDate>,
-    closed_on: &mut Option<NaiveDate>,
-) {
-    if to == AssignmentStatus::Verified {
-        verified_on.get_or_insert(on);
-    }
-    if to.is_final() {
-        closed_on.get_or_insert(on);
+/// The days a move stamps: the first day an assignment is verified (and
+/// whether that day is only a bound) and the first day it reaches a final
+/// status, kept for good. [`Assignment::apply`] and the status report's
+/// replay of past events (`crate::status_report::AssignmentSnapshot`) both
+/// stamp through here.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Stamps {
+    pub verified_on: Option<NaiveDate>,
+    pub verified_bound: bool,
+    pub closed_on: Option<NaiveDate>,
+}
+
+impl Stamps {
+    /// Stamps a move to `to` that occurred on `on` (`bound`: on or before).
+    pub(crate) fn stamp(&mut self, to: AssignmentStatus, on: NaiveDate, bound: bool) {
+        if to == AssignmentStatus::Verified && self.verified_on.is_none() {
+            self.verified_on = Some(on);
+            self.verified_bound = bound;
+        }
+        if to.is_final() {
+            self.closed_on.get_or_insert(on);
+        }
     }
 }

@@ -11,6 +11,7 @@ use crate::assignment::AssignmentStatus;
 use crate::error::{Error, Refusal};
 use crate::ids::{AssignmentId, ExtensionRequestId};
 use crate::milestone::MilestoneStatus;
+use crate::occurrence::Occurrence;
 use crate::organisation::OrgCode;
 use crate::recommendation::LegalBasis;
 use crate::text::{LongText, optional_long_text};
@@ -80,14 +81,22 @@ pub struct ExtensionRequest {
     /// When it was decided.
     #[serde(with = "utc_micros_option")]
     pub decided_at: Option<DateTime<Utc>>,
+    /// When it was asked: `requested_at`'s day, unless backfilled.
+    #[serde(flatten)]
+    pub occurred: Occurrence,
+    /// When it was decided: `decided_at`'s day, unless backfilled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision_occurred: Option<Occurrence>,
 }
 
 impl ExtensionRequest {
-    /// Records the overseer's `decision`, made at `at`.
-    pub fn record(&mut self, decision: ExtensionDecision, at: DateTime<Utc>) {
+    /// Records the overseer's `decision`, made at `at`, as having occurred as
+    /// `occurred` says.
+    pub fn record(&mut self, decision: ExtensionDecision, at: DateTime<Utc>, occurred: Occurrence) {
         self.status = decision.status;
         self.decision_comment = decision.comment;
         self.decided_at = Some(at);
+        self.decision_occurred = Some(occurred);
     }
 }
 
@@ -110,18 +119,18 @@ pub struct ExtensionAsk {
 }
 
 impl ExtensionDraft {
-    /// Validates a request against the assignment's current due day, on
-    /// `today`. The lifecycle has already checked that the assignment awaits
-    /// its response. Refuses (409) a request once the due day has passed or
-    /// while another is pending; refuses (422) a day that is not later than
-    /// the current one, and a missing reason.
+    /// Validates a request against the assignment's current due day, asked
+    /// on `asked_on` (the day it occurred). The lifecycle has already checked
+    /// that the assignment awaits its response. Refuses (409) a request once
+    /// the due day has passed or while another is pending; refuses (422) a
+    /// day that is not later than the current one, and a missing reason.
     pub fn parse(
         &self,
         current_due_on: NaiveDate,
-        today: NaiveDate,
+        asked_on: NaiveDate,
         pending_exists: bool,
     ) -> Result<ExtensionAsk, Error> {
-        if today > current_due_on {
+        if asked_on > current_due_on {
             return Err(Refusal::Conflict {
                 reason: format!(
                     "the response was due on {current_due_on}; an extension must be asked for before then"
@@ -230,10 +239,93 @@ impl ExtensionDecisionDraft {
 pub struct AssignmentFlags {
     /// Awaiting a response after its due day.
     pub response_overdue: bool,
+    /// Whether its first response came on time, late, or at a time not
+    /// known well enough to say; none before a response.
+    pub response_timing: Option<ResponseTiming>,
     /// Milestones neither done nor dropped whose due day has passed.
     pub overdue_milestones: u32,
     /// Days from issue to `as_of`, or to the day it closed if it has.
     pub days_open: i64,
+}
+
+/// Whether a response came in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResponseTiming {
+    /// On or before its due day.
+    OnTime,
+    /// After its due day.
+    Late,
+    /// Known only as on or before a day after the due day: it may have come
+    /// in time or not, and rectrack does not say which.
+    Unknown,
+}
+
+/// Where an assignment stands against its response clock on a day: the one
+/// classification behind `response_overdue`, `response_timing` and the
+/// report's response figures. The store states it in SQL by [`Self::code`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ResponseClock {
+    /// No response, and none owed yet (or none owed any more: closed or
+    /// withdrawn without one).
+    Running,
+    /// Awaiting a response past its due day.
+    Overdue,
+    /// Awaiting a response past its due day, as far as the record shows; but
+    /// the next fact is known only as on or before a later day, so the
+    /// response may already have come.
+    MaybeOverdue,
+    /// Its first response came on or before the due day.
+    OnTime,
+    /// Its first response came after the due day.
+    Late,
+    /// Its first response is known only as on or before a day after the due
+    /// day.
+    MaybeLate,
+}
+
+impl ResponseClock {
+    /// Every value, in [`Self::code`] order.
+    pub const ALL: [Self; 6] = [
+        Self::Running,
+        Self::Overdue,
+        Self::MaybeOverdue,
+        Self::OnTime,
+        Self::Late,
+        Self::MaybeLate,
+    ];
+
+    /// The number the store's SQL gives this value.
+    pub fn code(self) -> i64 {
+        match self {
+            Self::Running => 0,
+            Self::Overdue => 1,
+            Self::MaybeOverdue => 2,
+            Self::OnTime => 3,
+            Self::Late => 4,
+            Self::MaybeLate => 5,
+        }
+    }
+
+    /// The value of a code written by [`Self::code`].
+    pub fn from_code(code: i64) -> Option<Self> {
+        Self::ALL.into_iter().find(|clock| clock.code() == code)
+    }
+
+    /// How a response came, if one has: on time, late, or unknown.
+    pub fn timing(self) -> Option<ResponseTiming> {
+        match self {
+            Self::Running | Self::Overdue | Self::MaybeOverdue => None,
+            Self::OnTime => Some(ResponseTiming::OnTime),
+            Self::Late => Some(ResponseTiming::Late),
+            Self::MaybeLate => Some(ResponseTiming::Unknown),
+        }
+    }
+
+    /// Whether rectrack cannot say if the response came (or was) in time.
+    pub fn is_unknown(self) -> bool {
+        matches!(self, Self::MaybeOverdue | Self::MaybeLate)
+    }
 }
 
 /// What the flags are computed from.
@@ -245,8 +337,39 @@ pub struct FlagInputs {
     pub issued_on: NaiveDate,
     /// Current response due day.
     pub response_due_on: NaiveDate,
+    /// The day the first response occurred, and whether that day is only a
+    /// bound (`on_or_before`).
+    pub first_response: Option<(NaiveDate, bool)>,
     /// Day it reached a final status, if it has.
     pub closed_on: Option<NaiveDate>,
+    /// Whether the next fact after the day asked about is known only as on
+    /// or before a later day, so that it may already have happened. Only a
+    /// state rebuilt "as it happened" on a past day can be uncertain.
+    pub uncertain: bool,
+}
+
+impl FlagInputs {
+    /// Where the assignment stands against its response clock on `as_of`.
+    ///
+    /// Lateness is asserted only where it is proved: a response known only
+    /// as on or before a day after its due day is [`ResponseClock::MaybeLate`],
+    /// and an assignment awaiting a response past its due day whose next
+    /// fact may have come earlier is [`ResponseClock::MaybeOverdue`].
+    pub fn response_clock(&self, as_of: NaiveDate) -> ResponseClock {
+        if owes_response(self.status) && as_of > self.response_due_on {
+            return if self.uncertain {
+                ResponseClock::MaybeOverdue
+            } else {
+                ResponseClock::Overdue
+            };
+        }
+        match self.first_response {
+            None => ResponseClock::Running,
+            Some((day, _)) if day <= self.response_due_on => ResponseClock::OnTime,
+            Some((_, true)) => ResponseClock::MaybeLate,
+            Some((_, false)) => ResponseClock::Late,
+        }
+    }
 }
 
 /// Whether an assignment in `status` owes its response: only while it awaits
@@ -281,7 +404,7 @@ pub fn flags(
     milestones: impl IntoIterator<Item = (NaiveDate, MilestoneStatus)>,
     as_of: NaiveDate,
 ) -> AssignmentFlags {
-    let response_overdue = owes_response(inputs.status) && as_of > inputs.response_due_on;
+    let clock = inputs.response_clock(as_of);
     let overdue_milestones = if !owes_milestones(inputs.status) {
         0
     } else {
@@ -294,7 +417,8 @@ pub fn flags(
     let end = inputs.closed_on.map_or(as_of, |closed| closed.min(as_of));
     let days_open = (end - inputs.issued_on).num_days().max(0);
     AssignmentFlags {
-        response_overdue,
+        response_overdue: clock == ResponseClock::Overdue,
+        response_timing: clock.timing(),
         overdue_milestones,
         days_open,
     }

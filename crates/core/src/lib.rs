@@ -32,6 +32,7 @@ pub mod evidence;
 pub mod ids;
 pub mod lifecycle;
 pub mod milestone;
+pub mod occurrence;
 pub mod organisation;
 pub mod progress;
 pub mod recommendation;

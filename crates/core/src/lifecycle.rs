@@ -17,7 +17,7 @@ use crate::error::Refusal;
 use crate::organisation::OrgCode;
 use crate::response::ResponseDecision;
 use crate::review::ReviewOutcome;
-use crate::role::{Actor, Role};
+use crate::role::{Actor, Principal, Role};
 
 /// Something a party asks to be done to an assignment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -273,6 +273,30 @@ pub fn decide(
     TRANSITIONS
         .iter()
         .find(|row| row.from == status && party_may(row))
+        .copied()
+        .ok_or_else(|| Refusal::InvalidMove {
+            command,
+            current_status: status,
+            allowed: allowed_from(status),
+        })
+}
+
+/// Decides whether `principal` may record, as a backfill, that `command` was
+/// given to an assignment standing in `status`: a fact that happened before
+/// today, or is known only as on or before a day. Only the overseer (or the
+/// console) records backfills, on behalf of whichever party gave the
+/// command: a force's response of 2022 is entered by the oversight body
+/// that holds the letter. The lifecycle still decides the move, so a
+/// backfilled history is one the lifecycle allows.
+pub fn decide_backfill(
+    status: AssignmentStatus,
+    principal: &Principal,
+    command: Command,
+) -> Result<Transition, Refusal> {
+    principal.require_overseer("record a fact that happened before today (a backfill)")?;
+    TRANSITIONS
+        .iter()
+        .find(|row| row.from == status && row.command == command)
         .copied()
         .ok_or_else(|| Refusal::InvalidMove {
             command,

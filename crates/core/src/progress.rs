@@ -29,6 +29,9 @@ pub struct ProgressUpdate {
     pub submitted_at: DateTime<Utc>,
     /// The organisation that posted it.
     pub submitted_by: OrgCode,
+    /// When it happened: `submitted_at`'s day, unless backfilled.
+    #[serde(flatten)]
+    pub occurred: crate::occurrence::Occurrence,
 }
 
 /// An update as a client sends it, not yet validated.

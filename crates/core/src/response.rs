@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::assignment::AssignmentStatus;
+use crate::occurrence::Occurrence;
 use crate::organisation::OrgCode;
 use crate::text::LongText;
 use crate::time::utc_micros;
@@ -68,6 +69,9 @@ pub struct Response {
     pub submitted_at: DateTime<Utc>,
     /// The organisation that submitted it.
     pub submitted_by: OrgCode,
+    /// When it was given: `submitted_at`'s day, unless backfilled.
+    #[serde(flatten)]
+    pub occurred: Occurrence,
 }
 
 /// A response as a client sends it, not yet validated.
@@ -84,8 +88,14 @@ pub struct ResponseDraft {
 
 impl ResponseDraft {
     /// Validates every field against the recommendation's issue date,
-    /// reporting all that are invalid.
-    pub fn parse(&self, issued_on: NaiveDate) -> Result<ResponseContent, ValidationErrors> {
+    /// reporting all that are invalid. A `backfill` (a response of the past,
+    /// entered from the record) may leave out the planned completion day,
+    /// which the record may not state.
+    pub fn parse(
+        &self,
+        issued_on: NaiveDate,
+        backfill: bool,
+    ) -> Result<ResponseContent, ValidationErrors> {
         let mut errors = ValidationErrors::new();
         let rationale = errors.check("rationale", LongText::parse(&self.rationale));
         match (self.decision, self.planned_completion_on) {
@@ -94,6 +104,7 @@ impl ResponseDraft {
                 "must be left out when the recommendation is not accepted",
             ),
             (ResponseDecision::NotAccepted, None) => {}
+            (_, None) if backfill => {}
             (_, None) => errors.add(
                 "planned_completion_on",
                 "is required when the recommendation is accepted or partially accepted",

@@ -8,6 +8,7 @@ use crate::assignment::Assignment;
 use crate::error::{Error, Refusal};
 use crate::ids::{AssignmentId, ClaimId, EvidenceId, ReviewId};
 use crate::lifecycle::{self, Command};
+use crate::occurrence::{NotBefore, Occurrence, OccurrenceDraft};
 use crate::organisation::OrgCode;
 use crate::role::Actor;
 use crate::text::{LongText, optional_long_text};
@@ -64,6 +65,9 @@ pub struct Review {
     /// When.
     #[serde(with = "utc_micros")]
     pub at: DateTime<Utc>,
+    /// When it happened: `at`'s day, unless backfilled.
+    #[serde(flatten)]
+    pub occurred: Occurrence,
 }
 
 /// A review as a client sends it, not yet validated.
@@ -127,6 +131,9 @@ pub struct Claim {
     pub submitted_at: DateTime<Utc>,
     /// The organisation that claimed.
     pub submitted_by: OrgCode,
+    /// When it was made: `submitted_at`'s day, unless backfilled.
+    #[serde(flatten)]
+    pub occurred: Occurrence,
 }
 
 /// A claim as a client sends it, not yet validated.
@@ -221,32 +228,51 @@ impl WithdrawalDraft {
 }
 
 /// Withdraws a recommendation whose assignments are `assignments`, on
-/// `today`, by `actor`: every assignment still open moves to `withdrawn` as
-/// the lifecycle allows; those already final (verified, closed or withdrawn)
-/// stay as they are. A recommendation `already_withdrawn` cannot be withdrawn
-/// again (409). Returns the ids of the assignments it closed, in order.
+/// `today`, by `actor`, as having occurred as `occurred` says: every
+/// assignment still open moves to `withdrawn` as the lifecycle allows; those
+/// already final (verified, closed or withdrawn) stay as they are. A
+/// recommendation `already_withdrawn` cannot be withdrawn again (409), and a
+/// withdrawal cannot have occurred before the latest fact on any assignment
+/// it closes (422). Returns the ids of the assignments it closed, in order,
+/// and when it occurred.
 pub fn withdraw<'a>(
     already_withdrawn: bool,
     assignments: impl IntoIterator<Item = &'a mut Assignment>,
     actor: &Actor,
+    occurred: &OccurrenceDraft,
     today: NaiveDate,
-) -> Result<Vec<AssignmentId>, Error> {
+) -> Result<(Vec<AssignmentId>, Occurrence), Error> {
     if already_withdrawn {
         return Err(Refusal::Conflict {
             reason: "this recommendation is already withdrawn".to_owned(),
         }
         .into());
     }
+    let open: Vec<&mut Assignment> = assignments
+        .into_iter()
+        .filter(|a| !a.status.is_final())
+        .collect();
+    let not_before = open
+        .iter()
+        .map(|a| a.not_before())
+        .max_by_key(|n| n.day)
+        .unwrap_or(NotBefore {
+            day: crate::time::FIRST_DAY,
+            because: "rectrack's first day",
+        });
+    let occurrence = occurred.parse(today, not_before)?;
     let mut closed = Vec::new();
-    for assignment in assignments.into_iter().filter(|a| !a.status.is_final()) {
+    for assignment in open {
+        // Only the overseer withdraws, so a backfilled withdrawal needs no
+        // further permission.
         let transition = lifecycle::decide(
             assignment.status,
             &assignment.organisation,
             actor,
             Command::Withdraw,
         )?;
-        assignment.apply(&transition, today);
+        assignment.apply(&transition, &occurrence);
         closed.push(assignment.id);
     }
-    Ok(closed)
+    Ok((closed, occurrence))
 }

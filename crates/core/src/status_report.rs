@@ -4,16 +4,22 @@
 //! This is the pure definition of a report. The store computes the same
 //! figures with SQL aggregates for speed; its results must equal these on the
 //! same data, which is why the arithmetic ([`Tally`], [`rate`], [`median`])
-//! is public and shared. A report for a past day is rebuilt from what had been *recorded*
-//! by the end of that day (UTC), never from the dates the records carry.
+//! is public and shared.
+//!
+//! A report for a past day is rebuilt on one of two bases ([`Basis`]): from
+//! what had been *recorded* by the end of that day (UTC), or from what had
+//! *occurred* by then, as known now (backfilled facts included on the days
+//! they happened). Either way, days and deadlines are counted from the days
+//! facts occurred, and lateness that a bound (`on_or_before`) cannot prove
+//! is counted as unknown, never as late.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::assignment::{AssignmentStatus, stamp_days};
-use crate::deadline::{self, FlagInputs};
+use crate::assignment::{AssignmentStatus, Stamps};
+use crate::deadline::{self, FlagInputs, ResponseClock};
 use crate::ids::{AssignmentId, MilestoneId};
 use crate::milestone::MilestoneStatus;
 use crate::organisation::OrgCode;
@@ -55,14 +61,25 @@ pub struct AssignmentSnapshot {
     pub status: AssignmentStatus,
     /// The decision of the current response, if any.
     pub decision: Option<ResponseDecision>,
-    /// Day the first response was recorded.
+    /// Day the first response occurred.
     pub first_response_on: Option<NaiveDate>,
-    /// Day verification was recorded.
+    /// Whether that day is known only as a bound.
+    #[serde(default)]
+    pub first_response_bound: bool,
+    /// Day verification occurred.
     pub verified_on: Option<NaiveDate>,
-    /// Day a final status was recorded.
+    /// Whether that day is known only as a bound.
+    #[serde(default)]
+    pub verified_bound: bool,
+    /// Day a final status was reached.
     pub closed_on: Option<NaiveDate>,
     /// Its milestones.
     pub milestones: Vec<MilestoneState>,
+    /// Whether the next fact after the day of this snapshot is known only as
+    /// on or before a later day, so that it may already have happened (see
+    /// [`FlagInputs::uncertain`]).
+    #[serde(default)]
+    pub uncertain: bool,
 }
 
 /// One recorded change to an assignment, as the audit events tell it.
@@ -89,15 +106,18 @@ pub enum Change {
 }
 
 impl AssignmentSnapshot {
-    /// Applies one change recorded on day `on`.
-    pub fn apply(&mut self, change: &Change, on: NaiveDate) {
+    /// Applies one change that occurred on day `on` (`bound`: on or before).
+    pub fn apply(&mut self, change: &Change, on: NaiveDate, bound: bool) {
         match change {
             Change::Responded { decision } => {
                 self.decision = Some(*decision);
-                self.first_response_on.get_or_insert(on);
-                self.set_status(decision.status(), on);
+                if self.first_response_on.is_none() {
+                    self.first_response_on = Some(on);
+                    self.first_response_bound = bound;
+                }
+                self.set_status(decision.status(), on, bound);
             }
-            Change::Status { status } => self.set_status(*status, on),
+            Change::Status { status } => self.set_status(*status, on, bound),
             Change::DueDate { due_on } => self.response_due_on = *due_on,
             Change::Milestone(milestone) => {
                 match self.milestones.iter_mut().find(|m| m.id == milestone.id) {
@@ -108,24 +128,80 @@ impl AssignmentSnapshot {
         }
     }
 
-    fn set_status(&mut self, status: AssignmentStatus, on: NaiveDate) {
+    fn set_status(&mut self, status: AssignmentStatus, on: NaiveDate, bound: bool) {
         self.status = status;
-        stamp_days(status, on, &mut self.verified_on, &mut self.closed_on);
+        let mut stamps = Stamps {
+            verified_on: self.verified_on,
+            verified_bound: self.verified_bound,
+            closed_on: self.closed_on,
+        };
+        stamps.stamp(status, on, bound);
+        self.verified_on = stamps.verified_on;
+        self.verified_bound = stamps.verified_bound;
+        self.closed_on = stamps.closed_on;
+    }
+
+    /// The inputs of its flags and response clock.
+    pub fn flag_inputs(&self) -> FlagInputs {
+        FlagInputs {
+            status: self.status,
+            issued_on: self.issued_on,
+            response_due_on: self.response_due_on,
+            first_response: self
+                .first_response_on
+                .map(|day| (day, self.first_response_bound)),
+            closed_on: self.closed_on,
+            uncertain: self.uncertain,
+        }
     }
 }
 
-/// A change and the moment it was recorded.
+/// A change, the moment it was recorded, and the day it occurred.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recorded {
     /// When it was recorded (the audit event's `at`).
     #[serde(with = "utc_micros")]
     pub at: DateTime<Utc>,
+    /// The day it occurred (on or before, with `bound`).
+    pub occurred_on: NaiveDate,
+    /// Whether `occurred_on` is only a bound.
+    #[serde(default)]
+    pub bound: bool,
     /// What changed.
     pub change: Change,
 }
 
+/// Which facts a report as of a past day counts.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    /// What rectrack had recorded by the end of the day: the record as it was
+    /// known then.
+    #[default]
+    Recorded,
+    /// What had occurred by the end of the day, as known now: backfilled
+    /// facts counted on the days they happened.
+    Occurred,
+}
+
+impl Basis {
+    /// Both bases.
+    pub const ALL: [Self; 2] = [Self::Recorded, Self::Occurred];
+
+    /// The wire name: `recorded` or `occurred`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Recorded => "recorded",
+            Self::Occurred => "occurred",
+        }
+    }
+}
+
 /// An assignment's whole recorded history: its state when created, and every
-/// change since, in the order recorded.
+/// change since, in the order recorded (which is also the order in which
+/// they occurred: see `crate::occurrence`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AssignmentTimeline {
     /// When it was created.
@@ -138,17 +214,32 @@ pub struct AssignmentTimeline {
 }
 
 impl AssignmentTimeline {
-    /// The assignment as it stood at the end of `day` (UTC), from what had
-    /// been recorded by then; `None` if it had not been created yet.
-    pub fn as_of(&self, day: NaiveDate) -> Option<AssignmentSnapshot> {
+    /// The assignment as it stood at the end of `day` (UTC) on `basis`:
+    /// from what had been recorded by then, or from what had occurred by
+    /// then; `None` if it had not been created (or issued) yet.
+    pub fn as_of(&self, day: NaiveDate, basis: Basis) -> Option<AssignmentSnapshot> {
         let cutoff = end_of_day(day);
-        if self.created_at >= cutoff {
-            return None;
+        let counted = |r: &&Recorded| match basis {
+            Basis::Recorded => r.at < cutoff,
+            Basis::Occurred => r.occurred_on <= day,
+        };
+        match basis {
+            Basis::Recorded if self.created_at >= cutoff => return None,
+            Basis::Occurred if self.initial.issued_on > day => return None,
+            _ => {}
         }
         let mut snapshot = self.initial.clone();
-        for recorded in self.changes.iter().filter(|r| r.at < cutoff) {
-            snapshot.apply(&recorded.change, recorded.at.date_naive());
+        for recorded in self.changes.iter().filter(counted) {
+            snapshot.apply(&recorded.change, recorded.occurred_on, recorded.bound);
         }
+        // As it happened, the first fact not yet counted may have come
+        // earlier than its day says, if that day is only a bound.
+        snapshot.uncertain = basis == Basis::Occurred
+            && self
+                .changes
+                .iter()
+                .find(|r| r.occurred_on > day)
+                .is_some_and(|r| r.bound);
         Some(snapshot)
     }
 }
@@ -188,6 +279,14 @@ pub struct Figures {
     pub by_status: BTreeMap<AssignmentStatus, u64>,
     /// How many await a response past their due day.
     pub response_overdue: u64,
+    /// How many first responses came on or before their due day.
+    pub responses_on_time: u64,
+    /// How many first responses came after their due day.
+    pub responses_late: u64,
+    /// How many are counted neither as overdue or late nor as on time,
+    /// because a day known only as a bound (`on_or_before`) cannot prove
+    /// either: left out of `response_overdue` and `responses_late`.
+    pub response_timing_unknown: u64,
     /// Open milestones past their due day, summed over the assignments.
     pub overdue_milestones: u64,
     /// Of assignments with a response, the share accepting it fully or in
@@ -197,9 +296,17 @@ pub struct Figures {
     /// when every one is withdrawn or there are none.
     pub verified_rate: Option<f64>,
     /// Median days from issue to the first response; null when none.
+    /// Responses known only as on or before a day are left out.
     pub median_days_to_response: Option<f64>,
+    /// First responses left out of the median because their day is known
+    /// only as a bound.
+    pub days_to_response_unknown: u64,
     /// Median days from issue to verification; null when none.
+    /// Verifications known only as on or before a day are left out.
     pub median_days_to_verification: Option<f64>,
+    /// Verifications left out of the median because their day is known only
+    /// as a bound.
+    pub days_to_verification_unknown: u64,
 }
 
 /// `numerator / denominator` rounded to 4 decimals; `None` when dividing by 0.
@@ -247,12 +354,14 @@ pub struct Group {
     pub status: AssignmentStatus,
     /// Their current decision.
     pub decision: Option<ResponseDecision>,
-    /// Whether they await a response past its due day.
-    pub response_overdue: bool,
-    /// Days from issue to the first response (negative counts as 0).
-    pub days_to_response: Option<i64>,
-    /// Days from issue to verification (negative counts as 0).
-    pub days_to_verification: Option<i64>,
+    /// Where they stand against their response clock.
+    pub clock: ResponseClock,
+    /// Days from issue to the first response (negative counts as 0); with
+    /// `true` when the day is only a bound.
+    pub days_to_response: Option<(i64, bool)>,
+    /// Days from issue to verification (negative counts as 0); with `true`
+    /// when the day is only a bound.
+    pub days_to_verification: Option<(i64, bool)>,
     /// How many assignments.
     pub count: u64,
 }
@@ -264,25 +373,23 @@ pub struct Group {
 pub struct Tally {
     assignments: u64,
     by_status: BTreeMap<AssignmentStatus, u64>,
-    response_overdue: u64,
+    clocks: BTreeMap<ResponseClock, u64>,
     overdue_milestones: u64,
     responded: u64,
     accepting: u64,
     withdrawn: u64,
     days_to_response: BTreeMap<i64, u64>,
+    days_to_response_unknown: u64,
     days_to_verification: BTreeMap<i64, u64>,
+    days_to_verification_unknown: u64,
 }
 
 impl Tally {
     /// Counts one assignment as it stands on `as_of`.
     pub fn add(&mut self, snapshot: &AssignmentSnapshot, as_of: NaiveDate) {
+        let inputs = snapshot.flag_inputs();
         let flags = deadline::flags(
-            &FlagInputs {
-                status: snapshot.status,
-                issued_on: snapshot.issued_on,
-                response_due_on: snapshot.response_due_on,
-                closed_on: snapshot.closed_on,
-            },
+            &inputs,
             snapshot.milestones.iter().map(|m| (m.due_on, m.status)),
             as_of,
         );
@@ -290,9 +397,13 @@ impl Tally {
         self.add_group(&Group {
             status: snapshot.status,
             decision: snapshot.decision,
-            response_overdue: flags.response_overdue,
-            days_to_response: snapshot.first_response_on.map(days_since_issue),
-            days_to_verification: snapshot.verified_on.map(days_since_issue),
+            clock: inputs.response_clock(as_of),
+            days_to_response: snapshot
+                .first_response_on
+                .map(|day| (days_since_issue(day), snapshot.first_response_bound)),
+            days_to_verification: snapshot
+                .verified_on
+                .map(|day| (days_since_issue(day), snapshot.verified_bound)),
             count: 1,
         });
         self.add_overdue_milestones(u64::from(flags.overdue_milestones));
@@ -303,9 +414,7 @@ impl Tally {
         let n = group.count;
         self.assignments += n;
         *self.by_status.entry(group.status).or_default() += n;
-        if group.response_overdue {
-            self.response_overdue += n;
-        }
+        *self.clocks.entry(group.clock).or_default() += n;
         if let Some(decision) = group.decision {
             self.responded += n;
             if decision.accepts() {
@@ -315,22 +424,32 @@ impl Tally {
         if group.status == AssignmentStatus::Withdrawn {
             self.withdrawn += n;
         }
-        if let Some(days) = group.days_to_response {
+        if let Some((days, bound)) = group.days_to_response {
+            self.add_days_to_response(days, bound, n);
+        }
+        if let Some((days, bound)) = group.days_to_verification {
+            self.add_days_to_verification(days, bound, n);
+        }
+    }
+
+    /// Counts `n` assignments whose first response came `days` after issue
+    /// (on or before that, with `bound`: left out of the median).
+    pub fn add_days_to_response(&mut self, days: i64, bound: bool, n: u64) {
+        if bound {
+            self.days_to_response_unknown += n;
+        } else {
             *self.days_to_response.entry(days.max(0)).or_default() += n;
         }
-        if let Some(days) = group.days_to_verification {
+    }
+
+    /// Counts `n` assignments verified `days` after issue (on or before
+    /// that, with `bound`: left out of the median).
+    pub fn add_days_to_verification(&mut self, days: i64, bound: bool, n: u64) {
+        if bound {
+            self.days_to_verification_unknown += n;
+        } else {
             *self.days_to_verification.entry(days.max(0)).or_default() += n;
         }
-    }
-
-    /// Counts `n` assignments whose first response came `days` after issue.
-    pub fn add_days_to_response(&mut self, days: i64, n: u64) {
-        *self.days_to_response.entry(days.max(0)).or_default() += n;
-    }
-
-    /// Counts `n` assignments verified `days` after issue.
-    pub fn add_days_to_verification(&mut self, days: i64, n: u64) {
-        *self.days_to_verification.entry(days.max(0)).or_default() += n;
     }
 
     /// Counts overdue milestones (of open assignments).
@@ -344,8 +463,12 @@ impl Tally {
         for (status, n) in &other.by_status {
             *self.by_status.entry(*status).or_default() += n;
         }
-        self.response_overdue += other.response_overdue;
+        for (clock, n) in &other.clocks {
+            *self.clocks.entry(*clock).or_default() += n;
+        }
         self.overdue_milestones += other.overdue_milestones;
+        self.days_to_response_unknown += other.days_to_response_unknown;
+        self.days_to_verification_unknown += other.days_to_verification_unknown;
         self.responded += other.responded;
         self.accepting += other.accepting;
         self.withdrawn += other.withdrawn;
@@ -364,18 +487,25 @@ impl Tally {
             .get(&AssignmentStatus::Verified)
             .copied()
             .unwrap_or(0);
+        let clock = |clock: ResponseClock| self.clocks.get(&clock).copied().unwrap_or(0);
         Figures {
             assignments: self.assignments,
             by_status: AssignmentStatus::ALL
                 .into_iter()
                 .map(|status| (status, self.by_status.get(&status).copied().unwrap_or(0)))
                 .collect(),
-            response_overdue: self.response_overdue,
+            response_overdue: clock(ResponseClock::Overdue),
+            responses_on_time: clock(ResponseClock::OnTime),
+            responses_late: clock(ResponseClock::Late),
+            response_timing_unknown: clock(ResponseClock::MaybeOverdue)
+                + clock(ResponseClock::MaybeLate),
             overdue_milestones: self.overdue_milestones,
             accepted_rate: rate(self.accepting, self.responded),
             verified_rate: rate(verified, self.assignments - self.withdrawn),
             median_days_to_response: median(&self.days_to_response),
+            days_to_response_unknown: self.days_to_response_unknown,
             median_days_to_verification: median(&self.days_to_verification),
+            days_to_verification_unknown: self.days_to_verification_unknown,
         }
     }
 }
@@ -417,6 +547,9 @@ pub struct RecommendationStatus {
 pub struct StatusReport {
     /// The day it describes the end of.
     pub as_of: NaiveDate,
+    /// Which facts it counts: those recorded, or those occurred, by then.
+    #[serde(default)]
+    pub basis: Basis,
     /// What it covers.
     pub filters: ReportFilters,
     /// Figures over every covered assignment.
@@ -427,12 +560,13 @@ pub struct StatusReport {
     pub recommendations: Vec<RecommendationStatus>,
 }
 
-/// The report over `snapshots` (the assignments as they stand on `as_of`),
-/// keeping those `filters` cover.
+/// The report over `snapshots` (the assignments as they stand on `as_of`,
+/// on `basis`), keeping those `filters` cover.
 pub fn status_report(
     snapshots: impl IntoIterator<Item = AssignmentSnapshot>,
     filters: &ReportFilters,
     as_of: NaiveDate,
+    basis: Basis,
 ) -> StatusReport {
     let mut totals = Tally::default();
     let mut per_organisation: BTreeMap<OrgCode, Tally> = BTreeMap::new();
@@ -467,6 +601,7 @@ pub fn status_report(
         .collect();
     StatusReport {
         as_of,
+        basis,
         filters: filters.clone(),
         totals: totals.figures(),
         by_organisation: per_organisation
@@ -480,16 +615,19 @@ pub fn status_report(
     }
 }
 
-/// The report as it stood at the end of `as_of`, rebuilt from each
-/// assignment's recorded history: what was recorded later is not counted.
+/// The report as it stood at the end of `as_of` on `basis`, rebuilt from
+/// each assignment's history: what was recorded (or occurred) later is not
+/// counted.
 pub fn status_report_as_of<'a>(
     timelines: impl IntoIterator<Item = &'a AssignmentTimeline>,
     filters: &ReportFilters,
     as_of: NaiveDate,
+    basis: Basis,
 ) -> StatusReport {
     status_report(
-        timelines.into_iter().filter_map(|t| t.as_of(as_of)),
+        timelines.into_iter().filter_map(|t| t.as_of(as_of, basis)),
         filters,
         as_of,
+        basis,
     )
 }

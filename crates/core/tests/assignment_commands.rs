@@ -12,6 +12,7 @@ use rectrack_core::deadline::{ExtensionDecision, ExtensionStatus};
 use rectrack_core::ids::{AssignmentId, EvidenceId, MilestoneId, RecommendationId};
 use rectrack_core::lifecycle::{self, Command};
 use rectrack_core::milestone::MilestoneStatus;
+use rectrack_core::occurrence::{Occurrence, OccurrenceDraft};
 use rectrack_core::organisation::{OrgCode, OrganisationKind};
 use rectrack_core::progress::UpdateDraft;
 use rectrack_core::response::{Response, ResponseContent, ResponseDecision};
@@ -71,6 +72,7 @@ fn response(decision: ResponseDecision) -> Response {
         },
         submitted_at: Utc.with_ymd_and_hms(2022, 3, 1, 9, 0, 0).unwrap(),
         submitted_by: code("mps"),
+        occurred: Occurrence::on(day("2022-03-01")),
     }
 }
 
@@ -78,7 +80,7 @@ fn response(decision: ResponseDecision) -> Response {
 fn run(assignment: &mut Assignment, actor: &Actor, command: Command, on: &str) {
     let transition =
         lifecycle::decide(assignment.status, &assignment.organisation, actor, command).unwrap();
-    assignment.apply(&transition, day(on));
+    assignment.apply(&transition, &Occurrence::on(day(on)));
 }
 
 fn respond(assignment: &mut Assignment, decision: ResponseDecision, on: &str) {
@@ -89,7 +91,7 @@ fn respond(assignment: &mut Assignment, decision: ResponseDecision, on: &str) {
         Command::Respond(decision),
     )
     .unwrap();
-    assignment.respond(&transition, response(decision), day(on));
+    assignment.respond(&transition, response(decision), &Occurrence::on(day(on)));
 }
 
 #[test]
@@ -192,14 +194,14 @@ fn a_granted_extension_moves_the_due_day_and_a_refusal_keeps_it() {
         response_due_on: day("2022-03-29"),
         comment: Some(LongText::parse("No reason given.").unwrap()),
     };
-    assignment.decide_extension(&transition, &refused, day("2022-03-10"));
+    assignment.decide_extension(&transition, &refused, &Occurrence::on(day("2022-03-10")));
     assert_eq!(assignment.response_due_on, day("2022-03-29"));
     let granted = ExtensionDecision {
         status: ExtensionStatus::Granted,
         response_due_on: day("2022-04-30"),
         comment: None,
     };
-    assignment.decide_extension(&transition, &granted, day("2022-03-11"));
+    assignment.decide_extension(&transition, &granted, &Occurrence::on(day("2022-03-11")));
     assert_eq!(assignment.response_due_on, day("2022-04-30"));
     assert_eq!(assignment.status, AssignmentStatus::AwaitingResponse);
     assert_eq!(assignment.version, 3);
@@ -237,9 +239,16 @@ fn withdrawal_closes_open_assignments_and_leaves_final_ones() {
         "2022-05-01",
     );
     let closed_version = closed.version;
-    let withdrawn =
-        review::withdraw(false, [&mut open, &mut closed], &iopc(), day("2022-06-01")).unwrap();
-    assert_eq!(withdrawn, [open.id]);
+    let withdrawn = review::withdraw(
+        false,
+        [&mut open, &mut closed],
+        &iopc(),
+        &OccurrenceDraft::now(),
+        day("2022-06-01"),
+    )
+    .unwrap();
+    assert_eq!(withdrawn.0, [open.id]);
+    assert_eq!(withdrawn.1, Occurrence::on(day("2022-06-01")));
     assert_eq!(open.status, AssignmentStatus::Withdrawn);
     assert_eq!(open.closed_on, Some(day("2022-06-01")));
     assert_eq!(closed.status, AssignmentStatus::ClosedNotImplemented);
@@ -253,7 +262,13 @@ fn withdrawal_closes_open_assignments_and_leaves_final_ones() {
 #[test]
 fn a_recommendation_already_withdrawn_cannot_be_withdrawn_again() {
     let mut open = issued();
-    let refused = review::withdraw(true, [&mut open], &iopc(), day("2022-06-01"));
+    let refused = review::withdraw(
+        true,
+        [&mut open],
+        &iopc(),
+        &OccurrenceDraft::now(),
+        day("2022-06-01"),
+    );
     assert!(matches!(
         refused,
         Err(Error::Refused(Refusal::Conflict { .. }))
@@ -264,7 +279,13 @@ fn a_recommendation_already_withdrawn_cannot_be_withdrawn_again() {
 #[test]
 fn only_the_overseer_withdraws() {
     let mut open = issued();
-    let refused = review::withdraw(false, [&mut open], &mps(), day("2022-06-01"));
+    let refused = review::withdraw(
+        false,
+        [&mut open],
+        &mps(),
+        &OccurrenceDraft::now(),
+        day("2022-06-01"),
+    );
     assert!(matches!(
         refused,
         Err(Error::Refused(Refusal::NotPermitted { .. }))

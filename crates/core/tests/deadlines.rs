@@ -8,7 +8,9 @@ use rectrack_core::assignment::AssignmentStatus;
 use rectrack_core::deadline::{
     self, ExtensionDecisionDraft, ExtensionDraft, ExtensionRequest, ExtensionStatus, FlagInputs,
 };
+use rectrack_core::deadline::{ResponseClock, ResponseTiming};
 use rectrack_core::milestone::MilestoneStatus;
+use rectrack_core::occurrence::Occurrence;
 use rectrack_core::organisation::OrgCode;
 use rectrack_core::recommendation::LegalBasis;
 use rectrack_core::text::LongText;
@@ -94,6 +96,8 @@ fn pending(requested: &str) -> ExtensionRequest {
         requested_by: OrgCode::parse("mps").unwrap(),
         decision_comment: None,
         decided_at: None,
+        occurred: Occurrence::on(day("2022-03-01")),
+        decision_occurred: None,
     }
 }
 
@@ -144,7 +148,79 @@ fn inputs(status: AssignmentStatus, closed_on: Option<&str>) -> FlagInputs {
         status,
         issued_on: day("2022-02-01"),
         response_due_on: day("2022-03-29"),
+        first_response: None,
         closed_on: closed_on.map(day),
+        uncertain: false,
+    }
+}
+
+#[test]
+fn a_response_is_late_only_when_its_day_proves_it() {
+    let responded = |on: &str, bound: bool| FlagInputs {
+        first_response: Some((day(on), bound)),
+        ..inputs(AssignmentStatus::Accepted, None)
+    };
+    let as_of = day("2026-11-30");
+    assert_eq!(
+        responded("2022-03-29", false).response_clock(as_of),
+        ResponseClock::OnTime
+    );
+    assert_eq!(
+        responded("2022-03-29", true).response_clock(as_of),
+        ResponseClock::OnTime
+    );
+    assert_eq!(
+        responded("2022-03-30", false).response_clock(as_of),
+        ResponseClock::Late
+    );
+    assert_eq!(
+        responded("2022-04-08", true).response_clock(as_of),
+        ResponseClock::MaybeLate
+    );
+    assert_eq!(
+        responded("2022-04-08", true).response_clock(as_of).timing(),
+        Some(ResponseTiming::Unknown)
+    );
+    let awaiting = inputs(AssignmentStatus::AwaitingResponse, None);
+    assert_eq!(
+        awaiting.response_clock(day("2022-03-29")),
+        ResponseClock::Running
+    );
+    assert_eq!(
+        awaiting.response_clock(day("2022-03-30")),
+        ResponseClock::Overdue
+    );
+    let uncertain = FlagInputs {
+        uncertain: true,
+        ..awaiting
+    };
+    assert_eq!(
+        uncertain.response_clock(day("2022-03-30")),
+        ResponseClock::MaybeOverdue
+    );
+    assert!(!rectrack_core::deadline::flags(&uncertain, [], day("2022-03-30")).response_overdue);
+}
+
+proptest::proptest! {
+    #[test]
+    fn a_bound_never_yields_a_lateness_claim(
+        due_offset in 0i64..200,
+        response_offset in proptest::option::of(0i64..400),
+        as_of_offset in 0i64..600,
+        status in proptest::sample::select(AssignmentStatus::ALL.to_vec()),
+    ) {
+        let issued = day("2022-02-01");
+        let inputs = FlagInputs {
+            status,
+            issued_on: issued,
+            response_due_on: issued + chrono::Duration::days(due_offset),
+            first_response: response_offset.map(|d| (issued + chrono::Duration::days(d), true)),
+            closed_on: None,
+            // Uncertain: the next fact is a bound too.
+            uncertain: true,
+        };
+        let clock = inputs.response_clock(issued + chrono::Duration::days(as_of_offset));
+        proptest::prop_assert!(clock != ResponseClock::Late && clock != ResponseClock::Overdue, "{clock:?}");
     }
 }
 

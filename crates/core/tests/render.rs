@@ -9,7 +9,7 @@ use rectrack_core::organisation::OrgCode;
 use rectrack_core::response::ResponseDecision;
 use rectrack_core::status_render::{to_csv, to_html, to_markdown};
 use rectrack_core::status_report::{
-    AssignmentSnapshot, AssignmentTimeline, Change, Recorded, ReportFilters, StatusReport,
+    AssignmentSnapshot, AssignmentTimeline, Basis, Change, Recorded, ReportFilters, StatusReport,
     status_report_as_of,
 };
 use rectrack_core::text::{Slug, Title};
@@ -39,14 +39,19 @@ fn timeline(
             status: AssignmentStatus::AwaitingResponse,
             decision: None,
             first_response_on: None,
+            first_response_bound: false,
             verified_on: None,
+            verified_bound: false,
             closed_on: None,
             milestones: vec![],
+            uncertain: false,
         },
         changes: changes
             .into_iter()
             .map(|(on, change)| Recorded {
                 at: Utc.from_utc_datetime(&day(on).and_hms_opt(12, 0, 0).unwrap()),
+                occurred_on: day(on),
+                bound: false,
                 change,
             })
             .collect(),
@@ -101,7 +106,12 @@ fn report() -> StatusReport {
             vec![],
         ),
     ];
-    status_report_as_of(&timelines, &ReportFilters::default(), day("2022-06-01"))
+    status_report_as_of(
+        &timelines,
+        &ReportFilters::default(),
+        day("2022-06-01"),
+        Basis::Recorded,
+    )
 }
 
 #[test]

@@ -12,7 +12,7 @@ use rectrack_core::organisation::{OrgCode, OrganisationKind};
 use rectrack_core::response::ResponseDecision;
 use rectrack_core::role::{Actor, Role};
 use rectrack_core::status_report::{
-    AssignmentSnapshot, AssignmentTimeline, Change, MilestoneState, Recorded, ReportFilters,
+    AssignmentSnapshot, AssignmentTimeline, Basis, Change, MilestoneState, Recorded, ReportFilters,
     status_report, status_report_as_of,
 };
 use rectrack_core::text::{Slug, Title};
@@ -39,9 +39,12 @@ fn initial(id: u128, organisation: &str, number: u32, themes: &[&str]) -> Assign
         status: AssignmentStatus::AwaitingResponse,
         decision: None,
         first_response_on: None,
+        first_response_bound: false,
         verified_on: None,
+        verified_bound: false,
         closed_on: None,
         milestones: vec![],
+        uncertain: false,
     }
 }
 
@@ -51,7 +54,12 @@ fn timeline(snapshot: AssignmentSnapshot, changes: Vec<(&str, Change)>) -> Assig
         initial: snapshot,
         changes: changes
             .into_iter()
-            .map(|(on, change)| Recorded { at: at(on), change })
+            .map(|(on, change)| Recorded {
+                at: at(on),
+                occurred_on: day(on),
+                bound: false,
+                change,
+            })
             .collect(),
     }
 }
@@ -126,7 +134,12 @@ fn sample() -> Vec<AssignmentTimeline> {
 
 #[test]
 fn figures_match_those_worked_out_by_hand() {
-    let report = status_report_as_of(&sample(), &ReportFilters::default(), day("2022-06-01"));
+    let report = status_report_as_of(
+        &sample(),
+        &ReportFilters::default(),
+        day("2022-06-01"),
+        Basis::Recorded,
+    );
     let json = serde_json::to_value(&report).unwrap();
     assert_eq!(json["as_of"], "2022-06-01");
     assert_eq!(
@@ -139,11 +152,16 @@ fn figures_match_those_worked_out_by_hand() {
                 "closed_not_implemented": 0, "withdrawn": 1
             },
             "response_overdue": 1,
+            "responses_on_time": 3,
+            "responses_late": 0,
+            "response_timing_unknown": 0,
             "overdue_milestones": 1,
             "accepted_rate": 0.6667,
             "verified_rate": 0.25,
             "median_days_to_response": 28.0,
-            "median_days_to_verification": 89.0
+            "days_to_response_unknown": 0,
+            "median_days_to_verification": 89.0,
+            "days_to_verification_unknown": 0
         })
     );
     let mps = &json["by_organisation"][0];
@@ -184,7 +202,12 @@ fn figures_match_those_worked_out_by_hand() {
 
 #[test]
 fn a_past_day_shows_the_state_recorded_by_its_end() {
-    let report = status_report_as_of(&sample(), &ReportFilters::default(), day("2022-03-05"));
+    let report = status_report_as_of(
+        &sample(),
+        &ReportFilters::default(),
+        day("2022-03-05"),
+        Basis::Recorded,
+    );
     let by_status = &report.totals.by_status;
     assert_eq!(by_status[&AssignmentStatus::AwaitingResponse], 3);
     assert_eq!(by_status[&AssignmentStatus::Accepted], 1);
@@ -195,28 +218,116 @@ fn a_past_day_shows_the_state_recorded_by_its_end() {
     assert_eq!(report.totals.median_days_to_response, Some(24.0));
 }
 
+/// The Hotton record: issued 1 February 2022, due 29 March, the acceptance
+/// known only as on or before 8 April 2022 and entered in November 2026.
+fn backfilled_acceptance() -> Vec<AssignmentTimeline> {
+    let mut timeline = timeline(initial(1, "mps", 1, &["culture"]), vec![]);
+    timeline.changes.push(Recorded {
+        at: at("2026-11-30"),
+        occurred_on: day("2022-04-08"),
+        bound: true,
+        change: Change::Responded {
+            decision: ResponseDecision::Accepted,
+        },
+    });
+    vec![timeline]
+}
+
+#[test]
+fn a_backfilled_bound_is_counted_where_it_happened_and_never_as_late() {
+    let timelines = backfilled_acceptance();
+    let report = |as_of: &str, basis| {
+        status_report_as_of(&timelines, &ReportFilters::default(), day(as_of), basis).totals
+    };
+    // As it happened: awaiting before the due day, unknown after it.
+    let before_due = report("2022-03-01", Basis::Occurred);
+    assert_eq!(before_due.by_status[&AssignmentStatus::AwaitingResponse], 1);
+    assert_eq!(
+        (
+            before_due.response_overdue,
+            before_due.response_timing_unknown
+        ),
+        (0, 0)
+    );
+    let after_due = report("2022-04-01", Basis::Occurred);
+    assert_eq!(after_due.by_status[&AssignmentStatus::AwaitingResponse], 1);
+    assert_eq!(
+        (
+            after_due.response_overdue,
+            after_due.response_timing_unknown
+        ),
+        (0, 1)
+    );
+    let known = report("2022-04-08", Basis::Occurred);
+    assert_eq!(known.by_status[&AssignmentStatus::Accepted], 1);
+    assert_eq!(
+        (
+            known.responses_on_time,
+            known.responses_late,
+            known.response_timing_unknown
+        ),
+        (0, 0, 1)
+    );
+    assert_eq!(
+        (
+            known.median_days_to_response,
+            known.days_to_response_unknown
+        ),
+        (None, 1)
+    );
+    // As it was recorded: before the backfill, rectrack knew of no response,
+    // and said so.
+    let recorded_before = report("2026-11-29", Basis::Recorded);
+    assert_eq!(
+        recorded_before.by_status[&AssignmentStatus::AwaitingResponse],
+        1
+    );
+    assert_eq!(recorded_before.response_overdue, 1);
+    // Once recorded, both bases agree.
+    assert_eq!(
+        report("2026-11-30", Basis::Recorded),
+        report("2026-11-30", Basis::Occurred)
+    );
+    // Before its issue, the recommendation did not exist as it happened.
+    assert_eq!(report("2022-01-31", Basis::Occurred).assignments, 0);
+}
+
 #[test]
 fn the_end_of_a_day_is_midnight_utc() {
     let mut timelines = sample();
     timelines[2].changes.push(Recorded {
         at: Utc.with_ymd_and_hms(2022, 3, 20, 23, 59, 59).unwrap()
             + Duration::microseconds(999_999),
+        occurred_on: day("2022-03-20"),
+        bound: false,
         change: Change::Responded {
             decision: ResponseDecision::Accepted,
         },
     });
     timelines[2].changes.push(Recorded {
         at: Utc.with_ymd_and_hms(2022, 3, 21, 0, 0, 0).unwrap(),
+        occurred_on: day("2022-03-21"),
+        bound: false,
         change: status(AssignmentStatus::InProgress),
     });
-    let report = status_report_as_of(&timelines, &ReportFilters::default(), day("2022-03-20"));
+    let report = status_report_as_of(
+        &timelines,
+        &ReportFilters::default(),
+        day("2022-03-20"),
+        Basis::Recorded,
+    );
     let line = &report.recommendations[2].recipients[0];
     assert_eq!(line.status, AssignmentStatus::Accepted);
 }
 
 #[test]
 fn before_anything_was_recorded_the_report_is_empty_with_every_status_at_zero() {
-    let report = status_report_as_of(&sample(), &ReportFilters::default(), day("2022-01-31"));
+    let report = status_report_as_of(
+        &sample(),
+        &ReportFilters::default(),
+        day("2022-01-31"),
+        Basis::Recorded,
+    );
     assert_eq!(report.totals.assignments, 0);
     assert_eq!(report.totals.by_status.len(), AssignmentStatus::ALL.len());
     assert!(report.totals.by_status.values().all(|n| *n == 0));
@@ -243,7 +354,7 @@ fn filters_keep_only_what_they_name() {
             organisation: organisation.map(|o| OrgCode::parse(o).unwrap()),
             theme: theme.map(|t| Slug::parse(t).unwrap()),
         };
-        let got = status_report_as_of(&sample(), &filters, day("2022-06-01"));
+        let got = status_report_as_of(&sample(), &filters, day("2022-06-01"), Basis::Recorded);
         assert_eq!(
             got.totals.assignments, expected,
             "{report:?} {organisation:?} {theme:?}"
@@ -325,11 +436,18 @@ fn history(
             _ => None,
         };
         if let Some(change) = change {
-            timeline.changes.push(Recorded { at: now, change });
+            timeline.changes.push(Recorded {
+                at: now,
+                occurred_on: today,
+                bound: false,
+                change,
+            });
         }
         if transition.to != live.status && !matches!(command, Command::Respond(_)) {
             timeline.changes.push(Recorded {
                 at: now,
+                occurred_on: today,
+                bound: false,
                 change: Change::Status {
                     status: transition.to,
                 },
@@ -364,7 +482,7 @@ proptest! {
     fn by_status_sums_to_the_assignment_count(data in histories(), days_after in 0i64..400) {
         let timelines: Vec<_> = data.iter().map(|(t, _)| t.clone()).collect();
         let as_of = day("2022-02-01") + Duration::days(days_after);
-        let report = status_report_as_of(&timelines, &ReportFilters::default(), as_of);
+        let report = status_report_as_of(&timelines, &ReportFilters::default(), as_of, Basis::Recorded);
         prop_assert_eq!(report.totals.by_status.values().sum::<u64>(), report.totals.assignments);
         prop_assert_eq!(report.totals.by_status.len(), AssignmentStatus::ALL.len());
         let per_org: u64 = report.by_organisation.iter().map(|o| o.figures.assignments).sum();
@@ -385,8 +503,37 @@ proptest! {
             theme: theme.map(|t| Slug::parse(["culture", "vetting"][t]).unwrap()),
             ..ReportFilters::default()
         };
-        let rebuilt = status_report_as_of(&timelines, &filters, today);
-        let current = status_report(live, &filters, today);
+        let rebuilt = status_report_as_of(&timelines, &filters, today, Basis::Recorded);
+        let current = status_report(live, &filters, today, Basis::Recorded);
         prop_assert_eq!(rebuilt, current);
+    }
+
+    #[test]
+    fn without_backfills_the_two_bases_agree(data in histories(), days_after in 0i64..400) {
+        let timelines: Vec<_> = data.into_iter().map(|(t, _)| t).collect();
+        let as_of = day("2022-02-01") + Duration::days(days_after);
+        let mut recorded = status_report_as_of(&timelines, &ReportFilters::default(), as_of, Basis::Recorded);
+        let occurred = status_report_as_of(&timelines, &ReportFilters::default(), as_of, Basis::Occurred);
+        recorded.basis = Basis::Occurred;
+        prop_assert_eq!(recorded, occurred);
+    }
+
+    #[test]
+    fn bounds_never_make_a_response_late(data in histories(), days_after in 0i64..400) {
+        let timelines: Vec<_> = data
+            .into_iter()
+            .map(|(mut t, _)| {
+                for change in &mut t.changes {
+                    change.bound = true;
+                }
+                t
+            })
+            .collect();
+        let as_of = day("2022-02-01") + Duration::days(days_after);
+        for basis in Basis::ALL {
+            let report = status_report_as_of(&timelines, &ReportFilters::default(), as_of, basis);
+            prop_assert_eq!(report.totals.responses_late, 0);
+            prop_assert!(report.totals.median_days_to_response.is_none());
+        }
     }
 }

@@ -260,7 +260,7 @@ fn responses_need_a_rationale_and_a_plan_unless_not_accepted() {
             planned_completion_on: planned.map(day),
         };
         let got = draft
-            .parse(issued)
+            .parse(issued, false)
             .err()
             .map(|e| fields(&e).iter().map(|f| f.to_string()).collect::<Vec<_>>())
             .unwrap_or_default();

@@ -14,6 +14,7 @@ use rectrack_core::error::Refusal;
 use rectrack_core::ids::{AssignmentId, RecommendationId};
 use rectrack_core::lifecycle::{self, Command, Transition};
 use rectrack_core::milestone::MilestoneStatus;
+use rectrack_core::occurrence::{Occurrence, OccurrenceDraft};
 use rectrack_core::organisation::OrgCode;
 use rectrack_core::response::{Response, ResponseContent, ResponseDraft};
 use rectrack_core::text::LongText;
@@ -27,7 +28,9 @@ use uuid::Uuid;
 
 use crate::Store;
 use crate::audit::append::{EventDraft, Touch};
-use crate::convert::{day_number, from_micros, from_wire, micros, wire};
+use crate::convert::{
+    day_number, from_micros, from_wire, micros, occurrence, occurrence_json, wire,
+};
 use crate::entities::{assignments, milestones, recommendations, responses};
 use crate::error::{Error, Result, stored};
 use crate::page::{Page, PageRequest, parse_time_id_key, time_id_key};
@@ -134,33 +137,39 @@ impl Store {
         })
     }
 
-    /// Submits or revises the recipient's response.
+    /// Submits or revises the recipient's response, which occurred as
+    /// `occurred` says (a backfill is the overseer's to record).
     pub async fn respond(
         &self,
         ctx: &Ctx<'_, AssignmentRecord>,
         id: AssignmentId,
         expected_version: Option<i64>,
         draft: &ResponseDraft,
+        occurred: &OccurrenceDraft,
     ) -> Result<Written<AssignmentRecord>> {
         self.write(ctx, async |tx| {
             let Loaded {
                 mut held,
                 milestones,
             } = load_whole(tx, id).await?;
-            let transition = authorise(
+            let (transition, occurrence) = authorise_fact(
                 tx,
                 &held.assignment,
                 Command::Respond(draft.decision),
                 expected_version,
+                occurred,
             )?;
-            let content = draft.parse(held.assignment.issued_on)?;
+            let content = draft.parse(held.assignment.issued_on, occurred.is_backfill(tx.today))?;
             // Revisions count from 1 without gaps: the next is one past the latest.
             let revision = held.revision + 1;
-            let submitted_by = tx.principal.require_actor("respond")?.organisation.clone();
+            // A backfill is entered by the overseer, but the response is the
+            // recipient's.
+            let submitted_by = held.assignment.organisation.clone();
             let response = Response {
                 content,
                 submitted_at: tx.now,
                 submitted_by,
+                occurred: occurrence.clone(),
             };
             tx.insert(responses::Model {
                 id: Uuid::new_v4(),
@@ -171,9 +180,10 @@ impl Store {
                 planned_completion_on: response.content.planned_completion_on,
                 submitted_at_us: micros(tx.now),
                 submitted_by: response.submitted_by.to_string(),
+                occurred: occurrence_json(&occurrence),
             })?;
             let decision = response.content.decision;
-            held.assignment.respond(&transition, response, tx.today);
+            held.assignment.respond(&transition, response, &occurrence);
             let assignment = held.save(tx)?;
             let event = EventDraft {
                 action: Action::responded(revision),
@@ -184,11 +194,14 @@ impl Store {
                     "response": assignment.response,
                     "revision": revision,
                 }),
-                touches: vec![Touch {
-                    status: Some(transition.to),
-                    decision: Some(decision),
-                    ..Touch::of(id.as_uuid())
-                }],
+                touches: vec![
+                    Touch {
+                        status: Some(transition.to),
+                        decision: Some(decision),
+                        ..Touch::of(id.as_uuid())
+                    }
+                    .occurred(&occurrence),
+                ],
             };
             Ok((
                 AssignmentRecord {
@@ -299,15 +312,47 @@ pub(crate) fn authorise(
     if let Err(Refusal::NotVisible | Refusal::NotPermitted { .. }) = &decided {
         return decided.map_err(Into::into);
     }
-    if let Some(expected) = expected_version
-        && expected != assignment.version
-    {
-        return Err(Error::StaleVersion {
+    check_version(assignment, expected_version)?;
+    decided.map_err(Into::into)
+}
+
+/// Refuses a write whose client expected another version (412).
+fn check_version(assignment: &Assignment, expected_version: Option<i64>) -> Result<()> {
+    match expected_version {
+        Some(expected) if expected != assignment.version => Err(Error::StaleVersion {
             expected,
             current: assignment.version,
-        });
+        }),
+        _ => Ok(()),
     }
-    decided.map_err(Into::into)
+}
+
+/// Authorises a command that reports a fact, and reads when it occurred.
+/// A fact of today is authorised as [`authorise`] does; a backfill (an
+/// earlier day, or a bound) only for the overseer, on either party's behalf
+/// (`lifecycle::decide_backfill`). The day is then checked against the
+/// facts already recorded (422).
+pub(crate) fn authorise_fact(
+    tx: &Tx<'_>,
+    assignment: &Assignment,
+    command: Command,
+    expected_version: Option<i64>,
+    occurred: &OccurrenceDraft,
+) -> Result<(Transition, Occurrence)> {
+    occurred.check_not_later(tx.today)?;
+    let transition = if occurred.is_backfill(tx.today) {
+        match lifecycle::decide_backfill(assignment.status, tx.principal, command) {
+            Err(refused @ Refusal::NotPermitted { .. }) => return Err(refused.into()),
+            decided => {
+                check_version(assignment, expected_version)?;
+                decided?
+            }
+        }
+    } else {
+        authorise(tx, assignment, command, expected_version)?
+    };
+    let occurrence = occurred.parse(tx.today, assignment.not_before())?;
+    Ok((transition, occurrence))
 }
 
 /// Refuses (as not found) a principal who may not see the assignment.
@@ -337,6 +382,9 @@ pub(crate) fn new_row(assignment: &Assignment, now: DateTime<Utc>) -> assignment
         first_response_day: None,
         verified_on: None,
         verified_day: None,
+        first_response_bound: false,
+        verified_bound: false,
+        occurred_through: None,
         closed_on: None,
         version: 0,
         created_at_us: micros(now),
@@ -365,6 +413,9 @@ fn row_of(
     row.first_response_day = assignment.first_response_on.map(day_number);
     row.verified_on = assignment.verified_on;
     row.verified_day = assignment.verified_on.map(day_number);
+    row.first_response_bound = assignment.first_response_bound;
+    row.verified_bound = assignment.verified_bound;
+    row.occurred_through = Some(assignment.occurred_through);
     row.closed_on = assignment.closed_on;
     if row.version != assignment.version {
         row.version = assignment.version;
@@ -485,6 +536,7 @@ const ONE_ASSIGNMENT: &str = "SELECT a.*, \
     r.decision AS r_decision, r.rationale AS r_rationale, \
     r.planned_completion_on AS r_planned_completion_on, \
     r.submitted_at_us AS r_submitted_at_us, r.submitted_by AS r_submitted_by, \
+    r.occurred AS r_occurred, \
     m.id AS m_id, m.assignment_id AS m_assignment_id, m.title AS m_title, \
     m.due_on AS m_due_on, m.status AS m_status, m.completed_on AS m_completed_on, \
     m.created_at_us AS m_created_at_us, m.updated_at_us AS m_updated_at_us \
@@ -507,20 +559,32 @@ fn assignment(row: &assignments::Model, response: Option<Response>) -> Result<As
         issued_on: row.issued_on,
         response_due_on: row.response_due_on,
         first_response_on: row.first_response_on,
+        first_response_bound: row.first_response_bound,
         verified_on: row.verified_on,
+        verified_bound: row.verified_bound,
         closed_on: row.closed_on,
+        // A row written before the latest fact's day was kept: the day of its
+        // last change (facts were then recorded as they happened).
+        occurred_through: match row.occurred_through {
+            Some(day) => day,
+            None => from_micros(row.updated_at_us)?
+                .date_naive()
+                .max(row.issued_on),
+        },
         version: row.version,
     })
 }
 
 fn response(row: responses::Model) -> Result<Response> {
+    let submitted_at = from_micros(row.submitted_at_us)?;
     Ok(Response {
+        occurred: occurrence("responses.occurred", row.occurred.as_deref(), submitted_at)?,
         content: ResponseContent {
             decision: from_wire("responses.decision", &row.decision)?,
             rationale: stored("responses.rationale", LongText::parse(&row.rationale))?,
             planned_completion_on: row.planned_completion_on,
         },
-        submitted_at: from_micros(row.submitted_at_us)?,
+        submitted_at,
         submitted_by: stored("responses.submitted_by", OrgCode::parse(&row.submitted_by))?,
     })
 }

@@ -3,6 +3,7 @@
 //! and enums by their wire names.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use rectrack_core::occurrence::Occurrence;
 use rectrack_core::time::truncate_to_micros;
 
 use crate::error::{Error, Result};
@@ -36,4 +37,24 @@ pub fn wire<T: serde::Serialize>(value: &T) -> String {
 pub fn from_wire<T: serde::de::DeserializeOwned>(column: &str, name: &str) -> Result<T> {
     serde_json::from_value(serde_json::Value::String(name.to_owned()))
         .map_err(|_| Error::Corrupt(format!("{column}: `{name}` is not a known value")))
+}
+
+/// A fact's occurrence as stored: JSON in an `occurred` column.
+pub fn occurrence_json(occurred: &Occurrence) -> Option<String> {
+    serde_json::to_string(occurred).ok()
+}
+
+/// A fact's stored occurrence; a row written before occurrences were kept
+/// (none stored) occurred on the day it was recorded, `recorded_at`.
+pub fn occurrence(
+    column: &str,
+    stored: Option<&str>,
+    recorded_at: DateTime<Utc>,
+) -> Result<Occurrence> {
+    match stored {
+        None => Ok(Occurrence::on(recorded_at.date_naive())),
+        Some(json) => {
+            serde_json::from_str(json).map_err(|e| Error::Corrupt(format!("{column}: {e}")))
+        }
+    }
 }

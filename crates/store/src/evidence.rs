@@ -119,7 +119,7 @@ impl Store {
                 submitted_by,
             };
             tx.insert(to_row(&item))?;
-            held.assignment.apply(&transition, tx.today);
+            held.assignment.apply_undated(&transition);
             let assignment = held.save(tx)?;
             let event = EventDraft {
                 action: Action::EvidenceAdded,

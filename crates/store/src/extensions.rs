@@ -7,6 +7,7 @@ use rectrack_core::deadline::{
 };
 use rectrack_core::ids::{AssignmentId, ExtensionRequestId};
 use rectrack_core::lifecycle::Command;
+use rectrack_core::occurrence::OccurrenceDraft;
 use rectrack_core::organisation::OrgCode;
 use rectrack_core::text::LongText;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -14,29 +15,31 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::Store;
-use crate::assignments::{authorise, load, summary};
+use crate::assignments::{authorise_fact, load, summary};
 use crate::audit::append::{EventDraft, Touch};
-use crate::convert::{from_micros, from_wire, micros, wire};
+use crate::convert::{from_micros, from_wire, micros, occurrence, occurrence_json, wire};
 use crate::entities::extension_requests;
 use crate::error::{Error, Result, stored};
 use crate::write::{Ctx, Written};
 
 impl Store {
-    /// Asks for a later response due day.
+    /// Asks for a later response due day, as asked when `occurred` says.
     pub async fn request_extension(
         &self,
         ctx: &Ctx<'_, ExtensionRequest>,
         id: AssignmentId,
         expected_version: Option<i64>,
         draft: &ExtensionDraft,
+        occurred: &OccurrenceDraft,
     ) -> Result<Written<ExtensionRequest>> {
         self.write(ctx, async |tx| {
             let mut held = load(tx, id).await?;
-            let transition = authorise(
+            let (transition, occurrence) = authorise_fact(
                 tx,
                 &held.assignment,
                 Command::RequestExtension,
                 expected_version,
+                occurred,
             )?;
             let pending = extension_requests::Entity::find()
                 .filter(extension_requests::Column::AssignmentId.eq(id.as_uuid()))
@@ -44,12 +47,14 @@ impl Store {
                 .one(tx.db().await?)
                 .await?
                 .is_some();
-            let ask = draft.parse(held.assignment.response_due_on, tx.today, pending)?;
-            let requested_by = tx
-                .principal
-                .require_actor("request_extension")?
-                .organisation
-                .clone();
+            let ask = draft.parse(
+                held.assignment.response_due_on,
+                occurrence.occurred_on,
+                pending,
+            )?;
+            // A backfill is entered by the overseer; the request is the
+            // recipient's.
+            let requested_by = held.assignment.organisation.clone();
             let request = ExtensionRequest {
                 id: ExtensionRequestId::from_uuid(Uuid::new_v4()),
                 assignment_id: id,
@@ -60,9 +65,11 @@ impl Store {
                 requested_by,
                 decision_comment: None,
                 decided_at: None,
+                occurred: occurrence.clone(),
+                decision_occurred: None,
             };
             tx.insert(to_row(&request, None))?;
-            held.assignment.apply(&transition, tx.today);
+            held.assignment.apply(&transition, &occurrence);
             let assignment = held.save(tx)?;
             let event = EventDraft {
                 action: Action::ExtensionRequested,
@@ -72,14 +79,15 @@ impl Store {
                     "assignment": summary(&assignment),
                     "extension_request": request,
                 }),
-                touches: vec![Touch::of(id.as_uuid())],
+                touches: vec![Touch::of(id.as_uuid()).occurred(&occurrence)],
             };
             Ok((request, event))
         })
         .await
     }
 
-    /// Grants or refuses a pending extension request.
+    /// Grants or refuses a pending extension request, as decided when
+    /// `occurred` says.
     pub async fn decide_extension(
         &self,
         ctx: &Ctx<'_, ExtensionRequest>,
@@ -87,14 +95,16 @@ impl Store {
         request_id: ExtensionRequestId,
         expected_version: Option<i64>,
         draft: &ExtensionDecisionDraft,
+        occurred: &OccurrenceDraft,
     ) -> Result<Written<ExtensionRequest>> {
         self.write(ctx, async |tx| {
             let mut held = load(tx, id).await?;
-            let transition = authorise(
+            let (transition, occurrence) = authorise_fact(
                 tx,
                 &held.assignment,
                 Command::DecideExtension,
                 expected_version,
+                occurred,
             )?;
             let stored_row = extension_requests::Entity::find_by_id(request_id.as_uuid())
                 .one(tx.db().await?)
@@ -104,15 +114,12 @@ impl Store {
             let mut request = request(stored_row)?;
             let due_before = held.assignment.response_due_on;
             let decision = draft.decide(&request, due_before)?;
-            let decided_by = tx
-                .principal
-                .require_actor("decide_extension")?
-                .organisation
-                .clone();
+            // The console, entering the record, is no organisation.
+            let decided_by = tx.principal.actor().map(|a| a.organisation.clone());
             held.assignment
-                .decide_extension(&transition, &decision, tx.today);
-            request.record(decision, tx.now);
-            tx.update(to_row(&request, Some(&decided_by)))?;
+                .decide_extension(&transition, &decision, &occurrence);
+            request.record(decision, tx.now, occurrence.clone());
+            tx.update(to_row(&request, decided_by.as_ref()))?;
             let assignment = held.save(tx)?;
             let moved = assignment.response_due_on != due_before;
             let event = EventDraft {
@@ -123,10 +130,13 @@ impl Store {
                     "assignment": summary(&assignment),
                     "extension_request": request,
                 }),
-                touches: vec![Touch {
-                    response_due_on: moved.then_some(assignment.response_due_on),
-                    ..Touch::of(id.as_uuid())
-                }],
+                touches: vec![
+                    Touch {
+                        response_due_on: moved.then_some(assignment.response_due_on),
+                        ..Touch::of(id.as_uuid())
+                    }
+                    .occurred(&occurrence),
+                ],
             };
             Ok((request, event))
         })
@@ -162,17 +172,35 @@ fn to_row(request: &ExtensionRequest, decided_by: Option<&OrgCode>) -> extension
         decision_comment: request.decision_comment.as_ref().map(ToString::to_string),
         decided_at_us: request.decided_at.map(micros),
         decided_by: decided_by.map(ToString::to_string),
+        occurred: occurrence_json(&request.occurred),
+        decision_occurred: request.decision_occurred.as_ref().and_then(occurrence_json),
     }
 }
 
 fn request(row: extension_requests::Model) -> Result<ExtensionRequest> {
+    let requested_at = from_micros(row.requested_at_us)?;
+    let decided_at = row.decided_at_us.map(from_micros).transpose()?;
     Ok(ExtensionRequest {
+        occurred: occurrence(
+            "extension_requests.occurred",
+            row.occurred.as_deref(),
+            requested_at,
+        )?,
+        decision_occurred: decided_at
+            .map(|at| {
+                occurrence(
+                    "extension_requests.decision_occurred",
+                    row.decision_occurred.as_deref(),
+                    at,
+                )
+            })
+            .transpose()?,
         id: ExtensionRequestId::from_uuid(row.id),
         assignment_id: AssignmentId::from_uuid(row.assignment_id),
         requested_due_on: row.requested_due_on,
         reason: stored("extension_requests.reason", LongText::parse(&row.reason))?,
         status: from_wire("extension_requests.status", &row.status)?,
-        requested_at: from_micros(row.requested_at_us)?,
+        requested_at,
         requested_by: stored(
             "extension_requests.requested_by",
             OrgCode::parse(&row.requested_by),
@@ -184,6 +212,6 @@ fn request(row: extension_requests::Model) -> Result<ExtensionRequest> {
                 .map(LongText::parse)
                 .transpose(),
         )?,
-        decided_at: row.decided_at_us.map(from_micros).transpose()?,
+        decided_at,
     })
 }

@@ -5,6 +5,7 @@ use rectrack_core::audit::Action;
 use rectrack_core::ids::{AssignmentId, MilestoneId};
 use rectrack_core::lifecycle::Command;
 use rectrack_core::milestone::{Milestone, MilestoneChange, MilestoneDraft};
+use rectrack_core::occurrence::OccurrenceDraft;
 use rectrack_core::status_report::MilestoneState;
 use rectrack_core::text::Title;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -12,7 +13,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::Store;
-use crate::assignments::{authorise, load, summary, visible};
+use crate::assignments::{authorise_fact, load, summary, visible};
 use crate::audit::append::{EventDraft, Touch};
 use crate::convert::{from_wire, micros, wire};
 use crate::entities::milestones;
@@ -20,44 +21,55 @@ use crate::error::{Error, Result, stored};
 use crate::write::{Ctx, Written};
 
 impl Store {
-    /// Adds a planned milestone.
+    /// Adds a planned milestone, planned when `occurred` says.
     pub async fn add_milestone(
         &self,
         ctx: &Ctx<'_, Milestone>,
         id: AssignmentId,
         expected_version: Option<i64>,
         draft: &MilestoneDraft,
+        occurred: &OccurrenceDraft,
     ) -> Result<Written<Milestone>> {
         self.write(ctx, async |tx| {
             let mut held = load(tx, id).await?;
-            let transition = authorise(
+            let (transition, occurrence) = authorise_fact(
                 tx,
                 &held.assignment,
                 Command::PlanMilestone,
                 expected_version,
+                occurred,
             )?;
             let plan = draft.parse(held.assignment.issued_on)?;
             let milestone = plan.into_milestone(MilestoneId::from_uuid(Uuid::new_v4()), id);
             tx.insert(to_row(&milestone, micros(tx.now), micros(tx.now)))?;
-            held.assignment.apply(&transition, tx.today);
+            held.assignment.apply(&transition, &occurrence);
             let assignment = held.save(tx)?;
             let event = EventDraft {
                 action: Action::MilestonePlanned,
                 entity_type: "milestone",
                 entity_id: milestone.id.to_string(),
-                payload: json!({ "assignment": summary(&assignment), "milestone": milestone }),
-                touches: vec![Touch {
-                    status: (transition.to != transition.from).then_some(transition.to),
-                    milestone: Some(state(&milestone)),
-                    ..Touch::of(id.as_uuid())
-                }],
+                payload: json!({
+                    "assignment": summary(&assignment),
+                    "milestone": milestone,
+                    "occurred": occurrence,
+                }),
+                touches: vec![
+                    Touch {
+                        status: (transition.to != transition.from).then_some(transition.to),
+                        milestone: Some(state(&milestone)),
+                        ..Touch::of(id.as_uuid())
+                    }
+                    .occurred(&occurrence),
+                ],
             };
             Ok((milestone, event))
         })
         .await
     }
 
-    /// Changes a milestone's title, due day or status.
+    /// Changes a milestone's title, due day or status, changed when
+    /// `occurred` says (a milestone done without a `completed_on` was done
+    /// that day).
     pub async fn change_milestone(
         &self,
         ctx: &Ctx<'_, Milestone>,
@@ -65,6 +77,7 @@ impl Store {
         milestone_id: MilestoneId,
         expected_version: Option<i64>,
         change: &MilestoneChange,
+        occurred: &OccurrenceDraft,
     ) -> Result<Written<Milestone>> {
         self.write(ctx, async |tx| {
             let mut held = load(tx, id).await?;
@@ -78,21 +91,30 @@ impl Store {
                 stored_row.ok_or_else(|| Error::not_found("milestone", milestone_id))?;
             let created_at_us = stored_row.created_at_us;
             let current = milestone(stored_row)?;
-            let (next, command) = current.changed(change, held.assignment.issued_on, tx.today)?;
-            let transition = authorise(tx, &held.assignment, command, expected_version)?;
+            let on = occurred.occurred_on.unwrap_or(tx.today);
+            let (next, command) = current.changed(change, held.assignment.issued_on, on)?;
+            let (transition, occurrence) =
+                authorise_fact(tx, &held.assignment, command, expected_version, occurred)?;
             tx.update(to_row(&next, created_at_us, micros(tx.now)))?;
-            held.assignment.apply(&transition, tx.today);
+            held.assignment.apply(&transition, &occurrence);
             let assignment = held.save(tx)?;
             let event = EventDraft {
                 action: Action::MilestoneChanged,
                 entity_type: "milestone",
                 entity_id: next.id.to_string(),
-                payload: json!({ "assignment": summary(&assignment), "milestone": next }),
-                touches: vec![Touch {
-                    status: (transition.to != transition.from).then_some(transition.to),
-                    milestone: Some(state(&next)),
-                    ..Touch::of(id.as_uuid())
-                }],
+                payload: json!({
+                    "assignment": summary(&assignment),
+                    "milestone": next,
+                    "occurred": occurrence,
+                }),
+                touches: vec![
+                    Touch {
+                        status: (transition.to != transition.from).then_some(transition.to),
+                        milestone: Some(state(&next)),
+                        ..Touch::of(id.as_uuid())
+                    }
+                    .occurred(&occurrence),
+                ],
             };
             Ok((next, event))
         })

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use rectrack_core::audit::Action;
 use rectrack_core::ids::{AssignmentId, ClaimId, EvidenceId, MilestoneId, UpdateId};
 use rectrack_core::lifecycle::Command;
+use rectrack_core::occurrence::OccurrenceDraft;
 use rectrack_core::organisation::OrgCode;
 use rectrack_core::progress::{ProgressUpdate, UpdateDraft};
 use rectrack_core::review::{Claim, ClaimDraft};
@@ -15,9 +16,9 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::Store;
-use crate::assignments::{AssignmentRecord, Loaded, authorise, load, load_whole, summary};
+use crate::assignments::{AssignmentRecord, Loaded, authorise_fact, load, load_whole, summary};
 use crate::audit::append::{EventDraft, Touch};
-use crate::convert::{from_micros, micros};
+use crate::convert::{from_micros, micros, occurrence, occurrence_json};
 use crate::entities::{
     claim_evidence, claims, milestones, progress_updates, update_evidence, update_milestones,
 };
@@ -35,19 +36,25 @@ pub struct ClaimOutcome {
 }
 
 impl Store {
-    /// Posts a progress update; the first one moves an accepted assignment
-    /// to `in_progress`.
+    /// Posts a progress update, on what happened when `occurred` says; the
+    /// first one moves an accepted assignment to `in_progress`.
     pub async fn post_update(
         &self,
         ctx: &Ctx<'_, ProgressUpdate>,
         id: AssignmentId,
         expected_version: Option<i64>,
         draft: &UpdateDraft,
+        occurred: &OccurrenceDraft,
     ) -> Result<Written<ProgressUpdate>> {
         self.write(ctx, async |tx| {
             let mut held = load(tx, id).await?;
-            let transition =
-                authorise(tx, &held.assignment, Command::PostUpdate, expected_version)?;
+            let (transition, occurrence) = authorise_fact(
+                tx,
+                &held.assignment,
+                Command::PostUpdate,
+                expected_version,
+                occurred,
+            )?;
             let content = draft.parse()?;
             // Citations are checked against the assignment's own items (read
             // only when there are citations to check).
@@ -68,11 +75,9 @@ impl Store {
                 ids_of(tx.db().await?, id).await?
             };
             content.check_own(&milestone_ids, &evidence_ids)?;
-            let submitted_by = tx
-                .principal
-                .require_actor("post_update")?
-                .organisation
-                .clone();
+            // A backfill is entered by the overseer; the update is the
+            // recipient's.
+            let submitted_by = held.assignment.organisation.clone();
             let update = ProgressUpdate {
                 id: UpdateId::from_uuid(Uuid::new_v4()),
                 assignment_id: id,
@@ -81,6 +86,7 @@ impl Store {
                 evidence_ids: content.evidence_ids,
                 submitted_at: tx.now,
                 submitted_by,
+                occurred: occurrence.clone(),
             };
             tx.insert(progress_updates::Model {
                 id: update.id.as_uuid(),
@@ -88,6 +94,7 @@ impl Store {
                 narrative: update.narrative.to_string(),
                 submitted_at_us: micros(tx.now),
                 submitted_by: update.submitted_by.to_string(),
+                occurred: occurrence_json(&occurrence),
             })?;
             for (position, milestone) in update.milestone_ids.iter().enumerate() {
                 tx.insert(update_milestones::Model {
@@ -103,40 +110,53 @@ impl Store {
                     position: position_of(position),
                 })?;
             }
-            held.assignment.apply(&transition, tx.today);
+            held.assignment.apply(&transition, &occurrence);
             let assignment = held.save(tx)?;
             let event = EventDraft {
                 action: Action::ProgressPosted,
                 entity_type: "progress_update",
                 entity_id: update.id.to_string(),
                 payload: json!({ "assignment": summary(&assignment), "progress_update": update }),
-                touches: vec![Touch {
-                    status: (transition.to != transition.from).then_some(transition.to),
-                    ..Touch::of(id.as_uuid())
-                }],
+                touches: vec![
+                    Touch {
+                        status: (transition.to != transition.from).then_some(transition.to),
+                        ..Touch::of(id.as_uuid())
+                    }
+                    .occurred(&occurrence),
+                ],
             };
             Ok((update, event))
         })
         .await
     }
 
-    /// Claims implementation, citing evidence of the assignment.
+    /// Claims implementation, citing evidence of the assignment, as claimed
+    /// when `occurred` says.
     pub async fn claim(
         &self,
         ctx: &Ctx<'_, ClaimOutcome>,
         id: AssignmentId,
         expected_version: Option<i64>,
         draft: &ClaimDraft,
+        occurred: &OccurrenceDraft,
     ) -> Result<Written<ClaimOutcome>> {
         self.write(ctx, async |tx| {
             let Loaded {
                 mut held,
                 milestones,
             } = load_whole(tx, id).await?;
-            let transition = authorise(tx, &held.assignment, Command::Claim, expected_version)?;
+            let (transition, occurrence) = authorise_fact(
+                tx,
+                &held.assignment,
+                Command::Claim,
+                expected_version,
+                occurred,
+            )?;
             let content = draft.parse()?;
             content.check_own(&ids_of(tx.db().await?, id).await?)?;
-            let submitted_by = tx.principal.require_actor("claim")?.organisation.clone();
+            // A backfill is entered by the overseer; the claim is the
+            // recipient's.
+            let submitted_by = held.assignment.organisation.clone();
             let claim = Claim {
                 id: ClaimId::from_uuid(Uuid::new_v4()),
                 assignment_id: id,
@@ -144,6 +164,7 @@ impl Store {
                 evidence_ids: content.evidence_ids,
                 submitted_at: tx.now,
                 submitted_by,
+                occurred: occurrence.clone(),
             };
             tx.insert(claims::Model {
                 id: claim.id.as_uuid(),
@@ -151,6 +172,7 @@ impl Store {
                 summary: claim.summary.to_string(),
                 submitted_at_us: micros(tx.now),
                 submitted_by: claim.submitted_by.to_string(),
+                occurred: occurrence_json(&occurrence),
             })?;
             for (position, evidence) in claim.evidence_ids.iter().enumerate() {
                 tx.insert(claim_evidence::Model {
@@ -159,17 +181,20 @@ impl Store {
                     position: position_of(position),
                 })?;
             }
-            held.assignment.apply(&transition, tx.today);
+            held.assignment.apply(&transition, &occurrence);
             let assignment = held.save(tx)?;
             let event = EventDraft {
                 action: Action::ImplementationClaimed,
                 entity_type: "assignment",
                 entity_id: id.to_string(),
                 payload: json!({ "assignment": summary(&assignment), "claim": claim }),
-                touches: vec![Touch {
-                    status: Some(transition.to),
-                    ..Touch::of(id.as_uuid())
-                }],
+                touches: vec![
+                    Touch {
+                        status: Some(transition.to),
+                        ..Touch::of(id.as_uuid())
+                    }
+                    .occurred(&occurrence),
+                ],
             };
             let assignment = AssignmentRecord {
                 assignment,
@@ -216,7 +241,13 @@ impl Store {
         }
         let mut updates = Vec::with_capacity(rows.len());
         for row in rows {
+            let submitted_at = from_micros(row.submitted_at_us)?;
             updates.push(ProgressUpdate {
+                occurred: occurrence(
+                    "progress_updates.occurred",
+                    row.occurred.as_deref(),
+                    submitted_at,
+                )?,
                 id: UpdateId::from_uuid(row.id),
                 assignment_id: id,
                 narrative: stored(
@@ -225,7 +256,7 @@ impl Store {
                 )?,
                 milestone_ids: milestones.remove(&row.id).unwrap_or_default(),
                 evidence_ids: evidence.remove(&row.id).unwrap_or_default(),
-                submitted_at: from_micros(row.submitted_at_us)?,
+                submitted_at,
                 submitted_by: stored(
                     "progress_updates.submitted_by",
                     OrgCode::parse(&row.submitted_by),

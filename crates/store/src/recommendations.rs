@@ -5,6 +5,7 @@ use rectrack_core::assignment::{Assignment, AssignmentStatus};
 use rectrack_core::audit::Action;
 use rectrack_core::ids::{AssignmentId, RecommendationId};
 use rectrack_core::lifecycle::Command;
+use rectrack_core::occurrence::OccurrenceDraft;
 use rectrack_core::recommendation::{Recommendation, RecommendationContent, RecommendationDraft};
 use rectrack_core::review::{WithdrawalDraft, withdraw};
 use rectrack_core::text::{LongText, Slug, Title};
@@ -129,6 +130,9 @@ impl Store {
                     .iter()
                     .map(|a| Touch {
                         status: Some(a.assignment.status),
+                        // An assignment exists, as it happened, from the day
+                        // its recommendation was issued.
+                        occurred: Some((a.assignment.issued_on, false)),
                         ..Touch::of(a.assignment.id.as_uuid())
                     })
                     .collect(),
@@ -144,13 +148,15 @@ impl Store {
         .await
     }
 
-    /// Withdraws a recommendation: every assignment still open becomes
-    /// `withdrawn`; those already final stay as they are.
+    /// Withdraws a recommendation, as withdrawn when `occurred` says: every
+    /// assignment still open becomes `withdrawn`; those already final stay
+    /// as they are.
     pub async fn withdraw_recommendation(
         &self,
         ctx: &Ctx<'_, RecommendationView>,
         id: RecommendationId,
         draft: &WithdrawalDraft,
+        occurred: &OccurrenceDraft,
     ) -> Result<Written<RecommendationView>> {
         self.write(ctx, async |tx| {
             let mut row = recommendations::Entity::find_by_id(id.as_uuid())
@@ -164,10 +170,11 @@ impl Store {
             for read in assignments_of(tx.db().await?, id.as_uuid()).await? {
                 held.push(Held::new(read, None)?);
             }
-            let withdrawn = withdraw(
+            let (withdrawn, occurrence) = withdraw(
                 row.withdrawn,
                 held.iter_mut().map(|h| &mut h.assignment),
                 actor,
+                occurred,
                 tx.today,
             )?;
             let mut closed = Vec::new();
@@ -177,10 +184,13 @@ impl Store {
                 .filter(|h| withdrawn.contains(&h.assignment.id))
             {
                 let assignment = held.save(tx)?;
-                touches.push(Touch {
-                    status: Some(assignment.status),
-                    ..Touch::of(assignment.id.as_uuid())
-                });
+                touches.push(
+                    Touch {
+                        status: Some(assignment.status),
+                        ..Touch::of(assignment.id.as_uuid())
+                    }
+                    .occurred(&occurrence),
+                );
                 closed.push(summary(&assignment));
             }
             row.withdrawn = true;
@@ -195,6 +205,7 @@ impl Store {
                     "recommendation_id": id,
                     "reason": reason,
                     "assignments": closed,
+                    "occurred": occurrence,
                 }),
                 touches,
             };

@@ -2,22 +2,24 @@
 //! not implemented, or comment.
 
 use rectrack_core::audit::Action;
-use rectrack_core::ids::{AssignmentId, ReviewId};
+use rectrack_core::ids::{AssignmentId, RecommendationId, ReviewId};
 use rectrack_core::lifecycle::Command;
+use rectrack_core::occurrence::OccurrenceDraft;
 use rectrack_core::organisation::OrgCode;
 use rectrack_core::review::{Review, ReviewDraft};
 use rectrack_core::text::LongText;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::Store;
-use crate::assignments::{AssignmentRecord, Loaded, authorise, load_whole, summary};
+use crate::assignments::{AssignmentRecord, Loaded, authorise_fact, load_whole, summary};
 use crate::audit::append::{EventDraft, Touch};
-use crate::convert::{from_micros, from_wire, micros, wire};
+use crate::convert::{from_micros, from_wire, micros, occurrence, occurrence_json, wire};
 use crate::entities::reviews;
-use crate::error::{Result, stored};
-use crate::write::{Ctx, Written};
+use crate::error::{Error, Result, stored};
+use crate::sql::Sql;
+use crate::write::{Ctx, Tx, Written};
 
 /// A review and the assignment as it stands after it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,27 +31,35 @@ pub struct ReviewOutcomeView {
 }
 
 impl Store {
-    /// Records a review; its outcome moves the assignment as the lifecycle says.
+    /// Records a review, made when `occurred` says; its outcome moves the
+    /// assignment as the lifecycle says.
     pub async fn review(
         &self,
         ctx: &Ctx<'_, ReviewOutcomeView>,
         id: AssignmentId,
         expected_version: Option<i64>,
         draft: &ReviewDraft,
+        occurred: &OccurrenceDraft,
     ) -> Result<Written<ReviewOutcomeView>> {
         self.write(ctx, async |tx| {
             let Loaded {
                 mut held,
                 milestones,
             } = load_whole(tx, id).await?;
-            let transition = authorise(
+            let (transition, occurrence) = authorise_fact(
                 tx,
                 &held.assignment,
                 Command::Review(draft.outcome),
                 expected_version,
+                occurred,
             )?;
             let content = draft.parse()?;
-            let reviewer = tx.principal.require_actor("review")?.organisation.clone();
+            // The console, entering the record, reviews as the body that
+            // made the recommendation.
+            let reviewer = match tx.principal.actor() {
+                Some(actor) => actor.organisation.clone(),
+                None => issuer_of(tx, held.assignment.recommendation_id).await?,
+            };
             let review = Review {
                 id: ReviewId::from_uuid(Uuid::new_v4()),
                 assignment_id: id,
@@ -57,6 +67,7 @@ impl Store {
                 comment: content.comment,
                 reviewer,
                 at: tx.now,
+                occurred: occurrence.clone(),
             };
             tx.insert(reviews::Model {
                 id: review.id.as_uuid(),
@@ -65,18 +76,22 @@ impl Store {
                 comment: review.comment.as_ref().map(ToString::to_string),
                 reviewer: review.reviewer.to_string(),
                 at_us: micros(tx.now),
+                occurred: occurrence_json(&occurrence),
             })?;
-            held.assignment.apply(&transition, tx.today);
+            held.assignment.apply(&transition, &occurrence);
             let assignment = held.save(tx)?;
             let event = EventDraft {
                 action: Action::reviewed(review.outcome),
                 entity_type: "assignment",
                 entity_id: id.to_string(),
                 payload: json!({ "assignment": summary(&assignment), "review": review }),
-                touches: vec![Touch {
-                    status: (transition.to != transition.from).then_some(transition.to),
-                    ..Touch::of(id.as_uuid())
-                }],
+                touches: vec![
+                    Touch {
+                        status: (transition.to != transition.from).then_some(transition.to),
+                        ..Touch::of(id.as_uuid())
+                    }
+                    .occurred(&occurrence),
+                ],
             };
             let assignment = AssignmentRecord {
                 assignment,
@@ -96,7 +111,9 @@ impl Store {
             .await?
             .into_iter()
             .map(|row| {
+                let at = from_micros(row.at_us)?;
                 Ok(Review {
+                    occurred: occurrence("reviews.occurred", row.occurred.as_deref(), at)?,
                     id: ReviewId::from_uuid(row.id),
                     assignment_id: id,
                     outcome: from_wire("reviews.outcome", &row.outcome)?,
@@ -105,9 +122,28 @@ impl Store {
                         row.comment.as_deref().map(LongText::parse).transpose(),
                     )?,
                     reviewer: stored("reviews.reviewer", OrgCode::parse(&row.reviewer))?,
-                    at: from_micros(row.at_us)?,
+                    at,
                 })
             })
             .collect()
     }
+}
+
+/// The oversight body that issued the report making recommendation `id`.
+async fn issuer_of(tx: &Tx<'_>, id: RecommendationId) -> Result<OrgCode> {
+    let mut q = Sql::new(tx.backend());
+    q.push(
+        "SELECT p.issued_by FROM recommendations r JOIN reports p ON p.slug = r.report_slug WHERE r.id = ",
+    );
+    q.bind(id.as_uuid());
+    let row = tx
+        .db()
+        .await?
+        .query_one_raw(q.build())
+        .await?
+        .ok_or_else(|| Error::not_found("recommendation", id))?;
+    stored(
+        "reports.issued_by",
+        OrgCode::parse(&row.try_get::<String>("", "issued_by")?),
+    )
 }

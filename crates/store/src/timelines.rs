@@ -75,10 +75,13 @@ impl Store {
                 verified_on: None,
                 closed_on: None,
                 milestones: vec![],
+                first_response_bound: false,
+                verified_bound: false,
+                uncertain: false,
             };
             let mut events = Sql::new(self.backend);
             events.push(
-                "SELECT at_us, status, decision, response_due_on, milestone_id, milestone_due_on, milestone_status \
+                "SELECT at_us, occurred_on, occurred_bound, status, decision, response_due_on, milestone_id, milestone_due_on, milestone_status \
                  FROM assignment_events WHERE assignment_id = ",
             );
             events.bind(id);
@@ -86,11 +89,17 @@ impl Store {
             let mut changes = Vec::new();
             for event in self.db.query_all_raw(events.build()).await? {
                 let at = from_micros(event.try_get("", "at_us")?)?;
+                let occurred_on: Option<NaiveDate> = event.try_get("", "occurred_on")?;
+                let occurred_on = occurred_on
+                    .ok_or_else(|| Error::Corrupt("assignment_events.occurred_on".to_owned()))?;
+                let bound: bool = event.try_get("", "occurred_bound")?;
                 let status: Option<String> = event.try_get("", "status")?;
                 let decision: Option<String> = event.try_get("", "decision")?;
                 match (decision, status) {
                     (Some(decision), _) => changes.push(Recorded {
                         at,
+                        occurred_on,
+                        bound,
                         change: Change::Responded {
                             decision: from_wire::<ResponseDecision>(
                                 "assignment_events.decision",
@@ -100,6 +109,8 @@ impl Store {
                     }),
                     (None, Some(status)) => changes.push(Recorded {
                         at,
+                        occurred_on,
+                        bound,
                         change: Change::Status {
                             status: from_wire("assignment_events.status", &status)?,
                         },
@@ -109,6 +120,8 @@ impl Store {
                 if let Some(due_on) = event.try_get::<Option<NaiveDate>>("", "response_due_on")? {
                     changes.push(Recorded {
                         at,
+                        occurred_on,
+                        bound,
                         change: Change::DueDate { due_on },
                     });
                 }
@@ -117,6 +130,8 @@ impl Store {
                     let status: Option<String> = event.try_get("", "milestone_status")?;
                     changes.push(Recorded {
                         at,
+                        occurred_on,
+                        bound,
                         change: Change::Milestone(MilestoneState {
                             id: MilestoneId::from_uuid(milestone),
                             due_on: due_on.ok_or_else(|| {

@@ -6,7 +6,7 @@ use rectrack_core as domain;
 use uuid::Uuid;
 
 use crate::models::enums::{
-    Decision, LegalBasis, MilestoneStatus, OrganisationKind, ReviewOutcome, Role,
+    DatePrecision, Decision, LegalBasis, MilestoneStatus, OrganisationKind, ReviewOutcome, Role,
 };
 use crate::types::{Date, Text};
 
@@ -119,6 +119,19 @@ impl From<NewRecommendation> for domain::recommendation::RecommendationDraft {
 pub struct Withdrawal {
     /// The reason, recorded in the audit chain.
     pub reason: Text,
+    /// The day it happened, when that was before today: a backfill, which
+    /// only the overseer records and which must cite a `source`. Today by
+    /// default; never later than today, nor before the latest fact already
+    /// recorded on the assignment.
+    #[oai(nullable)]
+    pub occurred_on: Option<Date>,
+    /// `exact` (the default) or `on_or_before`, when only the latest day it
+    /// can have happened is known (also a backfill).
+    #[oai(nullable)]
+    pub occurred_on_precision: Option<DatePrecision>,
+    /// Where a backfilled fact is documented.
+    #[oai(nullable)]
+    pub source: Option<Source>,
 }
 
 /// A response to a recommendation.
@@ -132,6 +145,19 @@ pub struct ResponseBody {
     /// Planned completion day; required unless not accepted.
     #[oai(nullable)]
     pub planned_completion_on: Option<Date>,
+    /// The day it happened, when that was before today: a backfill, which
+    /// only the overseer records and which must cite a `source`. Today by
+    /// default; never later than today, nor before the latest fact already
+    /// recorded on the assignment.
+    #[oai(nullable)]
+    pub occurred_on: Option<Date>,
+    /// `exact` (the default) or `on_or_before`, when only the latest day it
+    /// can have happened is known (also a backfill).
+    #[oai(nullable)]
+    pub occurred_on_precision: Option<DatePrecision>,
+    /// Where a backfilled fact is documented.
+    #[oai(nullable)]
+    pub source: Option<Source>,
 }
 
 impl From<ResponseBody> for domain::response::ResponseDraft {
@@ -152,6 +178,19 @@ pub struct NewMilestone {
     pub title: Text,
     /// By when.
     pub due_on: Date,
+    /// The day it happened, when that was before today: a backfill, which
+    /// only the overseer records and which must cite a `source`. Today by
+    /// default; never later than today, nor before the latest fact already
+    /// recorded on the assignment.
+    #[oai(nullable)]
+    pub occurred_on: Option<Date>,
+    /// `exact` (the default) or `on_or_before`, when only the latest day it
+    /// can have happened is known (also a backfill).
+    #[oai(nullable)]
+    pub occurred_on_precision: Option<DatePrecision>,
+    /// Where a backfilled fact is documented.
+    #[oai(nullable)]
+    pub source: Option<Source>,
 }
 
 /// A change to a milestone: any of its fields.
@@ -170,6 +209,19 @@ pub struct MilestonePatch {
     /// The day it was done (with `status: done`; today by default).
     #[oai(nullable)]
     pub completed_on: Option<Date>,
+    /// The day it happened, when that was before today: a backfill, which
+    /// only the overseer records and which must cite a `source`. Today by
+    /// default; never later than today, nor before the latest fact already
+    /// recorded on the assignment.
+    #[oai(nullable)]
+    pub occurred_on: Option<Date>,
+    /// `exact` (the default) or `on_or_before`, when only the latest day it
+    /// can have happened is known (also a backfill).
+    #[oai(nullable)]
+    pub occurred_on_precision: Option<DatePrecision>,
+    /// Where a backfilled fact is documented.
+    #[oai(nullable)]
+    pub source: Option<Source>,
 }
 
 impl From<MilestonePatch> for domain::milestone::MilestoneChange {
@@ -215,6 +267,19 @@ pub struct NewUpdate {
     /// Evidence it cites.
     #[oai(default, nullable)]
     pub evidence_ids: Vec<Uuid>,
+    /// The day it happened, when that was before today: a backfill, which
+    /// only the overseer records and which must cite a `source`. Today by
+    /// default; never later than today, nor before the latest fact already
+    /// recorded on the assignment.
+    #[oai(nullable)]
+    pub occurred_on: Option<Date>,
+    /// `exact` (the default) or `on_or_before`, when only the latest day it
+    /// can have happened is known (also a backfill).
+    #[oai(nullable)]
+    pub occurred_on_precision: Option<DatePrecision>,
+    /// Where a backfilled fact is documented.
+    #[oai(nullable)]
+    pub source: Option<Source>,
 }
 
 impl From<NewUpdate> for domain::progress::UpdateDraft {
@@ -236,6 +301,19 @@ pub struct NewClaim {
     /// The evidence it cites: at least one item of this assignment.
     #[oai(default, nullable)]
     pub evidence_ids: Vec<Uuid>,
+    /// The day it happened, when that was before today: a backfill, which
+    /// only the overseer records and which must cite a `source`. Today by
+    /// default; never later than today, nor before the latest fact already
+    /// recorded on the assignment.
+    #[oai(nullable)]
+    pub occurred_on: Option<Date>,
+    /// `exact` (the default) or `on_or_before`, when only the latest day it
+    /// can have happened is known (also a backfill).
+    #[oai(nullable)]
+    pub occurred_on_precision: Option<DatePrecision>,
+    /// Where a backfilled fact is documented.
+    #[oai(nullable)]
+    pub source: Option<Source>,
 }
 
 impl From<NewClaim> for domain::review::ClaimDraft {
@@ -255,6 +333,19 @@ pub struct NewExtensionRequest {
     pub requested_due_on: Date,
     /// Why.
     pub reason: Text,
+    /// The day it happened, when that was before today: a backfill, which
+    /// only the overseer records and which must cite a `source`. Today by
+    /// default; never later than today, nor before the latest fact already
+    /// recorded on the assignment.
+    #[oai(nullable)]
+    pub occurred_on: Option<Date>,
+    /// `exact` (the default) or `on_or_before`, when only the latest day it
+    /// can have happened is known (also a backfill).
+    #[oai(nullable)]
+    pub occurred_on_precision: Option<DatePrecision>,
+    /// Where a backfilled fact is documented.
+    #[oai(nullable)]
+    pub source: Option<Source>,
 }
 
 /// The overseer's decision on an extension request.
@@ -266,6 +357,19 @@ pub struct ExtensionDecisionBody {
     /// Why; required when refusing.
     #[oai(nullable)]
     pub comment: Option<Text>,
+    /// The day it happened, when that was before today: a backfill, which
+    /// only the overseer records and which must cite a `source`. Today by
+    /// default; never later than today, nor before the latest fact already
+    /// recorded on the assignment.
+    #[oai(nullable)]
+    pub occurred_on: Option<Date>,
+    /// `exact` (the default) or `on_or_before`, when only the latest day it
+    /// can have happened is known (also a backfill).
+    #[oai(nullable)]
+    pub occurred_on_precision: Option<DatePrecision>,
+    /// Where a backfilled fact is documented.
+    #[oai(nullable)]
+    pub source: Option<Source>,
 }
 
 /// The overseer's review.
@@ -277,6 +381,19 @@ pub struct NewReview {
     /// Why; required unless verified.
     #[oai(nullable)]
     pub comment: Option<Text>,
+    /// The day it happened, when that was before today: a backfill, which
+    /// only the overseer records and which must cite a `source`. Today by
+    /// default; never later than today, nor before the latest fact already
+    /// recorded on the assignment.
+    #[oai(nullable)]
+    pub occurred_on: Option<Date>,
+    /// `exact` (the default) or `on_or_before`, when only the latest day it
+    /// can have happened is known (also a backfill).
+    #[oai(nullable)]
+    pub occurred_on_precision: Option<DatePrecision>,
+    /// Where a backfilled fact is documented.
+    #[oai(nullable)]
+    pub source: Option<Source>,
 }
 
 /// A new token.
@@ -333,3 +450,75 @@ impl From<NewReview> for domain::review::ReviewDraft {
         }
     }
 }
+
+/// Where a fact is documented: a citation, a link, or both.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct Source {
+    /// The citation, e.g. "IOPC news release, 8 April 2022".
+    #[oai(nullable)]
+    pub text: Option<Text>,
+    /// Where it can be read (http or https).
+    #[oai(nullable)]
+    pub url: Option<Text>,
+}
+
+/// A body that reports a fact, and so says when it happened.
+pub trait Dated {
+    /// When the fact happened, as the client says.
+    fn occurred(&self) -> domain::occurrence::OccurrenceDraft;
+}
+
+macro_rules! dated {
+    ($($body:ty),* $(,)?) => {
+        $(impl Dated for $body {
+            fn occurred(&self) -> domain::occurrence::OccurrenceDraft {
+                domain::occurrence::OccurrenceDraft {
+                    occurred_on: self.occurred_on.as_ref().map(|d| d.0),
+                    occurred_on_precision: self.occurred_on_precision.map(Into::into),
+                    source: self.source.as_ref().map(|s| domain::occurrence::SourceDraft {
+                        text: s.text.as_ref().map(|t| t.0.clone()),
+                        url: s.url.as_ref().map(|u| u.0.clone()),
+                    }),
+                }
+            }
+        })*
+    };
+}
+
+dated!(
+    Withdrawal,
+    ResponseBody,
+    NewMilestone,
+    MilestonePatch,
+    NewUpdate,
+    NewClaim,
+    NewExtensionRequest,
+    ExtensionDecisionBody,
+    NewReview,
+);
+
+/// Converts a dated body into its core draft and when it happened, for the
+/// store command that takes both.
+macro_rules! dated_draft {
+    ($($body:ty => $draft:ty),* $(,)?) => {
+        $(impl From<$body> for ($draft, domain::occurrence::OccurrenceDraft) {
+            fn from(body: $body) -> Self {
+                let occurred = body.occurred();
+                (body.into(), occurred)
+            }
+        })*
+    };
+}
+
+dated_draft!(
+    Withdrawal => domain::review::WithdrawalDraft,
+    ResponseBody => domain::response::ResponseDraft,
+    NewMilestone => domain::milestone::MilestoneDraft,
+    MilestonePatch => domain::milestone::MilestoneChange,
+    NewUpdate => domain::progress::UpdateDraft,
+    NewClaim => domain::review::ClaimDraft,
+    NewExtensionRequest => domain::deadline::ExtensionDraft,
+    ExtensionDecisionBody => domain::deadline::ExtensionDecisionDraft,
+    NewReview => domain::review::ReviewDraft,
+);

@@ -72,6 +72,24 @@ wire_enum!(
     ExtensionStatus => domain::deadline::ExtensionStatus { Pending, Granted, Refused }
 );
 
+wire_enum!(
+    /// How exactly the day a fact happened is known: `exact`, or
+    /// `on_or_before` when only the latest day it can have happened is.
+    DatePrecision => domain::occurrence::DatePrecision { Exact, OnOrBefore }
+);
+wire_enum!(
+    /// Whether a first response came in time: `on_time`, `late`, or
+    /// `unknown` when its day is known only as on or before a day after the
+    /// due day.
+    ResponseTiming => domain::deadline::ResponseTiming { OnTime, Late, Unknown }
+);
+wire_enum!(
+    /// Which facts a report as of a past day counts: those `recorded` by the
+    /// end of the day (what was known then), or those that had `occurred` by
+    /// then, as known now.
+    Basis => domain::status_report::Basis { Recorded, Occurred }
+);
+
 /// The power a recommendation is made under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum LegalBasis {

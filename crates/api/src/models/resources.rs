@@ -10,9 +10,10 @@ use rectrack_store::reviews::ReviewOutcomeView;
 use uuid::Uuid;
 
 use crate::http::{Located, Shows, Versioned};
+use crate::models::bodies::Source;
 use crate::models::enums::{
-    AssignmentStatus, Decision, EvidenceKind, ExtensionStatus, LegalBasis, MilestoneStatus,
-    OrganisationKind, ReviewOutcome, Role,
+    AssignmentStatus, DatePrecision, Decision, EvidenceKind, ExtensionStatus, LegalBasis,
+    MilestoneStatus, OrganisationKind, ResponseTiming, ReviewOutcome, Role,
 };
 use crate::types::{Date, Timestamp};
 
@@ -69,6 +70,40 @@ impl From<domain::report::Report> for Report {
     }
 }
 
+/// When a fact happened, beside when it was recorded.
+#[derive(Debug, Clone, Object)]
+pub struct Occurred {
+    /// The day it happened (with `on_or_before`, the latest day it can have
+    /// happened).
+    pub occurred_on: Date,
+    /// How exactly that day is known.
+    pub occurred_on_precision: DatePrecision,
+    /// Where it is documented (every backfilled fact cites one).
+    #[oai(nullable)]
+    pub source: Option<Source>,
+    /// Whether it was entered from the record after it happened (an earlier
+    /// day, or a bound), by the overseer.
+    pub backfilled: bool,
+}
+
+impl Occurred {
+    /// `occurred`, of a fact recorded at `recorded_at`.
+    pub fn of(
+        occurred: &domain::occurrence::Occurrence,
+        recorded_at: chrono::DateTime<chrono::Utc>,
+    ) -> Self {
+        Self {
+            occurred_on: occurred.occurred_on.into(),
+            occurred_on_precision: occurred.occurred_on_precision.into(),
+            source: occurred.source.as_ref().map(|s| Source {
+                text: s.text.as_ref().map(|t| crate::types::Text(t.to_string())),
+                url: s.url.as_ref().map(|u| crate::types::Text(u.to_string())),
+            }),
+            backfilled: occurred.is_backfill(recorded_at.date_naive()),
+        }
+    }
+}
+
 /// A recipient's response.
 #[derive(Debug, Clone, Object)]
 pub struct ResponseDto {
@@ -83,6 +118,9 @@ pub struct ResponseDto {
     pub submitted_at: Timestamp,
     /// Who submitted it.
     pub submitted_by: String,
+    /// When it happened, beside when it was recorded.
+    #[oai(flatten)]
+    pub occurred: Occurred,
 }
 
 /// One recommendation as made to one recipient, with flags derived as of today.
@@ -103,6 +141,16 @@ pub struct Assignment {
     pub issued_on: Date,
     /// Day a response is due.
     pub response_due_on: Date,
+    /// Day its first response occurred, if it has one.
+    #[oai(nullable)]
+    pub first_response_on: Option<Date>,
+    /// How exactly that day is known.
+    #[oai(nullable)]
+    pub first_response_on_precision: Option<DatePrecision>,
+    /// Whether the first response came on time, late, or at a time known
+    /// too loosely to say (`unknown`); none before a response.
+    #[oai(nullable)]
+    pub response_timing: Option<ResponseTiming>,
     /// Day it reached a final status, if it has.
     #[oai(nullable)]
     pub closed_on: Option<Date>,
@@ -132,9 +180,19 @@ impl Shows<AssignmentRecord> for Assignment {
                 planned_completion_on: r.content.planned_completion_on.map(Into::into),
                 submitted_at: r.submitted_at.into(),
                 submitted_by: r.submitted_by.to_string(),
+                occurred: Occurred::of(&r.occurred, r.submitted_at),
             }),
             issued_on: a.issued_on.into(),
             response_due_on: a.response_due_on.into(),
+            first_response_on: a.first_response_on.map(Into::into),
+            first_response_on_precision: a.first_response_on.map(|_| {
+                if a.first_response_bound {
+                    DatePrecision::OnOrBefore
+                } else {
+                    DatePrecision::Exact
+                }
+            }),
+            response_timing: flags.response_timing.map(Into::into),
             closed_on: a.closed_on.map(Into::into),
             version: a.version,
             response_overdue: flags.response_overdue,
@@ -327,6 +385,9 @@ pub struct ProgressUpdate {
     pub submitted_at: Timestamp,
     /// Who posted it.
     pub submitted_by: String,
+    /// When it happened, beside when it was recorded.
+    #[oai(flatten)]
+    pub occurred: Occurred,
 }
 
 impl From<domain::progress::ProgressUpdate> for ProgressUpdate {
@@ -337,6 +398,7 @@ impl From<domain::progress::ProgressUpdate> for ProgressUpdate {
             narrative: u.narrative.to_string(),
             milestone_ids: u.milestone_ids.iter().map(|m| m.as_uuid()).collect(),
             evidence_ids: u.evidence_ids.iter().map(|e| e.as_uuid()).collect(),
+            occurred: Occurred::of(&u.occurred, u.submitted_at),
             submitted_at: u.submitted_at.into(),
             submitted_by: u.submitted_by.to_string(),
         }
@@ -356,6 +418,9 @@ pub struct Claim {
     pub submitted_at: Timestamp,
     /// Who claimed.
     pub submitted_by: String,
+    /// When it happened, beside when it was recorded.
+    #[oai(flatten)]
+    pub occurred: Occurred,
 }
 
 /// A claim and the assignment after it.
@@ -378,6 +443,7 @@ impl Shows<ClaimOutcome> for ClaimResult {
                 evidence_ids: claim.evidence_ids.iter().map(|e| e.as_uuid()).collect(),
                 submitted_at: claim.submitted_at.into(),
                 submitted_by: claim.submitted_by.to_string(),
+                occurred: Occurred::of(&claim.occurred, claim.submitted_at),
             },
             assignment: Assignment::shows(&outcome.assignment, today),
         }
@@ -398,6 +464,9 @@ pub struct Review {
     pub reviewer: String,
     /// When.
     pub at: Timestamp,
+    /// When it happened, beside when it was recorded.
+    #[oai(flatten)]
+    pub occurred: Occurred,
 }
 
 impl From<domain::review::Review> for Review {
@@ -407,6 +476,7 @@ impl From<domain::review::Review> for Review {
             outcome: r.outcome.into(),
             comment: r.comment.map(|c| c.to_string()),
             reviewer: r.reviewer.to_string(),
+            occurred: Occurred::of(&r.occurred, r.at),
             at: r.at.into(),
         }
     }
@@ -454,6 +524,12 @@ pub struct ExtensionRequest {
     /// When it was decided.
     #[oai(nullable)]
     pub decided_at: Option<Timestamp>,
+    /// When it was asked, beside when it was recorded.
+    #[oai(flatten)]
+    pub occurred: Occurred,
+    /// When it was decided, beside when that was recorded.
+    #[oai(nullable)]
+    pub decision_occurred: Option<Occurred>,
 }
 
 impl From<domain::deadline::ExtensionRequest> for ExtensionRequest {
@@ -467,6 +543,12 @@ impl From<domain::deadline::ExtensionRequest> for ExtensionRequest {
             requested_at: r.requested_at.into(),
             requested_by: r.requested_by.to_string(),
             decision_comment: r.decision_comment.map(|c| c.to_string()),
+            occurred: Occurred::of(&r.occurred, r.requested_at),
+            decision_occurred: r
+                .decision_occurred
+                .as_ref()
+                .zip(r.decided_at)
+                .map(|(o, at)| Occurred::of(o, at)),
             decided_at: r.decided_at.map(Into::into),
         }
     }

@@ -9,7 +9,7 @@ use rectrack_core::assignment::AssignmentStatus as CoreStatus;
 use rectrack_core::status_report;
 use serde::Serialize;
 
-use crate::models::enums::AssignmentStatus;
+use crate::models::enums::{AssignmentStatus, Basis};
 use crate::types::Date;
 
 /// How many assignments stand in each status; every status is present.
@@ -44,6 +44,14 @@ pub struct Figures {
     pub by_status: ByStatus,
     /// How many await a response past their due day.
     pub response_overdue: u64,
+    /// How many first responses came on or before their due day.
+    pub responses_on_time: u64,
+    /// How many first responses came after their due day.
+    pub responses_late: u64,
+    /// How many are counted neither as overdue or late nor as on time,
+    /// because their day is known only as on or before a day that cannot
+    /// prove either (left out of `response_overdue` and `responses_late`).
+    pub response_timing_unknown: u64,
     /// Open milestones past their due day.
     pub overdue_milestones: u64,
     /// Of assignments with a response, the share accepting it (fully or in part).
@@ -52,12 +60,20 @@ pub struct Figures {
     /// Of assignments not withdrawn, the share verified.
     #[oai(nullable)]
     pub verified_rate: Option<f64>,
-    /// Median days from issue to the first response.
+    /// Median days from issue to the first response (of those whose day is
+    /// known exactly).
     #[oai(nullable)]
     pub median_days_to_response: Option<f64>,
-    /// Median days from issue to verification.
+    /// First responses left out of the median: their day is known only as
+    /// on or before a day.
+    pub days_to_response_unknown: u64,
+    /// Median days from issue to verification (of those whose day is known
+    /// exactly).
     #[oai(nullable)]
     pub median_days_to_verification: Option<f64>,
+    /// Verifications left out of the median: their day is known only as on
+    /// or before a day.
+    pub days_to_verification_unknown: u64,
 }
 
 impl From<&status_report::Figures> for Figures {
@@ -77,11 +93,16 @@ impl From<&status_report::Figures> for Figures {
                 withdrawn: n(CoreStatus::Withdrawn),
             },
             response_overdue: f.response_overdue,
+            responses_on_time: f.responses_on_time,
+            responses_late: f.responses_late,
+            response_timing_unknown: f.response_timing_unknown,
             overdue_milestones: f.overdue_milestones,
             accepted_rate: f.accepted_rate,
             verified_rate: f.verified_rate,
             median_days_to_response: f.median_days_to_response,
+            days_to_response_unknown: f.days_to_response_unknown,
             median_days_to_verification: f.median_days_to_verification,
+            days_to_verification_unknown: f.days_to_verification_unknown,
         }
     }
 }
@@ -138,6 +159,9 @@ pub struct ReportFilters {
 pub struct StatusReport {
     /// The day whose end it describes.
     pub as_of: Date,
+    /// Which facts it counts: those recorded by the end of `as_of`, or those
+    /// that had occurred by then.
+    pub basis: Basis,
     /// What it covers.
     pub filters: ReportFilters,
     /// Figures over every covered assignment.
@@ -154,6 +178,7 @@ impl From<status_report::StatusReport> for StatusReport {
     fn from(r: status_report::StatusReport) -> Self {
         Self {
             as_of: r.as_of.into(),
+            basis: r.basis.into(),
             filters: ReportFilters {
                 report: r.filters.report.map(String::from),
                 organisation: r.filters.organisation.map(String::from),
@@ -220,6 +245,9 @@ mod tests {
             verified_on: (status == CoreStatus::Verified).then(|| day(28)),
             closed_on: (status == CoreStatus::Verified).then(|| day(28)),
             milestones: vec![],
+            first_response_bound: false,
+            verified_bound: false,
+            uncertain: false,
         }
     }
 
@@ -236,7 +264,12 @@ mod tests {
             ..status_report::ReportFilters::default()
         };
         for filters in [status_report::ReportFilters::default(), filters] {
-            let report = status_report::status_report(snapshots.clone(), &filters, as_of);
+            let report = status_report::status_report(
+                snapshots.clone(),
+                &filters,
+                as_of,
+                status_report::Basis::Recorded,
+            );
             let model = StatusReport::from(report);
             assert_eq!(
                 serde_json::to_value(&model).unwrap(),
@@ -248,6 +281,7 @@ mod tests {
             vec![],
             &status_report::ReportFilters::default(),
             as_of,
+            status_report::Basis::Recorded,
         ));
         assert_eq!(
             serde_json::to_value(&model).unwrap(),
@@ -268,6 +302,7 @@ mod tests {
             ],
             &status_report::ReportFilters::default(),
             as_of,
+            status_report::Basis::Recorded,
         );
         let json = serde_json::to_string_pretty(&StatusReport::from(report)).unwrap();
         insta::assert_snapshot!(json);

@@ -123,10 +123,10 @@ impl AssignmentsApi {
             &self.state,
             &auth,
             Bound::unkeyed(body),
-            async |ctx, draft| {
+            async |ctx, (draft, occurred)| {
                 self.state
                     .store
-                    .respond(ctx, id.0.into(), expected, &draft)
+                    .respond(ctx, id.0.into(), expected, &draft, &occurred)
                     .await
             },
         )
@@ -148,12 +148,17 @@ impl AssignmentsApi {
         #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> Result<ExtensionCreated, ApiError> {
         let expected = if_match.version()?;
-        write(&self.state, &auth, key.bind(body)?, async |ctx, draft| {
-            self.state
-                .store
-                .request_extension(ctx, id.0.into(), expected, &draft)
-                .await
-        })
+        write(
+            &self.state,
+            &auth,
+            key.bind(body)?,
+            async |ctx, (draft, occurred)| {
+                self.state
+                    .store
+                    .request_extension(ctx, id.0.into(), expected, &draft, &occurred)
+                    .await
+            },
+        )
         .await
     }
 
@@ -187,12 +192,24 @@ impl AssignmentsApi {
         #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> Result<ExtensionDecided, ApiError> {
         let expected = if_match.version()?;
-        write(&self.state, &auth, key.bind(body)?, async |ctx, draft| {
-            self.state
-                .store
-                .decide_extension(ctx, id.0.into(), request_id.0.into(), expected, &draft)
-                .await
-        })
+        write(
+            &self.state,
+            &auth,
+            key.bind(body)?,
+            async |ctx, (draft, occurred)| {
+                self.state
+                    .store
+                    .decide_extension(
+                        ctx,
+                        id.0.into(),
+                        request_id.0.into(),
+                        expected,
+                        &draft,
+                        &occurred,
+                    )
+                    .await
+            },
+        )
         .await
     }
 
@@ -211,12 +228,17 @@ impl AssignmentsApi {
         #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> Result<Claimed, ApiError> {
         let expected = if_match.version()?;
-        write(&self.state, &auth, key.bind(body)?, async |ctx, draft| {
-            self.state
-                .store
-                .claim(ctx, id.0.into(), expected, &draft)
-                .await
-        })
+        write(
+            &self.state,
+            &auth,
+            key.bind(body)?,
+            async |ctx, (draft, occurred)| {
+                self.state
+                    .store
+                    .claim(ctx, id.0.into(), expected, &draft, &occurred)
+                    .await
+            },
+        )
         .await
     }
 
@@ -235,12 +257,17 @@ impl AssignmentsApi {
         #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> Result<Reviewed, ApiError> {
         let expected = if_match.version()?;
-        write(&self.state, &auth, key.bind(body)?, async |ctx, draft| {
-            self.state
-                .store
-                .review(ctx, id.0.into(), expected, &draft)
-                .await
-        })
+        write(
+            &self.state,
+            &auth,
+            key.bind(body)?,
+            async |ctx, (draft, occurred)| {
+                self.state
+                    .store
+                    .review(ctx, id.0.into(), expected, &draft, &occurred)
+                    .await
+            },
+        )
         .await
     }
 

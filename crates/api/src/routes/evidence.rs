@@ -587,12 +587,17 @@ impl EvidenceApi {
         #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> Result<UpdateCreated, ApiError> {
         let expected = if_match.version()?;
-        write(&self.state, &auth, key.bind(body)?, async |ctx, draft| {
-            self.state
-                .store
-                .post_update(ctx, id.0.into(), expected, &draft)
-                .await
-        })
+        write(
+            &self.state,
+            &auth,
+            key.bind(body)?,
+            async |ctx, (draft, occurred)| {
+                self.state
+                    .store
+                    .post_update(ctx, id.0.into(), expected, &draft, &occurred)
+                    .await
+            },
+        )
         .await
     }
 

@@ -48,12 +48,17 @@ impl MilestonesApi {
         #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> Result<Created, ApiError> {
         let expected = if_match.version()?;
-        write(&self.state, &auth, key.bind(body)?, async |ctx, draft| {
-            self.state
-                .store
-                .add_milestone(ctx, id.0.into(), expected, &draft)
-                .await
-        })
+        write(
+            &self.state,
+            &auth,
+            key.bind(body)?,
+            async |ctx, (draft, occurred)| {
+                self.state
+                    .store
+                    .add_milestone(ctx, id.0.into(), expected, &draft, &occurred)
+                    .await
+            },
+        )
         .await
     }
 
@@ -76,10 +81,17 @@ impl MilestonesApi {
             &self.state,
             &auth,
             Bound::unkeyed(body),
-            async |ctx, draft| {
+            async |ctx, (draft, occurred)| {
                 self.state
                     .store
-                    .change_milestone(ctx, id.0.into(), milestone_id.0.into(), expected, &draft)
+                    .change_milestone(
+                        ctx,
+                        id.0.into(),
+                        milestone_id.0.into(),
+                        expected,
+                        &draft,
+                        &occurred,
+                    )
                     .await
             },
         )

@@ -129,12 +129,17 @@ impl RecommendationsApi {
         body: Json<Withdrawal>,
         #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
     ) -> Result<One, ApiError> {
-        write(&self.state, &auth, key.bind(body)?, async |ctx, draft| {
-            self.state
-                .store
-                .withdraw_recommendation(ctx, id.0.into(), &draft)
-                .await
-        })
+        write(
+            &self.state,
+            &auth,
+            key.bind(body)?,
+            async |ctx, (draft, occurred)| {
+                self.state
+                    .store
+                    .withdraw_recommendation(ctx, id.0.into(), &draft, &occurred)
+                    .await
+            },
+        )
         .await
     }
 }

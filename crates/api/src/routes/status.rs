@@ -14,12 +14,13 @@ use poem_openapi::{ApiResponse, OpenApi};
 use rectrack_core::ValidationErrors;
 use rectrack_core::organisation::OrgCode;
 use rectrack_core::status_render;
-use rectrack_core::status_report::ReportFilters;
+use rectrack_core::status_report::{self as domain, ReportFilters};
 use rectrack_core::text::Slug;
 
 use crate::app::{AppState, Tag};
 use crate::auth::OptionalAuth;
 use crate::models::StatusReport;
+use crate::models::enums::Basis;
 use crate::problem::{ApiError, Problem, ProblemKind, documented_problem};
 use crate::report_cache::{Asker, Rendered, ReportKey};
 use crate::report_format::ReportFormat;
@@ -131,6 +132,12 @@ impl StatusApi {
         organisation: Query<Option<String>>,
         theme: Query<Option<String>>,
         as_of: Query<Option<Date>>,
+        /// Which facts a past day counts: `recorded` (the default: what
+        /// rectrack had recorded by the end of `as_of`, as it was known then)
+        /// or `occurred` (what had happened by then, as known now, with
+        /// backfilled facts on the days they happened). Today's report is
+        /// the same on both.
+        basis: Query<Option<Basis>>,
         /// Whether to list every recommendation and its recipients' statuses
         /// (true by default); false gives the figures alone.
         recommendations: Query<Option<bool>>,
@@ -157,9 +164,11 @@ impl StatusApi {
         let as_of = as_of.0.map_or(today, |d| d.0);
         let format = ReportFormat::negotiate(accept.0.as_deref())?;
         let lines = recommendations.0.unwrap_or(true);
+        let basis = basis.0.map_or(domain::Basis::Recorded, Into::into);
         let key = ReportKey {
             filters: filters.clone(),
             as_of,
+            basis,
             live: as_of >= today,
             lines,
             content_type: format.content_type(),
@@ -177,9 +186,13 @@ impl StatusApi {
                 wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
             ));
         }
-        let settled = store.settles(as_of, mark);
+        // What had been recorded by a past day never changes; what had
+        // occurred by then changes with every backfill.
+        let settled = basis == domain::Basis::Recorded && store.settles(as_of, mark);
         let render = async {
-            let report = store.status_report_with(&filters, as_of, lines).await?;
+            let report = store
+                .status_report_with(&filters, as_of, basis, lines)
+                .await?;
             let mut body = match format {
                 ReportFormat::Csv => status_render::to_csv(&report),
                 ReportFormat::Markdown => status_render::to_markdown(&report),

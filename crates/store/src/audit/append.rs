@@ -6,6 +6,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use rectrack_core::assignment::AssignmentStatus;
 use rectrack_core::audit::{Action, AuditEvent, NewAuditEvent, canonical_json};
+use rectrack_core::occurrence::Occurrence;
 use rectrack_core::response::ResponseDecision;
 use rectrack_core::role::Principal;
 use rectrack_core::status_report::MilestoneState;
@@ -32,6 +33,9 @@ pub struct Touch {
     pub response_due_on: Option<NaiveDate>,
     /// A milestone added or changed.
     pub milestone: Option<MilestoneState>,
+    /// The day the change occurred and whether that day is only a bound;
+    /// the day of recording when none.
+    pub occurred: Option<(NaiveDate, bool)>,
 }
 
 impl Touch {
@@ -40,6 +44,14 @@ impl Touch {
         Self {
             assignment_id,
             ..Self::default()
+        }
+    }
+
+    /// The same touch, occurred as `occurred` says.
+    pub fn occurred(self, occurred: &Occurrence) -> Self {
+        Self {
+            occurred: Some((occurred.occurred_on, occurred.is_bound())),
+            ..self
         }
     }
 }
@@ -91,6 +103,7 @@ pub(crate) fn append(
     let seq = head.seq + 1;
     tx.insert(event_row(&event, seq))?;
     for touch in draft.touches {
+        let (occurred_on, occurred_bound) = touch.occurred.unwrap_or((now.date_naive(), false));
         tx.insert(assignment_events::Model {
             assignment_id: touch.assignment_id,
             seq,
@@ -102,6 +115,9 @@ pub(crate) fn append(
             milestone_id: touch.milestone.map(|m| m.id.as_uuid()),
             milestone_due_on: touch.milestone.map(|m| m.due_on),
             milestone_status: touch.milestone.map(|m| wire(&m.status)),
+            occurred_on: Some(occurred_on),
+            occurred_day: Some(day_number(occurred_on)),
+            occurred_bound,
         })?;
     }
     // The head moves with the insert (trigger `audit_head_follows`).

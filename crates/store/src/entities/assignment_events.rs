@@ -18,6 +18,9 @@ pub struct Model {
     pub milestone_id: Option<Uuid>,
     pub milestone_due_on: Option<Date>,
     pub milestone_status: Option<String>,
+    pub occurred_on: Option<Date>,
+    pub occurred_day: Option<i32>,
+    pub occurred_bound: bool,
 }
 
 /// No relations are declared: queries join explicitly.

@@ -13,6 +13,7 @@ pub struct Model {
     pub summary: String,
     pub submitted_at_us: i64,
     pub submitted_by: String,
+    pub occurred: Option<String>,
 }
 
 /// No relations are declared: queries join explicitly.

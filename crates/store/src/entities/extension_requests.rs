@@ -19,6 +19,8 @@ pub struct Model {
     pub decision_comment: Option<String>,
     pub decided_at_us: Option<i64>,
     pub decided_by: Option<String>,
+    pub occurred: Option<String>,
+    pub decision_occurred: Option<String>,
 }
 
 /// No relations are declared: queries join explicitly.

@@ -16,6 +16,7 @@ pub struct Model {
     pub planned_completion_on: Option<Date>,
     pub submitted_at_us: i64,
     pub submitted_by: String,
+    pub occurred: Option<String>,
 }
 
 /// No relations are declared: queries join explicitly.

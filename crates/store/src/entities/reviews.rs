@@ -14,6 +14,7 @@ pub struct Model {
     pub comment: Option<String>,
     pub reviewer: String,
     pub at_us: i64,
+    pub occurred: Option<String>,
 }
 
 /// No relations are declared: queries join explicitly.

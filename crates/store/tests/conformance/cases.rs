@@ -10,6 +10,7 @@ use rectrack_core::deadline::{ExtensionDecisionDraft, ExtensionDraft};
 use rectrack_core::evidence::{EvidenceContent, EvidenceDraft};
 use rectrack_core::ids::{AssignmentId, RecommendationId};
 use rectrack_core::milestone::{MilestoneChange, MilestoneDraft, MilestoneStatus};
+use rectrack_core::occurrence::{DatePrecision, OccurrenceDraft, SourceDraft};
 use rectrack_core::organisation::{OrganisationDraft, OrganisationKind};
 use rectrack_core::progress::UpdateDraft;
 use rectrack_core::recommendation::RecommendationDraft;
@@ -17,7 +18,7 @@ use rectrack_core::report::ReportDraft;
 use rectrack_core::response::{ResponseDecision, ResponseDraft};
 use rectrack_core::review::{ClaimDraft, ReviewDraft, ReviewOutcome, WithdrawalDraft};
 use rectrack_core::role::{Principal, Role};
-use rectrack_core::status_report::{ReportFilters, status_report_as_of};
+use rectrack_core::status_report::{Basis, ReportFilters, status_report_as_of};
 use rectrack_core::text::Slug;
 use rectrack_core::{Error as CoreError, Refusal};
 use rectrack_migrations::{Migrator, MigratorTrait};
@@ -289,7 +290,13 @@ pub async fn refused_moves_leave_no_row_and_no_event(h: Harness) {
     };
     let refused = h
         .store
-        .claim(&Ctx::new(&mps()), seeded.mps, Some(1), &claim)
+        .claim(
+            &Ctx::new(&mps()),
+            seeded.mps,
+            Some(1),
+            &claim,
+            &OccurrenceDraft::now(),
+        )
         .await;
     match refused {
         Err(Error::Domain(CoreError::Refused(Refusal::InvalidMove { current_status, .. }))) => {
@@ -300,14 +307,26 @@ pub async fn refused_moves_leave_no_row_and_no_event(h: Harness) {
     // Another force's assignment is not even visible to the MPS.
     assert!(matches!(
         h.store
-            .respond(&Ctx::new(&mps()), seeded.wmp, Some(1), &accept())
+            .respond(
+                &Ctx::new(&mps()),
+                seeded.wmp,
+                Some(1),
+                &accept(),
+                &OccurrenceDraft::now()
+            )
             .await,
         Err(Error::Domain(CoreError::Refused(Refusal::NotVisible)))
     ));
     // The overseer may not respond for the force.
     assert!(matches!(
         h.store
-            .respond(&Ctx::new(&overseer()), seeded.mps, Some(1), &accept())
+            .respond(
+                &Ctx::new(&overseer()),
+                seeded.mps,
+                Some(1),
+                &accept(),
+                &OccurrenceDraft::now()
+            )
             .await,
         Err(Error::Domain(CoreError::Refused(
             Refusal::NotPermitted { .. }
@@ -321,7 +340,13 @@ pub async fn refused_moves_leave_no_row_and_no_event(h: Harness) {
     };
     match h
         .store
-        .respond(&Ctx::new(&mps()), seeded.mps, Some(1), &bad)
+        .respond(
+            &Ctx::new(&mps()),
+            seeded.mps,
+            Some(1),
+            &bad,
+            &OccurrenceDraft::now(),
+        )
         .await
     {
         Err(Error::Domain(CoreError::Validation(errors))) => assert_eq!(errors.errors().len(), 2),
@@ -344,7 +369,13 @@ async fn whole_lifecycle(h: &Harness) {
     h.clock.advance(Duration::days(20));
     let record = fresh(
         store
-            .respond(&Ctx::new(&mps()), id, Some(1), &accept())
+            .respond(
+                &Ctx::new(&mps()),
+                id,
+                Some(1),
+                &accept(),
+                &OccurrenceDraft::now(),
+            )
             .await,
     );
     assert_eq!(
@@ -361,6 +392,7 @@ async fn whole_lifecycle(h: &Harness) {
                     title: "Publish the policy".into(),
                     due_on: day("2022-06-30"),
                 },
+                &OccurrenceDraft::now(),
             )
             .await,
     );
@@ -370,7 +402,14 @@ async fn whole_lifecycle(h: &Harness) {
     };
     fresh(
         store
-            .change_milestone(&Ctx::new(&mps()), id, milestone.id, Some(3), &started)
+            .change_milestone(
+                &Ctx::new(&mps()),
+                id,
+                milestone.id,
+                Some(3),
+                &started,
+                &OccurrenceDraft::now(),
+            )
             .await,
     );
     assert_eq!(
@@ -436,7 +475,13 @@ async fn whole_lifecycle(h: &Harness) {
     };
     fresh(
         store
-            .post_update(&Ctx::new(&mps()), id, None, &posted)
+            .post_update(
+                &Ctx::new(&mps()),
+                id,
+                None,
+                &posted,
+                &OccurrenceDraft::now(),
+            )
             .await,
     );
     let version = store.assignment(id).await.unwrap().assignment.version;
@@ -446,7 +491,13 @@ async fn whole_lifecycle(h: &Harness) {
     };
     let claimed = fresh(
         store
-            .claim(&Ctx::new(&mps()), id, Some(version), &claim)
+            .claim(
+                &Ctx::new(&mps()),
+                id,
+                Some(version),
+                &claim,
+                &OccurrenceDraft::now(),
+            )
             .await,
     );
     assert_eq!(
@@ -459,7 +510,13 @@ async fn whole_lifecycle(h: &Harness) {
     };
     let outcome = fresh(
         store
-            .review(&Ctx::new(&overseer()), id, Some(version + 1), &returned)
+            .review(
+                &Ctx::new(&overseer()),
+                id,
+                Some(version + 1),
+                &returned,
+                &OccurrenceDraft::now(),
+            )
             .await,
     );
     assert_eq!(
@@ -468,13 +525,25 @@ async fn whole_lifecycle(h: &Harness) {
     );
     fresh(
         store
-            .post_update(&Ctx::new(&mps()), id, None, &update("Training delivered."))
+            .post_update(
+                &Ctx::new(&mps()),
+                id,
+                None,
+                &update("Training delivered."),
+                &OccurrenceDraft::now(),
+            )
             .await,
     );
     let version = store.assignment(id).await.unwrap().assignment.version;
     fresh(
         store
-            .claim(&Ctx::new(&mps()), id, Some(version), &claim)
+            .claim(
+                &Ctx::new(&mps()),
+                id,
+                Some(version),
+                &claim,
+                &OccurrenceDraft::now(),
+            )
             .await,
     );
     h.clock.advance(Duration::days(10));
@@ -484,7 +553,13 @@ async fn whole_lifecycle(h: &Harness) {
     };
     let outcome = fresh(
         store
-            .review(&Ctx::new(&overseer()), id, Some(version + 1), &verified)
+            .review(
+                &Ctx::new(&overseer()),
+                id,
+                Some(version + 1),
+                &verified,
+                &OccurrenceDraft::now(),
+            )
             .await,
     );
     let assignment = outcome.assignment.assignment;
@@ -504,7 +579,13 @@ async fn whole_lifecycle(h: &Harness) {
     // A final status is final.
     assert!(matches!(
         store
-            .post_update(&Ctx::new(&mps()), id, None, &update("More"))
+            .post_update(
+                &Ctx::new(&mps()),
+                id,
+                None,
+                &update("More"),
+                &OccurrenceDraft::now()
+            )
             .await,
         Err(Error::Domain(CoreError::Refused(
             Refusal::InvalidMove { .. }
@@ -516,13 +597,25 @@ pub async fn a_stale_expected_version_is_refused(h: Harness) {
     let seeded = seed(&h).await;
     fresh(
         h.store
-            .respond(&Ctx::new(&mps()), seeded.mps, Some(1), &accept())
+            .respond(
+                &Ctx::new(&mps()),
+                seeded.mps,
+                Some(1),
+                &accept(),
+                &OccurrenceDraft::now(),
+            )
             .await,
     );
     let before = h.snapshot().await;
     match h
         .store
-        .respond(&Ctx::new(&mps()), seeded.mps, Some(1), &accept())
+        .respond(
+            &Ctx::new(&mps()),
+            seeded.mps,
+            Some(1),
+            &accept(),
+            &OccurrenceDraft::now(),
+        )
         .await
     {
         Err(Error::StaleVersion {
@@ -541,7 +634,13 @@ async fn race(h: &Harness, stores: Vec<Store>) {
     let seeded = seed(h).await;
     fresh(
         h.store
-            .respond(&Ctx::new(&mps()), seeded.mps, Some(1), &accept())
+            .respond(
+                &Ctx::new(&mps()),
+                seeded.mps,
+                Some(1),
+                &accept(),
+                &OccurrenceDraft::now(),
+            )
             .await,
     );
     let events_before = chain_length(h).await;
@@ -556,7 +655,13 @@ async fn race(h: &Harness, stores: Vec<Store>) {
                 let version = store.assignment(id).await.unwrap().assignment.version;
                 let draft = update(&format!("writer {writer}, write {n}"));
                 match store
-                    .post_update(&Ctx::new(&mps()), id, Some(version), &draft)
+                    .post_update(
+                        &Ctx::new(&mps()),
+                        id,
+                        Some(version),
+                        &draft,
+                        &OccurrenceDraft::now(),
+                    )
                     .await
                 {
                     Ok(Written::Fresh(_)) => landed += 1,
@@ -636,7 +741,13 @@ pub async fn a_fault_mid_transaction_leaves_no_row_and_no_event(h: Harness) {
     let seeded = seed(&h).await;
     fresh(
         h.store
-            .respond(&Ctx::new(&mps()), seeded.mps, Some(1), &accept())
+            .respond(
+                &Ctx::new(&mps()),
+                seeded.mps,
+                Some(1),
+                &accept(),
+                &OccurrenceDraft::now(),
+            )
             .await,
     );
     let length = chain_length(&h).await;
@@ -649,7 +760,13 @@ pub async fn a_fault_mid_transaction_leaves_no_row_and_no_event(h: Harness) {
     };
     assert!(matches!(
         h.store
-            .add_milestone(&Ctx::new(&mps()), seeded.mps, None, &draft)
+            .add_milestone(
+                &Ctx::new(&mps()),
+                seeded.mps,
+                None,
+                &draft,
+                &OccurrenceDraft::now()
+            )
             .await,
         Err(Error::Database(_) | Error::NotCommitted(_))
     ));
@@ -675,7 +792,13 @@ pub async fn a_fault_mid_transaction_leaves_no_row_and_no_event(h: Harness) {
     assert_eq!(chain_length(&h).await, length);
     fresh(
         h.store
-            .add_milestone(&Ctx::new(&mps()), seeded.mps, None, &draft)
+            .add_milestone(
+                &Ctx::new(&mps()),
+                seeded.mps,
+                None,
+                &draft,
+                &OccurrenceDraft::now(),
+            )
             .await,
     );
     assert_eq!(chain_length(&h).await, length + 1);
@@ -686,7 +809,13 @@ pub async fn writers_are_answered_only_with_what_was_committed(h: Harness) {
     let seeded = seed(&h).await;
     fresh(
         h.store
-            .respond(&Ctx::new(&mps()), seeded.mps, Some(1), &accept())
+            .respond(
+                &Ctx::new(&mps()),
+                seeded.mps,
+                Some(1),
+                &accept(),
+                &OccurrenceDraft::now(),
+            )
             .await,
     );
     let length = chain_length(&h).await;
@@ -702,7 +831,10 @@ pub async fn writers_are_answered_only_with_what_was_committed(h: Harness) {
         let id = seeded.mps;
         tasks.push(tokio::spawn(async move {
             let draft = update(&format!("racer {writer}"));
-            match store.post_update(&Ctx::new(&mps()), id, None, &draft).await {
+            match store
+                .post_update(&Ctx::new(&mps()), id, None, &draft, &OccurrenceDraft::now())
+                .await
+            {
                 Ok(Written::Fresh(_)) => true,
                 Err(Error::Database(_) | Error::NotCommitted(_)) => false,
                 other => panic!("unexpected outcome {other:?}"),
@@ -734,7 +866,13 @@ pub async fn writers_are_answered_only_with_what_was_committed(h: Harness) {
     // Once the fault is gone, writes land again.
     fresh(
         h.store
-            .post_update(&Ctx::new(&mps()), seeded.mps, None, &update("after"))
+            .post_update(
+                &Ctx::new(&mps()),
+                seeded.mps,
+                None,
+                &update("after"),
+                &OccurrenceDraft::now(),
+            )
             .await,
     );
     h.finish().await;
@@ -744,7 +882,13 @@ pub async fn writers_abandoned_midway_leave_whole_commands_or_nothing(h: Harness
     let seeded = seed(&h).await;
     fresh(
         h.store
-            .respond(&Ctx::new(&mps()), seeded.mps, Some(1), &accept())
+            .respond(
+                &Ctx::new(&mps()),
+                seeded.mps,
+                Some(1),
+                &accept(),
+                &OccurrenceDraft::now(),
+            )
             .await,
     );
     let length = chain_length(&h).await;
@@ -759,7 +903,8 @@ pub async fn writers_abandoned_midway_leave_whole_commands_or_nothing(h: Harness
             let patience = std::time::Duration::from_micros(writer * 97 % 4000);
             let principal = mps();
             let ctx = Ctx::new(&principal);
-            let write = store.post_update(&ctx, id, None, &draft);
+            let occurred = OccurrenceDraft::now();
+            let write = store.post_update(&ctx, id, None, &draft, &occurred);
             match tokio::time::timeout(patience, write).await {
                 Ok(Ok(Written::Fresh(_))) => Some(writer),
                 Ok(Err(Error::Database(_) | Error::NotCommitted(_))) | Err(_) => None,
@@ -774,7 +919,13 @@ pub async fn writers_abandoned_midway_leave_whole_commands_or_nothing(h: Harness
     // Let any group still open finish.
     fresh(
         h.store
-            .post_update(&Ctx::new(&mps()), seeded.mps, None, &update("last"))
+            .post_update(
+                &Ctx::new(&mps()),
+                seeded.mps,
+                None,
+                &update("last"),
+                &OccurrenceDraft::now(),
+            )
             .await,
     );
     for writer in &acknowledged {
@@ -974,12 +1125,24 @@ pub async fn extensions_move_the_due_day_only_when_granted(h: Harness) {
     };
     let request = fresh(
         h.store
-            .request_extension(&Ctx::new(&mps()), seeded.mps, None, &ask)
+            .request_extension(
+                &Ctx::new(&mps()),
+                seeded.mps,
+                None,
+                &ask,
+                &OccurrenceDraft::now(),
+            )
             .await,
     );
     assert!(matches!(
         h.store
-            .request_extension(&Ctx::new(&mps()), seeded.mps, None, &ask)
+            .request_extension(
+                &Ctx::new(&mps()),
+                seeded.mps,
+                None,
+                &ask,
+                &OccurrenceDraft::now()
+            )
             .await,
         Err(Error::Domain(CoreError::Refused(Refusal::Conflict { .. })))
     ));
@@ -989,7 +1152,14 @@ pub async fn extensions_move_the_due_day_only_when_granted(h: Harness) {
     };
     fresh(
         h.store
-            .decide_extension(&Ctx::new(&overseer()), seeded.mps, request.id, None, &grant)
+            .decide_extension(
+                &Ctx::new(&overseer()),
+                seeded.mps,
+                request.id,
+                None,
+                &grant,
+                &OccurrenceDraft::now(),
+            )
             .await,
     );
     assert_eq!(
@@ -1003,7 +1173,14 @@ pub async fn extensions_move_the_due_day_only_when_granted(h: Harness) {
     );
     assert!(matches!(
         h.store
-            .decide_extension(&Ctx::new(&overseer()), seeded.mps, request.id, None, &grant)
+            .decide_extension(
+                &Ctx::new(&overseer()),
+                seeded.mps,
+                request.id,
+                None,
+                &grant,
+                &OccurrenceDraft::now()
+            )
             .await,
         Err(Error::Domain(CoreError::Refused(Refusal::Conflict { .. })))
     ));
@@ -1011,7 +1188,13 @@ pub async fn extensions_move_the_due_day_only_when_granted(h: Harness) {
     assert!(
         matches!(
             h.store
-                .request_extension(&Ctx::new(&wmp()), seeded.wmp, None, &ask)
+                .request_extension(
+                    &Ctx::new(&wmp()),
+                    seeded.wmp,
+                    None,
+                    &ask,
+                    &OccurrenceDraft::now()
+                )
                 .await,
             Err(Error::Domain(CoreError::Refused(Refusal::Conflict { .. })))
         ),
@@ -1027,7 +1210,12 @@ pub async fn withdrawal_closes_only_open_assignments(h: Harness) {
     };
     assert!(matches!(
         h.store
-            .withdraw_recommendation(&Ctx::new(&mps()), seeded.recommendation, &reason)
+            .withdraw_recommendation(
+                &Ctx::new(&mps()),
+                seeded.recommendation,
+                &reason,
+                &OccurrenceDraft::now()
+            )
             .await,
         Err(Error::Domain(CoreError::Refused(
             Refusal::NotPermitted { .. }
@@ -1039,12 +1227,23 @@ pub async fn withdrawal_closes_only_open_assignments(h: Harness) {
     };
     fresh(
         h.store
-            .review(&Ctx::new(&overseer()), seeded.wmp, None, &close)
+            .review(
+                &Ctx::new(&overseer()),
+                seeded.wmp,
+                None,
+                &close,
+                &OccurrenceDraft::now(),
+            )
             .await,
     );
     let view = fresh(
         h.store
-            .withdraw_recommendation(&Ctx::new(&overseer()), seeded.recommendation, &reason)
+            .withdraw_recommendation(
+                &Ctx::new(&overseer()),
+                seeded.recommendation,
+                &reason,
+                &OccurrenceDraft::now(),
+            )
             .await,
     );
     assert!(view.recommendation.withdrawn);
@@ -1065,7 +1264,12 @@ pub async fn withdrawal_closes_only_open_assignments(h: Harness) {
     assert_eq!(last[0].payload["assignments"].as_array().unwrap().len(), 1);
     assert!(matches!(
         h.store
-            .withdraw_recommendation(&Ctx::new(&overseer()), seeded.recommendation, &reason)
+            .withdraw_recommendation(
+                &Ctx::new(&overseer()),
+                seeded.recommendation,
+                &reason,
+                &OccurrenceDraft::now()
+            )
             .await,
         Err(Error::Domain(CoreError::Refused(Refusal::Conflict { .. })))
     ));
@@ -1182,7 +1386,13 @@ pub async fn the_sql_report_equals_the_core_report(h: Harness) {
     h.clock.advance(Duration::days(10));
     fresh(
         store
-            .respond(&Ctx::new(&mps()), seeded.mps, None, &accept())
+            .respond(
+                &Ctx::new(&mps()),
+                seeded.mps,
+                None,
+                &accept(),
+                &OccurrenceDraft::now(),
+            )
             .await,
     );
     let partial = ResponseDraft {
@@ -1192,7 +1402,13 @@ pub async fn the_sql_report_equals_the_core_report(h: Harness) {
     };
     fresh(
         store
-            .respond(&Ctx::new(&wmp()), seeded.wmp, None, &partial)
+            .respond(
+                &Ctx::new(&wmp()),
+                seeded.wmp,
+                None,
+                &partial,
+                &OccurrenceDraft::now(),
+            )
             .await,
     );
     h.clock.advance(Duration::days(15));
@@ -1206,6 +1422,7 @@ pub async fn the_sql_report_equals_the_core_report(h: Harness) {
                     title: "Train supervisors".into(),
                     due_on: day("2022-03-15"),
                 },
+                &OccurrenceDraft::now(),
             )
             .await,
     );
@@ -1226,6 +1443,7 @@ pub async fn the_sql_report_equals_the_core_report(h: Harness) {
                     rationale: "No.".into(),
                     planned_completion_on: None,
                 },
+                &OccurrenceDraft::now(),
             )
             .await,
     );
@@ -1240,6 +1458,7 @@ pub async fn the_sql_report_equals_the_core_report(h: Harness) {
                     summary: "Done.".into(),
                     evidence_ids: vec![evidence],
                 },
+                &OccurrenceDraft::now(),
             )
             .await,
     );
@@ -1254,6 +1473,7 @@ pub async fn the_sql_report_equals_the_core_report(h: Harness) {
                     outcome: ReviewOutcome::Verified,
                     comment: None,
                 },
+                &OccurrenceDraft::now(),
             )
             .await,
     );
@@ -1262,7 +1482,12 @@ pub async fn the_sql_report_equals_the_core_report(h: Harness) {
     };
     fresh(
         store
-            .withdraw_recommendation(&Ctx::new(&overseer()), second.recommendation.id, &reason)
+            .withdraw_recommendation(
+                &Ctx::new(&overseer()),
+                second.recommendation.id,
+                &reason,
+                &OccurrenceDraft::now(),
+            )
             .await,
     );
     h.clock.advance(Duration::days(40));
@@ -1299,13 +1524,15 @@ pub async fn the_sql_report_equals_the_core_report(h: Harness) {
     days.dedup();
     for as_of in days {
         for filter in &filters {
-            let sql = store.status_report(filter, as_of).await.unwrap();
-            let pure = status_report_as_of(&timelines, filter, as_of);
-            assert_eq!(sql, pure, "as of {as_of}, {filter:?}");
+            for basis in Basis::ALL {
+                let sql = store.status_report(filter, as_of, basis).await.unwrap();
+                let pure = status_report_as_of(&timelines, filter, as_of, basis);
+                assert_eq!(sql, pure, "as of {as_of} ({basis:?}), {filter:?}");
+            }
         }
     }
     let now = store
-        .status_report(&ReportFilters::default(), today)
+        .status_report(&ReportFilters::default(), today, Basis::Recorded)
         .await
         .unwrap();
     assert_eq!(now.totals.by_status[&AssignmentStatus::Verified], 1);
@@ -1328,29 +1555,59 @@ pub async fn a_settled_past_report_stays_exact_whatever_is_written_later(h: Harn
     // The day has ended, but the last event was recorded inside it.
     h.clock.advance(Duration::days(1));
     assert!(!store.settles(first_day, store.chain_mark().await.unwrap()));
-    let before = store.status_report(&all, first_day).await.unwrap();
+    let before = store
+        .status_report(&all, first_day, Basis::Recorded)
+        .await
+        .unwrap();
     fresh(
         store
-            .respond(&Ctx::new(&mps()), seeded.mps, None, &accept())
+            .respond(
+                &Ctx::new(&mps()),
+                seeded.mps,
+                None,
+                &accept(),
+                &OccurrenceDraft::now(),
+            )
             .await,
     );
     let mark = store.chain_mark().await.unwrap();
     assert!(store.settles(first_day, mark));
-    assert_eq!(store.status_report(&all, first_day).await.unwrap(), before);
+    assert_eq!(
+        store
+            .status_report(&all, first_day, Basis::Recorded)
+            .await
+            .unwrap(),
+        before
+    );
 
     // A writer whose clock is back inside the first day.
     h.clock.set(inside_first_day);
     fresh(
         store
-            .respond(&Ctx::new(&wmp()), seeded.wmp, None, &accept())
+            .respond(
+                &Ctx::new(&wmp()),
+                seeded.wmp,
+                None,
+                &accept(),
+                &OccurrenceDraft::now(),
+            )
             .await,
     );
     add_recommendation(store, 2).await;
     h.clock.advance(Duration::days(1));
     assert!(store.chain_mark().await.unwrap().seq > mark.seq);
-    assert_eq!(store.status_report(&all, first_day).await.unwrap(), before);
+    assert_eq!(
+        store
+            .status_report(&all, first_day, Basis::Recorded)
+            .await
+            .unwrap(),
+        before
+    );
     // The writes did land, after the first day.
-    let today = store.status_report(&all, h.clock_today()).await.unwrap();
+    let today = store
+        .status_report(&all, h.clock_today(), Basis::Recorded)
+        .await
+        .unwrap();
     assert_eq!(today.totals.assignments, 4);
     assert_eq!(today.totals.by_status[&AssignmentStatus::Accepted], 2);
     assert_eq!(before.totals.assignments, 2);
@@ -1384,7 +1641,13 @@ pub async fn a_batch_commits_many_commands_each_with_its_event_or_none(h: Harnes
     let batch = h.store.begin_batch().await.unwrap();
     fresh(
         batch
-            .respond(&Ctx::new(&mps()), seeded.mps, Some(1), &accept())
+            .respond(
+                &Ctx::new(&mps()),
+                seeded.mps,
+                Some(1),
+                &accept(),
+                &OccurrenceDraft::now(),
+            )
             .await,
     );
     for n in 0..20 {
@@ -1395,6 +1658,7 @@ pub async fn a_batch_commits_many_commands_each_with_its_event_or_none(h: Harnes
                     seeded.mps,
                     None,
                     &update(&format!("note {n}")),
+                    &OccurrenceDraft::now(),
                 )
                 .await,
         );
@@ -1415,7 +1679,13 @@ pub async fn a_batch_commits_many_commands_each_with_its_event_or_none(h: Harnes
     let dropped = h.store.begin_batch().await.unwrap();
     fresh(
         dropped
-            .post_update(&Ctx::new(&mps()), seeded.mps, None, &update("never kept"))
+            .post_update(
+                &Ctx::new(&mps()),
+                seeded.mps,
+                None,
+                &update("never kept"),
+                &OccurrenceDraft::now(),
+            )
             .await,
     );
     drop(dropped);
@@ -1426,7 +1696,13 @@ pub async fn a_batch_commits_many_commands_each_with_its_event_or_none(h: Harnes
     );
     fresh(
         h.store
-            .post_update(&Ctx::new(&mps()), seeded.mps, None, &update("after"))
+            .post_update(
+                &Ctx::new(&mps()),
+                seeded.mps,
+                None,
+                &update("after"),
+                &OccurrenceDraft::now(),
+            )
             .await,
     );
     assert_eq!(chain_length(&h).await, 5 + 22);
@@ -1477,12 +1753,12 @@ pub async fn a_copy_holds_every_row_and_the_same_chain(h: Harness) {
     let today = source.clock_today();
     assert_eq!(
         h.store
-            .status_report(&ReportFilters::default(), today)
+            .status_report(&ReportFilters::default(), today, Basis::Recorded)
             .await
             .unwrap(),
         source
             .store
-            .status_report(&ReportFilters::default(), today)
+            .status_report(&ReportFilters::default(), today, Basis::Recorded)
             .await
             .unwrap()
     );
@@ -1511,5 +1787,219 @@ pub async fn a_copy_holds_every_row_and_the_same_chain(h: Harness) {
     assert!(matches!(again, Err(Error::Conflict(_))), "{again:?}");
     assert_eq!(h.count("audit_events").await, rows);
     source.finish().await;
+    h.finish().await;
+}
+
+fn from_the_record(on: &str, precision: DatePrecision) -> OccurrenceDraft {
+    OccurrenceDraft::backfill(
+        day(on),
+        precision,
+        SourceDraft {
+            text: Some("IOPC news release".into()),
+            url: Some("https://www.policeconduct.gov.uk/news".into()),
+        },
+    )
+}
+
+/// The Hotton record entered years later: only the overseer may backfill,
+/// with a source, on a day that can have happened; the facts count where
+/// they happened on `basis=occurred` and where they were recorded on
+/// `basis=recorded`; a bound never proves lateness; and the SQL report
+/// equals core's on both bases, on every backend.
+pub async fn backfilled_facts_count_where_they_happened(h: Harness) {
+    let seeded = seed(&h).await;
+    let store = &h.store;
+    // Nothing was recorded until November 2026.
+    h.clock
+        .set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 30, 10, 0, 0).unwrap());
+    let before = h.snapshot().await;
+    let acceptance = from_the_record("2022-04-08", DatePrecision::OnOrBefore);
+
+    // A force may not enter its own past.
+    let refused = store
+        .respond(&Ctx::new(&mps()), seeded.mps, None, &accept(), &acceptance)
+        .await;
+    assert!(
+        matches!(
+            refused,
+            Err(Error::Domain(CoreError::Refused(
+                Refusal::NotPermitted { .. }
+            )))
+        ),
+        "{refused:?}"
+    );
+    // A backfill cites its source, and happened after the issue and by today.
+    let unsourced = OccurrenceDraft {
+        source: None,
+        ..acceptance.clone()
+    };
+    for (occurred, field) in [
+        (unsourced, "source"),
+        (
+            from_the_record("2022-01-31", DatePrecision::Exact),
+            "occurred_on",
+        ),
+        (
+            from_the_record("2026-12-01", DatePrecision::Exact),
+            "occurred_on",
+        ),
+    ] {
+        let refused = store
+            .respond(
+                &Ctx::new(&overseer()),
+                seeded.mps,
+                None,
+                &accept(),
+                &occurred,
+            )
+            .await;
+        let Err(Error::Domain(CoreError::Validation(errors))) = refused else {
+            panic!("{field}: {refused:?}");
+        };
+        assert_eq!(errors.errors()[0].field, field);
+    }
+    assert_eq!(h.snapshot().await, before, "refusals write nothing");
+
+    // The overseer enters the force's acceptance, known only as a bound,
+    // without the planned day the record does not give.
+    let recorded = ResponseDraft {
+        planned_completion_on: None,
+        ..accept()
+    };
+    let record = fresh(
+        store
+            .respond(
+                &Ctx::new(&overseer()),
+                seeded.mps,
+                None,
+                &recorded,
+                &acceptance,
+            )
+            .await,
+    );
+    let response = record.assignment.response.clone().unwrap();
+    assert_eq!(response.submitted_by.as_str(), "mps");
+    assert_eq!(response.occurred.occurred_on, day("2022-04-08"));
+    assert!(response.occurred.is_backfill(h.clock_today()));
+    assert_eq!(record.assignment.first_response_on, Some(day("2022-04-08")));
+    assert!(record.assignment.first_response_bound);
+    assert_eq!(
+        record.flags(h.clock_today()).response_timing,
+        Some(rectrack_core::deadline::ResponseTiming::Unknown)
+    );
+    // Read back, it is the same.
+    assert_eq!(store.assignment(seeded.mps).await.unwrap(), record);
+    // Nothing on the assignment can now be dated before it.
+    let refused = store
+        .add_milestone(
+            &Ctx::new(&overseer()),
+            seeded.mps,
+            None,
+            &MilestoneDraft {
+                title: "Train supervisors".into(),
+                due_on: day("2022-06-01"),
+            },
+            &from_the_record("2022-04-01", DatePrecision::Exact),
+        )
+        .await;
+    let Err(Error::Domain(CoreError::Validation(errors))) = refused else {
+        panic!("{refused:?}");
+    };
+    assert_eq!(errors.errors()[0].field, "occurred_on");
+
+    // West Midlands answered on time, and was later closed as not
+    // implemented by the IOPC.
+    fresh(
+        store
+            .respond(
+                &Ctx::new(&overseer()),
+                seeded.wmp,
+                None,
+                &accept(),
+                &from_the_record("2022-03-10", DatePrecision::Exact),
+            )
+            .await,
+    );
+    fresh(
+        store
+            .review(
+                &Ctx::new(&overseer()),
+                seeded.wmp,
+                None,
+                &ReviewDraft {
+                    outcome: ReviewOutcome::ClosedNotImplemented,
+                    comment: Some("No evidence of the training was ever given.".into()),
+                },
+                &from_the_record("2023-06-01", DatePrecision::Exact),
+            )
+            .await,
+    );
+    let wmp = store.assignment(seeded.wmp).await.unwrap().assignment;
+    assert_eq!(wmp.closed_on, Some(day("2023-06-01")));
+
+    let report = async |as_of: &str, basis| {
+        store
+            .status_report(&ReportFilters::default(), day(as_of), basis)
+            .await
+            .unwrap()
+            .totals
+    };
+    // As it happened, before the due day: both awaiting, none overdue.
+    let early = report("2022-03-01", Basis::Occurred).await;
+    assert_eq!(early.by_status[&AssignmentStatus::AwaitingResponse], 2);
+    assert_eq!(early.response_overdue, 0);
+    // After the due day: West Midlands had answered on time; whether the
+    // MPS had is not known.
+    let due = report("2022-03-30", Basis::Occurred).await;
+    assert_eq!(
+        (
+            due.responses_on_time,
+            due.response_overdue,
+            due.response_timing_unknown
+        ),
+        (1, 0, 1)
+    );
+    // As recorded, the day before the record was entered: nothing known,
+    // both overdue.
+    let known = report("2026-11-29", Basis::Recorded).await;
+    assert_eq!(known.response_overdue, 2);
+    // Today: one on time, one whose timing is unknown; the median counts
+    // only the day known exactly.
+    let today = report("2026-11-30", Basis::Recorded).await;
+    assert_eq!(
+        (
+            today.responses_on_time,
+            today.responses_late,
+            today.response_timing_unknown
+        ),
+        (1, 0, 1)
+    );
+    assert_eq!(today.median_days_to_response, Some(37.0));
+    assert_eq!(today.days_to_response_unknown, 1);
+
+    // And SQL agrees with core on every day, on both bases.
+    let timelines = store.assignment_timelines().await.unwrap();
+    for as_of in [
+        "2022-01-31",
+        "2022-02-01",
+        "2022-03-01",
+        "2022-03-29",
+        "2022-03-30",
+        "2022-04-08",
+        "2023-05-31",
+        "2023-06-01",
+        "2026-11-29",
+        "2026-11-30",
+    ] {
+        for basis in Basis::ALL {
+            let sql = store
+                .status_report(&ReportFilters::default(), day(as_of), basis)
+                .await
+                .unwrap();
+            let pure =
+                status_report_as_of(&timelines, &ReportFilters::default(), day(as_of), basis);
+            assert_eq!(sql, pure, "as of {as_of} ({basis:?})");
+        }
+    }
     h.finish().await;
 }

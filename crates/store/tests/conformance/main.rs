@@ -61,6 +61,7 @@ conformance!(
     migrations_go_down_and_up_again,
     a_batch_commits_many_commands_each_with_its_event_or_none,
     a_copy_holds_every_row_and_the_same_chain,
+    backfilled_facts_count_where_they_happened,
 );
 
 /// SQLite only. Writers dropped midway must leave whole commands or nothing:
