@@ -1,6 +1,8 @@
 //! `rectrack seed hotton`: loads the Operation Hotton data set — the IOPC,
-//! the MPS, the report and its 15 recommendations — through the store, as
-//! the console. Idempotent: what exists already is left as it is.
+//! the MPS, the report, its 15 recommendations and the MPS's acceptance of
+//! them on record — through the store, as the console. The acceptance is a
+//! backfill, dated as its source dates it. Idempotent: what exists already
+//! is left as it is.
 
 use std::process::ExitCode;
 
@@ -110,6 +112,31 @@ pub async fn hotton(store: &Store) -> Result<usize, Error> {
                 Err(error) => return Err(error.into()),
             }
             bar.inc(1);
+        }
+    }
+    for on_record in &dataset.responses {
+        let view = store.report(on_record.report.as_str()).await?;
+        for number in &on_record.numbers {
+            let Some(id) = store
+                .assignment_of(&view.slug, *number, &on_record.organisation)
+                .await?
+            else {
+                continue;
+            };
+            // Answered already (by this loader, or by the force since).
+            if store.assignment(id).await?.assignment.response.is_some() {
+                continue;
+            }
+            store
+                .respond(
+                    &Ctx::new(&console),
+                    id,
+                    None,
+                    &on_record.response,
+                    &on_record.occurred,
+                )
+                .await?;
+            added += 1;
         }
     }
     bar.finish_and_clear();

@@ -182,7 +182,7 @@ fn audit_verify_names_the_event_edited_by_hand() {
     let ok = rectrack(dir.path(), &["audit", "verify"]);
     assert_eq!(ok.status.code(), Some(0));
     let stdout = String::from_utf8(ok.stdout).unwrap();
-    assert!(stdout.starts_with("valid: 18 events, head "), "{stdout}");
+    assert!(stdout.starts_with("valid: 33 events, head "), "{stdout}");
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
@@ -216,18 +216,18 @@ fn audit_verify_sees_a_chain_shortened_at_its_end() {
         use sea_orm::ConnectionTrait;
         let url = format!("sqlite://{}/rectrack.db", dir.path().display());
         let db = rectrack_store::db::connect(&url).await.unwrap();
-        db.execute_unprepared("DELETE FROM assignment_events WHERE seq = 18")
+        db.execute_unprepared("DELETE FROM assignment_events WHERE seq = 33")
             .await
             .unwrap();
-        db.execute_unprepared("DELETE FROM audit_events WHERE seq = 18")
+        db.execute_unprepared("DELETE FROM audit_events WHERE seq = 33")
             .await
             .unwrap();
     });
     let bad = rectrack(dir.path(), &["audit", "verify"]);
     assert_eq!(bad.status.code(), Some(1));
     let stdout = String::from_utf8(bad.stdout).unwrap();
-    assert!(stdout.starts_with("invalid at seq 18"), "{stdout}");
-    assert!(stdout.contains("recorded head is event 18"), "{stdout}");
+    assert!(stdout.starts_with("invalid at seq 33"), "{stdout}");
+    assert!(stdout.contains("recorded head is event 33"), "{stdout}");
 }
 
 #[test]
@@ -239,7 +239,7 @@ fn copy_moves_everything_into_an_empty_database_and_nowhere_else() {
     let stdout = String::from_utf8(copied.stdout).unwrap();
     assert_eq!(copied.status.code(), Some(0), "{stdout}");
     assert!(
-        stdout.contains("its chain of 18 events verifies"),
+        stdout.contains("its chain of 33 events verifies"),
         "{stdout}"
     );
     let source = rectrack(dir.path(), &["report", "--format", "json"]);
@@ -272,20 +272,29 @@ fn reports_come_in_four_formats() {
     assert!(rectrack(dir.path(), &["seed", "hotton"]).status.success());
     let json = rectrack(dir.path(), &["report"]);
     let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
-    assert_eq!(report["totals"]["by_status"]["awaiting_response"], 15);
-    assert_eq!(
-        report["totals"]["response_overdue"], 15,
-        "due in 2022, still unanswered"
-    );
-    // The data set was recorded today: as of 2022 nothing had been recorded.
+    // The MPS accepted all 15, on or before 8 April 2022: not overdue, and
+    // whether in time is not claimed.
+    assert_eq!(report["totals"]["by_status"]["accepted"], 15);
+    assert_eq!(report["totals"]["response_overdue"], 0);
+    assert_eq!(report["totals"]["response_timing_unknown"], 15);
+    // The data set was recorded today: as of 2022 nothing had been recorded…
     let past = rectrack(dir.path(), &["report", "--as-of", "2022-06-01"]);
     let past: serde_json::Value = serde_json::from_slice(&past.stdout).unwrap();
     assert_eq!(past["as_of"], "2022-06-01");
+    assert_eq!(past["basis"], "recorded");
     assert_eq!(past["totals"]["assignments"], 0);
+    // …but as it happened, all 15 had been made and none was yet due.
+    let happened = rectrack(
+        dir.path(),
+        &["report", "--as-of", "2022-03-01", "--basis", "occurred"],
+    );
+    let happened: serde_json::Value = serde_json::from_slice(&happened.stdout).unwrap();
+    assert_eq!(happened["totals"]["by_status"]["awaiting_response"], 15);
+    assert_eq!(happened["totals"]["response_overdue"], 0);
     let csv =
         String::from_utf8(rectrack(dir.path(), &["report", "--format", "csv"]).stdout).unwrap();
     assert!(
-        csv.lines().nth(1).unwrap().starts_with("mps,15,15,"),
+        csv.lines().nth(1).unwrap().starts_with("mps,15,0,15,"),
         "{csv}"
     );
     let markdown =

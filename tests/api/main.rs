@@ -8,6 +8,7 @@
 //! - `bad_input` — every kind of bad request, and that it changes nothing;
 //! - `http_conventions` — request ids, idempotency, cursors, negotiation;
 //! - `security` — tokens, private mode, uploads and downloads;
+//! - `history` — facts entered as they happened, and both time lines;
 //! - `problems` — one problem document of each kind, as a snapshot;
 //! - `spec_drift` — the OpenAPI document served is the one committed;
 //! - `cli`, `readme`, `examples` — the command, the README walkthrough and
@@ -21,6 +22,7 @@ mod authz_matrix;
 mod bad_input;
 mod cli;
 mod examples;
+mod history;
 mod hostile;
 mod http_conventions;
 mod journey;

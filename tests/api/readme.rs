@@ -15,6 +15,10 @@ fn walkthrough() -> String {
     block.split("\n```").next().unwrap().to_owned()
 }
 
+/// The MPS's line of the Markdown report after the walkthrough: 15
+/// assignments, 14 accepted, 1 claimed, none overdue.
+const MPS_ROW: &str = "| mps | 15 | 0 | 14 | 0 | 0 | 0 | 1 | 0 | 0 | 0 | 0 | 0 |";
+
 #[test]
 fn the_readme_walkthrough_works_as_written() {
     let dir = tempfile::tempdir().unwrap();
@@ -52,11 +56,20 @@ fn the_readme_walkthrough_works_as_written() {
         "the walkthrough failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("\"implementation_claimed\""), "{stdout}");
-    assert!(stdout.contains("\"verified\""), "{stdout}");
+    // The acceptance on record: a backfill whose timing is not claimed.
     assert!(
-        stdout.contains("| mps | 15 | 14 | 0 | 0 | 0 | 0 | 0 | 1 |"),
+        stdout.contains("\"response_timing\": \"unknown\""),
         "{stdout}"
     );
+    assert!(
+        stdout.contains("\"occurred_on\": \"2022-04-08\""),
+        "{stdout}"
+    );
+    assert!(stdout.contains("\"backfilled\": true"), "{stdout}");
+    // As it happened on 1 March 2022: all awaiting, none overdue.
+    assert!(stdout.contains("\"awaiting\": 15"), "{stdout}");
+    assert!(stdout.contains("\"response_overdue\": 0"), "{stdout}");
+    assert!(stdout.contains("\"implementation_claimed\""), "{stdout}");
+    assert!(stdout.contains(MPS_ROW), "{stdout}");
     assert!(stdout.contains("\"valid\": true"), "{stdout}");
 }

@@ -86,11 +86,13 @@ fn slug() -> Value {
 /// An http(s) URL. Core accepts any URL the WHATWG parser reads with an http
 /// or https scheme and a host, no credentials, at most 2,048 bytes; this
 /// states the plain form of it (lower-case host of letters and digits, no
-/// port), which is what a client should send.
+/// port), which is what a client should send. Its length leaves one byte
+/// for the `/` the parser adds after a bare host, so that what the pattern
+/// allows is within the limit once parsed too.
 fn url() -> Value {
     json!({
         "pattern": "^https?://[a-z][a-z0-9]*(?:\\.[a-z][a-z0-9]*)*(?:/[A-Za-z0-9._~!$&'()*+,;=:@/-]*)?$",
-        "maxLength": URL_MAX,
+        "maxLength": URL_MAX - 1,
     })
 }
 
@@ -147,6 +149,8 @@ fn body_fields() -> Vec<(&'static str, &'static str, Value)> {
         ("NewExtensionRequest", "reason", long_text()),
         ("ExtensionDecisionBody", "comment", optional_long_text()),
         ("NewReview", "comment", optional_long_text()),
+        ("Source", "text", optional_long_text()),
+        ("Source", "url", url()),
         ("NewToken", "organisation", slug()),
         ("NewToken", "label", optional_single_line()),
     ]

@@ -1,14 +1,22 @@
-//! Data sets: organisations, reports and recommendations in one JSON file,
-//! validated by the same parsers as API input. The Operation Hotton data set
-//! ships inside the crate (`data/operation-hotton.json`) for demos and tests.
+//! Data sets: organisations, reports, recommendations and the responses on
+//! record, in one JSON file, validated by the same parsers as API input. The
+//! Operation Hotton data set ships inside the crate
+//! (`data/operation-hotton.json`) for demos and tests.
+//!
+//! A response on record is a backfill: it happened before the data set is
+//! loaded, on a day (or by a day) its source gives, and is entered by the
+//! console as the oversight body would enter it.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
 
+use crate::occurrence::OccurrenceDraft;
 use crate::organisation::{OrgCode, Organisation, OrganisationDraft, OrganisationKind};
 use crate::recommendation::{RecommendationContent, RecommendationDraft};
 use crate::report::{Report, ReportDraft};
+use crate::response::ResponseDraft;
+use crate::text::Slug;
 use crate::validation::ValidationErrors;
 
 /// The Operation Hotton data set: the IOPC, the MPS, the report and its 15
@@ -22,6 +30,28 @@ pub struct Dataset {
     pub organisations: Vec<Organisation>,
     /// Every report with its recommendations, in file order.
     pub reports: Vec<DatasetReport>,
+    /// The responses on record, in file order.
+    pub responses: Vec<DatasetResponse>,
+}
+
+/// A response on record: one organisation's response, the same to each of
+/// some recommendations of one report, as the record gives it.
+// (Unknown fields cannot be refused here: serde does not combine that with
+// `flatten`.)
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct DatasetResponse {
+    /// The report whose recommendations it answers.
+    pub report: Slug,
+    /// The numbers of the recommendations it answers.
+    pub numbers: Vec<u32>,
+    /// The organisation that responded.
+    pub organisation: OrgCode,
+    /// The response.
+    #[serde(flatten)]
+    pub response: ResponseDraft,
+    /// When it was given, and on what authority.
+    #[serde(flatten)]
+    pub occurred: OccurrenceDraft,
 }
 
 /// A report of a data set and the recommendations it makes.
@@ -38,6 +68,8 @@ pub struct DatasetReport {
 struct RawDataset {
     organisations: Vec<OrganisationDraft>,
     reports: Vec<RawReport>,
+    #[serde(default)]
+    responses: Vec<DatasetResponse>,
 }
 
 #[derive(Deserialize)]
@@ -134,10 +166,52 @@ impl Dataset {
                 recommendations,
             });
         }
+        for (i, on_record) in raw.responses.iter().enumerate() {
+            let path = format!("responses[{i}]");
+            let Some(report) = reports.iter().find(|r| r.report.slug == on_record.report) else {
+                errors.add(format!("{path}.report"), "is not a report of this data set");
+                continue;
+            };
+            if on_record.numbers.is_empty() {
+                errors.add(
+                    format!("{path}.numbers"),
+                    "must name at least one recommendation",
+                );
+            }
+            for number in &on_record.numbers {
+                match report.recommendations.iter().find(|r| r.number == *number) {
+                    None => errors.add(
+                        format!("{path}.numbers"),
+                        format!("{number} is not a recommendation of this report"),
+                    ),
+                    Some(recommendation) => {
+                        if !recommendation.recipients.contains(&on_record.organisation) {
+                            errors.add(
+                                format!("{path}.organisation"),
+                                format!("is not a recipient of recommendation {number}"),
+                            );
+                        }
+                        if let Err(nested) =
+                            on_record.response.parse(recommendation.issued_on, true)
+                        {
+                            errors.absorb(&path, nested);
+                        }
+                    }
+                }
+            }
+            // What the record says happened is a backfill, and cites its source.
+            if on_record.occurred.occurred_on.is_none() || on_record.occurred.source.is_none() {
+                errors.add(
+                    format!("{path}.occurred_on"),
+                    "a response on record needs the day it was given (occurred_on) and its source",
+                );
+            }
+        }
         errors.into_result()?;
         Ok(Self {
             organisations,
             reports,
+            responses: raw.responses,
         })
     }
 }

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::assignment::AssignmentStatus;
-use crate::status_report::{Figures, StatusReport};
+use crate::status_report::{Basis, Figures, StatusReport};
 
 /// The CSV header: one row per organisation, then `all`.
 pub fn csv_header() -> Vec<String> {
@@ -18,10 +18,48 @@ pub fn csv_header() -> Vec<String> {
             "verified_rate",
             "median_days_to_response",
             "median_days_to_verification",
+            "responses_on_time",
+            "responses_late",
+            "response_timing_unknown",
+            "days_to_response_unknown",
+            "days_to_verification_unknown",
         ]
         .map(str::to_owned),
     );
     header
+}
+
+/// How a report's basis reads in a title: "as recorded" or "as it happened".
+pub fn basis_words(basis: Basis) -> &'static str {
+    match basis {
+        Basis::Recorded => "as recorded",
+        Basis::Occurred => "as it happened",
+    }
+}
+
+/// What a report's figures leave out because a day is known only as a
+/// bound (`on_or_before`), in words; none when nothing is left out.
+pub fn left_out(figures: &Figures) -> Option<String> {
+    let mut parts = Vec::new();
+    if figures.response_timing_unknown > 0 {
+        parts.push(format!(
+            "{} response(s) are known only as given on or before a day that cannot show whether they were in time, so they are counted neither as on time nor as late or overdue",
+            figures.response_timing_unknown
+        ));
+    }
+    if figures.days_to_response_unknown > 0 {
+        parts.push(format!(
+            "{} first response(s) dated only by a bound are left out of the median days to response",
+            figures.days_to_response_unknown
+        ));
+    }
+    if figures.days_to_verification_unknown > 0 {
+        parts.push(format!(
+            "{} verification(s) dated only by a bound are left out of the median days to verification",
+            figures.days_to_verification_unknown
+        ));
+    }
+    (!parts.is_empty()).then(|| format!("{}.", parts.join("; ")))
 }
 
 fn figure_cells(figures: &Figures) -> Vec<String> {
@@ -39,6 +77,11 @@ fn figure_cells(figures: &Figures) -> Vec<String> {
         optional(figures.verified_rate),
         optional(figures.median_days_to_response),
         optional(figures.median_days_to_verification),
+        figures.responses_on_time.to_string(),
+        figures.responses_late.to_string(),
+        figures.response_timing_unknown.to_string(),
+        figures.days_to_response_unknown.to_string(),
+        figures.days_to_verification_unknown.to_string(),
     ]);
     cells
 }
@@ -102,7 +145,12 @@ fn md_cell(text: &str) -> String {
 /// recommendation with its recipients' statuses.
 pub fn to_markdown(report: &StatusReport) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "# Status report as of {}", report.as_of);
+    let _ = writeln!(
+        out,
+        "# Status report as of {}, {}",
+        report.as_of,
+        basis_words(report.basis)
+    );
     let filters: Vec<String> = [
         report
             .filters
@@ -138,6 +186,9 @@ pub fn to_markdown(report: &StatusReport) -> String {
     let mut cells = vec!["**all**".to_owned()];
     cells.extend(figure_cells(&report.totals));
     let _ = writeln!(out, "| {} |", cells.join(" | "));
+    if let Some(note) = left_out(&report.totals) {
+        let _ = writeln!(out, "\n{note}");
+    }
     let _ = writeln!(out, "\n## Recommendations\n");
     let _ = writeln!(out, "| report | number | title | recipient | status |");
     let _ = writeln!(out, "| --- | --- | --- | --- | --- |");
@@ -234,7 +285,11 @@ fn status_chart(figures: &Figures) -> String {
 /// per organisation and one of recommendations.
 pub fn to_html(report: &StatusReport) -> String {
     let mut out = String::new();
-    let title = format!("Status report as of {}", report.as_of);
+    let title = format!(
+        "Status report as of {}, {}",
+        report.as_of,
+        basis_words(report.basis)
+    );
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -298,9 +353,13 @@ pub fn to_html(report: &StatusReport) -> String {
         row(organisation.organisation.as_str(), &organisation.figures);
     }
     row("all", &report.totals);
+    let _ = writeln!(out, "</tbody>\n</table></div>");
+    if let Some(note) = left_out(&report.totals) {
+        let _ = writeln!(out, "<p>{}</p>", html(&note));
+    }
     let _ = writeln!(
         out,
-        "</tbody>\n</table></div>\n<h2>Recommendations</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>Report</th><th>Number</th><th class=\"text\">Title</th><th class=\"text\">Recipient</th><th class=\"text\">Status</th></tr></thead>\n<tbody>"
+        "<h2>Recommendations</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>Report</th><th>Number</th><th class=\"text\">Title</th><th class=\"text\">Recipient</th><th class=\"text\">Status</th></tr></thead>\n<tbody>"
     );
     for line in &report.recommendations {
         for recipient in &line.recipients {

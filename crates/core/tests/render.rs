@@ -138,3 +138,49 @@ fn html_is_one_self_contained_page_with_an_svg_chart() {
     );
     insta::assert_snapshot!(html);
 }
+
+/// A report resting on a bound says what it leaves out, in every format
+/// that people read.
+#[test]
+fn a_report_says_what_a_bound_leaves_out() {
+    let mut timelines = vec![timeline(1, "mps", 1, "Recommendation 1", vec![])];
+    timelines[0].changes.push(Recorded {
+        at: Utc.from_utc_datetime(&day("2026-11-30").and_hms_opt(10, 0, 0).unwrap()),
+        occurred_on: day("2022-04-08"),
+        bound: true,
+        change: Change::Responded {
+            decision: ResponseDecision::Accepted,
+        },
+    });
+    let report = status_report_as_of(
+        &timelines,
+        &ReportFilters::default(),
+        day("2026-11-30"),
+        Basis::Occurred,
+    );
+    let note = rectrack_core::status_render::left_out(&report.totals).unwrap();
+    assert!(
+        note.starts_with("1 response(s) are known only as given on or before"),
+        "{note}"
+    );
+    assert!(
+        note.contains("left out of the median days to response"),
+        "{note}"
+    );
+    let markdown = to_markdown(&report);
+    assert!(markdown.starts_with("# Status report as of 2026-11-30, as it happened"));
+    assert!(markdown.contains(&note), "{markdown}");
+    assert!(to_html(&report).contains("counted neither as on time nor as late"));
+    assert!(
+        rectrack_core::status_render::left_out(
+            &status_report_as_of(
+                &timelines,
+                &ReportFilters::default(),
+                day("2022-03-01"),
+                Basis::Occurred,
+            )
+            .totals
+        )
+        .is_none()
+    );
+}

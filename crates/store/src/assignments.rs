@@ -17,7 +17,7 @@ use rectrack_core::milestone::MilestoneStatus;
 use rectrack_core::occurrence::{Occurrence, OccurrenceDraft};
 use rectrack_core::organisation::OrgCode;
 use rectrack_core::response::{Response, ResponseContent, ResponseDraft};
-use rectrack_core::text::LongText;
+use rectrack_core::text::{LongText, Slug};
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
@@ -80,6 +80,33 @@ impl Store {
             assignment: held.assignment,
             milestones,
         })
+    }
+
+    /// The id of the assignment of recommendation `number` of report
+    /// `report` to `organisation`, if there is one.
+    pub async fn assignment_of(
+        &self,
+        report: &Slug,
+        number: u32,
+        organisation: &OrgCode,
+    ) -> Result<Option<AssignmentId>> {
+        let mut q = Sql::new(self.backend);
+        q.push(
+            "SELECT a.id FROM assignments a JOIN recommendations r ON r.id = a.recommendation_id \
+             WHERE r.report_slug = ",
+        );
+        q.bind(report.to_string());
+        q.push(" AND r.number = ");
+        q.bind(i64::from(number));
+        q.push(" AND a.organisation = ");
+        q.bind(organisation.to_string());
+        let row = self.db.query_one_raw(q.build()).await?;
+        row.map(|row| {
+            row.try_get::<Uuid>("", "id")
+                .map(AssignmentId::from_uuid)
+                .map_err(Into::into)
+        })
+        .transpose()
     }
 
     /// Assignments in creation order, filtered.

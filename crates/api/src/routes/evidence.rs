@@ -461,7 +461,27 @@ impl EvidenceApi {
             }
             EvidenceInput::Json(json) => json,
         };
-        let draft = match EvidenceKind::parse(&json.kind.0) {
+        // A field of the other kind is refused rather than dropped: the
+        // client meant something by it.
+        let kind = EvidenceKind::parse(&json.kind.0);
+        match kind {
+            Ok(EvidenceKind::Link) if json.text.is_some() => {
+                return Err(Problem::invalid_field(
+                    "text",
+                    "is only for a statement: leave it out of a link",
+                )
+                .into_error());
+            }
+            Ok(EvidenceKind::Statement) if json.url.is_some() => {
+                return Err(Problem::invalid_field(
+                    "url",
+                    "is only for a link: leave it out of a statement",
+                )
+                .into_error());
+            }
+            _ => {}
+        }
+        let draft = match kind {
             Ok(EvidenceKind::Link) => EvidenceDraft::Link {
                 title: json.title.0,
                 description: json.description.map(String::from),
