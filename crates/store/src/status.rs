@@ -275,18 +275,6 @@ fn state_cte(q: &mut Sql, filters: &ReportFilters, past: Option<Past>, lines: bo
                 past.counts(q, "e");
                 q.push(" ORDER BY e.seq DESC LIMIT 1)");
             };
-            // The first counted event of the assignment where `condition`
-            // holds, read as `value`. Facts on an assignment occurred in the
-            // order they were recorded, so the first is also the earliest.
-            let first = |q: &mut Sql, value: &str, condition: &str| {
-                q.push(&format!(
-                    "(SELECT {value} FROM assignment_events e WHERE e.assignment_id = a.id AND {condition}"
-                ));
-                past.counts(q, "e");
-                q.push(" ORDER BY e.seq LIMIT 1)");
-            };
-            let verified = format!("e.status = '{}'", wire(&AssignmentStatus::Verified));
-            let bound = "CASE WHEN e.occurred_bound THEN 1 ELSE 0 END";
             q.push("COALESCE(");
             latest(q, "status");
             q.push(&format!(
@@ -297,16 +285,15 @@ fn state_cte(q: &mut Sql, filters: &ReportFilters, past: Option<Past>, lines: bo
             q.push(" AS decision, COALESCE(");
             latest(q, "response_due_on");
             q.push(", a.initial_due_on) AS response_due_on, ");
-            first(q, "e.occurred_on", "e.decision IS NOT NULL");
-            q.push(" AS first_response_on, ");
-            first(q, "e.occurred_day", "e.decision IS NOT NULL");
-            q.push(" AS first_response_day, ");
-            first(q, "e.occurred_day", &verified);
-            q.push(" AS verified_day, COALESCE(");
-            first(q, bound, "e.decision IS NOT NULL");
-            q.push(", 0) AS first_response_bound, COALESCE(");
-            first(q, bound, &verified);
-            q.push(", 0) AS verified_bound, ");
+            // The first counted response and verification are read from
+            // rows joined below (`fr`, `vf`), each found by one subquery.
+            q.push(
+                "fr.occurred_on AS first_response_on, fr.occurred_day AS first_response_day, \
+                 vf.occurred_day AS verified_day, \
+                 CASE WHEN fr.occurred_bound THEN 1 ELSE 0 END AS first_response_bound, \
+                 CASE WHEN vf.occurred_bound THEN 1 ELSE 0 END AS verified_bound, ",
+            );
+            let bound = "CASE WHEN e.occurred_bound THEN 1 ELSE 0 END";
             match past.basis {
                 // Everything counted had been recorded; nothing is in doubt.
                 Basis::Recorded => q.push("0 AS uncertain "),
@@ -325,10 +312,30 @@ fn state_cte(q: &mut Sql, filters: &ReportFilters, past: Option<Past>, lines: bo
         }
     }
     q.push(if join {
-        "FROM assignments a JOIN recommendations r ON r.id = a.recommendation_id WHERE 1 = 1"
+        "FROM assignments a JOIN recommendations r ON r.id = a.recommendation_id "
     } else {
-        "FROM assignments a WHERE 1 = 1"
+        "FROM assignments a "
     });
+    if let Some(past) = past {
+        // The first counted event of the assignment where `condition`
+        // holds. Facts on an assignment occurred in the order they were
+        // recorded, so the first is also the earliest.
+        let first = |q: &mut Sql, alias: &str, condition: &str| {
+            q.push(&format!(
+                "LEFT JOIN assignment_events {alias} ON {alias}.assignment_id = a.id AND {alias}.seq = \
+                 (SELECT MIN(e.seq) FROM assignment_events e WHERE e.assignment_id = a.id AND {condition}"
+            ));
+            past.counts(q, "e");
+            q.push(") ");
+        };
+        first(q, "fr", "e.decision IS NOT NULL");
+        first(
+            q,
+            "vf",
+            &format!("e.status = '{}'", wire(&AssignmentStatus::Verified)),
+        );
+    }
+    q.push("WHERE 1 = 1");
     match past {
         None => {}
         Some(Past {
