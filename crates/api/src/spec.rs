@@ -167,12 +167,44 @@ fn upload_fields() -> Vec<(&'static str, Value)> {
 /// Query parameters that name a slug or a code, wherever they appear.
 const SLUG_PARAMETERS: [&str; 4] = ["organisation", "report", "recipient", "theme"];
 
+/// Examples of the bodies that are easiest to get wrong: a fact entered
+/// from the record (a backfill), and where it is documented.
+fn examples() -> Vec<(&'static str, Value)> {
+    vec![
+        (
+            "ResponseBody",
+            json!({
+                "decision": "accepted",
+                "rationale": "The force accepts the recommendation in full.",
+                "occurred_on": "2022-04-08",
+                "occurred_on_precision": "on_or_before",
+                "source": {
+                    "text": "IOPC news release of 8 April 2022",
+                    "url": "https://www.policeconduct.gov.uk/news"
+                }
+            }),
+        ),
+        (
+            "Source",
+            json!({
+                "text": "Letter from the Chief Constable, 2 May 2023",
+                "url": "https://www.policeconduct.gov.uk/recommendations"
+            }),
+        ),
+    ]
+}
+
 /// Adds the constraints to the document poem-openapi generated.
 pub fn refine(document: &mut Value) {
     if let Some(schemas) = document
         .pointer_mut("/components/schemas")
         .and_then(Value::as_object_mut)
     {
+        for (schema, example) in examples() {
+            if let Some(object) = schemas.get_mut(schema) {
+                merge(object, json!({ "example": example }));
+            }
+        }
         for (schema, field, constraints) in body_fields() {
             let Some(object) = schemas.get_mut(schema) else {
                 continue;
