@@ -321,11 +321,6 @@ impl ResponseClock {
             Self::MaybeLate => Some(ResponseTiming::Unknown),
         }
     }
-
-    /// Whether rectrack cannot say if the response came (or was) in time.
-    pub fn is_unknown(self) -> bool {
-        matches!(self, Self::MaybeOverdue | Self::MaybeLate)
-    }
 }
 
 /// What the flags are computed from.

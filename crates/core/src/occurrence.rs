@@ -37,17 +37,6 @@ pub enum DatePrecision {
 }
 
 impl DatePrecision {
-    /// Every precision.
-    pub const ALL: [Self; 2] = [Self::Exact, Self::OnOrBefore];
-
-    /// The wire name: `exact` or `on_or_before`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Exact => "exact",
-            Self::OnOrBefore => "on_or_before",
-        }
-    }
-
     /// True for `on_or_before`.
     pub fn is_bound(self) -> bool {
         self == Self::OnOrBefore

@@ -189,14 +189,6 @@ pub enum Basis {
 impl Basis {
     /// Both bases.
     pub const ALL: [Self; 2] = [Self::Recorded, Self::Occurred];
-
-    /// The wire name: `recorded` or `occurred`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Recorded => "recorded",
-            Self::Occurred => "occurred",
-        }
-    }
 }
 
 /// An assignment's whole recorded history: its state when created, and every
