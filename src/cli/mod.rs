@@ -12,6 +12,7 @@ use rectrack_store::{BlobStore, Store};
 mod audit;
 mod blobs;
 mod copy;
+mod import;
 mod init;
 mod openapi;
 mod report;
@@ -63,6 +64,9 @@ pub enum Command {
     /// Create, list or revoke API tokens.
     #[command(subcommand)]
     Token(token::Action),
+    /// Import a record kept elsewhere, from a CSV or XLSX file
+    /// (docs/import.md), entering its history as backfills.
+    Import(import::Args),
     /// Write a status report (the figures of GET /v1/status).
     Report(report::Args),
     /// Check the audit chain.
@@ -104,6 +108,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Error> {
         }
         Command::Seed(which) => seed::run(&cli.database, &cli.blobs, which).await,
         Command::Token(action) => token::run(&open(&cli.database, &cli.blobs).await?, action).await,
+        Command::Import(args) => import::run(&open(&cli.database, &cli.blobs).await?, args).await,
         Command::Report(args) => report::run(&open(&cli.database, &cli.blobs).await?, args).await,
         Command::Audit(action) => audit::run(&open(&cli.database, &cli.blobs).await?, action).await,
         Command::Blobs(action) => blobs::run(&open(&cli.database, &cli.blobs).await?, action).await,

@@ -78,6 +78,8 @@ pub enum Tag {
     Status,
     /// API tokens.
     Tokens,
+    /// Importing a record kept elsewhere, and exporting the record.
+    Imports,
 }
 
 /// The OpenAPI service over every route.
@@ -363,7 +365,13 @@ async fn limit_body<E: Endpoint>(
     let multipart = req
         .content_type()
         .is_some_and(|t| t.starts_with("multipart/form-data"));
-    let limit = if multipart {
+    let import = req
+        .content_type()
+        .and_then(rectrack_store::import::FileKind::from_media_type)
+        .is_some();
+    let limit = if import {
+        rectrack_core::import::MAX_BYTES
+    } else if multipart {
         state.upload_limit + 64 * 1024
     } else {
         state.json_limit

@@ -53,6 +53,30 @@ pub struct Problem {
     pub allowed: Option<Vec<AllowedMove>>,
     /// The assignment's current version (stale `If-Match`).
     pub current_version: Option<i64>,
+    /// Every error of an import file, by row and column.
+    pub rows: Option<Vec<RowProblem>>,
+}
+
+/// One error of an import file.
+#[derive(Debug, Clone, PartialEq, Eq, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct RowProblem {
+    /// The row, counted as a spreadsheet does: the header is row 1.
+    pub row: u64,
+    /// The column, when one cell is at fault.
+    pub column: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl From<&rectrack_core::import::RowError> for RowProblem {
+    fn from(e: &rectrack_core::import::RowError) -> Self {
+        Self {
+            row: e.row as u64,
+            column: e.column.clone(),
+            message: e.message.clone(),
+        }
+    }
 }
 
 /// Every kind of problem this service reports: its name in the document's
@@ -203,6 +227,7 @@ impl Problem {
             current_status: None,
             allowed: None,
             current_version: None,
+            rows: None,
         }
     }
 
@@ -380,6 +405,21 @@ pub fn store_problem(error: StoreError) -> Problem {
             problem
         }
         StoreError::Conflict(detail) => Problem::of(ProblemKind::Conflict, detail),
+        StoreError::TooLarge { limit, what } => Problem::of(
+            ProblemKind::TooLarge,
+            format!("{what} may be at most {limit} bytes"),
+        ),
+        StoreError::Import(errors) => {
+            let mut problem = Problem::of(
+                ProblemKind::Validation,
+                format!(
+                    "the file was not imported, and nothing was written: {} error(s); see `rows`",
+                    errors.len()
+                ),
+            );
+            problem.rows = Some(errors.iter().map(RowProblem::from).collect());
+            problem
+        }
         StoreError::IdempotencyMismatch => Problem::of(
             ProblemKind::IdempotencyKeyReused,
             "this Idempotency-Key was already used with a different request",

@@ -30,6 +30,7 @@ pub mod deadline;
 pub mod error;
 pub mod evidence;
 pub mod ids;
+pub mod import;
 pub mod lifecycle;
 pub mod milestone;
 pub mod occurrence;

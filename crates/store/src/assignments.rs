@@ -344,7 +344,7 @@ pub(crate) fn authorise(
 }
 
 /// Refuses a write whose client expected another version (412).
-fn check_version(assignment: &Assignment, expected_version: Option<i64>) -> Result<()> {
+pub(crate) fn check_version(assignment: &Assignment, expected_version: Option<i64>) -> Result<()> {
     match expected_version {
         Some(expected) if expected != assignment.version => Err(Error::StaleVersion {
             expected,

@@ -18,7 +18,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::Store;
-use crate::assignments::{authorise, load, summary};
+use crate::assignments::{authorise, check_version, load, summary};
 use crate::audit::append::{EventDraft, Touch};
 use crate::blobs::Staged;
 use crate::convert::{from_micros, micros, wire};
@@ -36,7 +36,28 @@ impl Store {
         expected_version: Option<i64>,
         draft: &EvidenceDraft,
     ) -> Result<Written<Evidence>> {
-        self.insert_evidence(ctx, id, expected_version, draft, None)
+        self.insert_evidence(ctx, id, expected_version, draft, None, false)
+            .await
+    }
+
+    /// Adds a statement or link that a backfilled claim cites, entered by
+    /// the overseer (or the console) on the recipient's behalf, as an import
+    /// enters a claim from the record. Only the overseer may
+    /// (`lifecycle::decide_backfill`); the item is the recipient's.
+    pub async fn add_evidence_on_record(
+        &self,
+        ctx: &Ctx<'_, Evidence>,
+        id: AssignmentId,
+        expected_version: Option<i64>,
+        draft: &EvidenceDraft,
+    ) -> Result<Written<Evidence>> {
+        if matches!(draft, EvidenceDraft::Document { .. }) {
+            return Err(Error::invalid(
+                "kind",
+                "evidence entered from the record is a statement or a link",
+            ));
+        }
+        self.insert_evidence(ctx, id, expected_version, draft, None, true)
             .await
     }
 
@@ -53,7 +74,7 @@ impl Store {
         upload: &Staged,
     ) -> Result<Written<Evidence>> {
         let written = self
-            .insert_evidence(ctx, id, expected_version, draft, Some(upload))
+            .insert_evidence(ctx, id, expected_version, draft, Some(upload), false)
             .await;
         match &written {
             Ok(_) => {
@@ -90,11 +111,21 @@ impl Store {
         expected_version: Option<i64>,
         draft: &EvidenceDraft,
         upload: Option<&Staged>,
+        on_record: bool,
     ) -> Result<Written<Evidence>> {
         self.write(ctx, async |tx| {
             let mut held = load(tx, id).await?;
-            let transition =
-                authorise(tx, &held.assignment, Command::AddEvidence, expected_version)?;
+            let transition = if on_record {
+                let transition = lifecycle::decide_backfill(
+                    held.assignment.status,
+                    tx.principal,
+                    Command::AddEvidence,
+                )?;
+                check_version(&held.assignment, expected_version)?;
+                transition
+            } else {
+                authorise(tx, &held.assignment, Command::AddEvidence, expected_version)?
+            };
             let parts = draft.parse()?;
             if let EvidenceContent::Document { sha256, .. } = &parts.content
                 && !match upload {
@@ -104,11 +135,14 @@ impl Store {
             {
                 return Err(Error::invalid("sha256", "no uploaded file has this hash"));
             }
-            let submitted_by = tx
-                .principal
-                .require_actor("add_evidence")?
-                .organisation
-                .clone();
+            let submitted_by = if on_record {
+                held.assignment.organisation.clone()
+            } else {
+                tx.principal
+                    .require_actor("add_evidence")?
+                    .organisation
+                    .clone()
+            };
             let item = Evidence {
                 id: EvidenceId::from_uuid(Uuid::new_v4()),
                 assignment_id: id,

@@ -22,6 +22,7 @@ pub mod entities;
 pub mod error;
 pub mod evidence;
 pub mod extensions;
+pub mod import;
 pub mod milestones;
 pub mod organisations;
 pub mod page;

@@ -5,11 +5,13 @@
 pub mod audit;
 pub mod bodies;
 pub mod enums;
+pub mod imports;
 pub mod resources;
 pub mod status;
 
 pub use audit::*;
 pub use bodies::*;
 pub use enums::*;
+pub use imports::*;
 pub use resources::*;
 pub use status::*;

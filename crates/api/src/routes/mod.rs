@@ -8,6 +8,7 @@ use crate::app::AppState;
 pub mod assignments;
 pub mod audit;
 pub mod evidence;
+pub mod imports;
 pub mod milestones;
 pub mod organisations;
 pub mod recommendations;
@@ -28,6 +29,7 @@ pub type Api = (
     audit::AuditApi,
     status::StatusApi,
     tokens::TokensApi,
+    imports::ImportsApi,
 );
 
 /// The operations, sharing `state`.
@@ -60,7 +62,10 @@ pub fn api(state: Arc<AppState>) -> Api {
         status::StatusApi {
             state: state.clone(),
         },
-        tokens::TokensApi { state },
+        tokens::TokensApi {
+            state: state.clone(),
+        },
+        imports::ImportsApi { state },
     )
 }
 

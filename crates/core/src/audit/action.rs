@@ -49,11 +49,13 @@ pub enum Action {
     TokenCreated,
     /// A token was revoked.
     TokenRevoked,
+    /// A file was imported: the event names its SHA-256 and every row.
+    ImportCompleted,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Self; 20] = [
+    pub const ALL: [Self; 21] = [
         Self::OrganisationCreated,
         Self::ReportCreated,
         Self::RecommendationCreated,
@@ -74,6 +76,7 @@ impl Action {
         Self::ReviewCommented,
         Self::TokenCreated,
         Self::TokenRevoked,
+        Self::ImportCompleted,
     ];
 
     /// The name in the audit event, e.g. `response.submitted`.
@@ -99,6 +102,7 @@ impl Action {
             Self::ReviewCommented => "review.commented",
             Self::TokenCreated => "token.created",
             Self::TokenRevoked => "token.revoked",
+            Self::ImportCompleted => "import.completed",
         }
     }
 
