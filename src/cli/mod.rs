@@ -12,6 +12,7 @@ use rectrack_store::{BlobStore, Store};
 mod audit;
 mod blobs;
 mod copy;
+mod export;
 mod import;
 mod init;
 mod openapi;
@@ -67,6 +68,8 @@ pub enum Command {
     /// Import a record kept elsewhere, from a CSV or XLSX file
     /// (docs/import.md), entering its history as backfills.
     Import(import::Args),
+    /// Export the record as CSV, XLSX or an OSCAL POA&M.
+    Export(export::Args),
     /// Write a status report (the figures of GET /v1/status).
     Report(report::Args),
     /// Check the audit chain.
@@ -109,6 +112,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Seed(which) => seed::run(&cli.database, &cli.blobs, which).await,
         Command::Token(action) => token::run(&open(&cli.database, &cli.blobs).await?, action).await,
         Command::Import(args) => import::run(&open(&cli.database, &cli.blobs).await?, args).await,
+        Command::Export(args) => export::run(&open(&cli.database, &cli.blobs).await?, args).await,
         Command::Report(args) => report::run(&open(&cli.database, &cli.blobs).await?, args).await,
         Command::Audit(action) => audit::run(&open(&cli.database, &cli.blobs).await?, action).await,
         Command::Blobs(action) => blobs::run(&open(&cli.database, &cli.blobs).await?, action).await,

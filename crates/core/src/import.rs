@@ -452,7 +452,9 @@ impl Row<'_> {
             return None;
         }
         match raw.strip_prefix('\'') {
-            Some(rest) if rest.starts_with(['=', '+', '-', '@']) => Some(rest.to_owned()),
+            Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => {
+                Some(rest.to_owned())
+            }
             _ => Some(raw.to_owned()),
         }
     }

@@ -21,6 +21,7 @@ pub mod db;
 pub mod entities;
 pub mod error;
 pub mod evidence;
+pub mod export;
 pub mod extensions;
 pub mod import;
 pub mod milestones;

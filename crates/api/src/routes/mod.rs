@@ -8,6 +8,7 @@ use crate::app::AppState;
 pub mod assignments;
 pub mod audit;
 pub mod evidence;
+pub mod exports;
 pub mod imports;
 pub mod milestones;
 pub mod organisations;
@@ -30,6 +31,7 @@ pub type Api = (
     status::StatusApi,
     tokens::TokensApi,
     imports::ImportsApi,
+    exports::ExportsApi,
 );
 
 /// The operations, sharing `state`.
@@ -65,7 +67,10 @@ pub fn api(state: Arc<AppState>) -> Api {
         tokens::TokensApi {
             state: state.clone(),
         },
-        imports::ImportsApi { state },
+        imports::ImportsApi {
+            state: state.clone(),
+        },
+        exports::ExportsApi { state },
     )
 }
 

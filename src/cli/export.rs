@@ -1,0 +1,101 @@
+//! `rectrack export`: the record as CSV, XLSX or an OSCAL POA&M, as
+//! `GET /v1/exports` gives it to the overseer (the console reads
+//! everything).
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use rectrack_core::role::Principal;
+use rectrack_store::Store;
+use rectrack_store::export::{Export, ExportFilter, to_csv, to_xlsx};
+
+use super::Error;
+
+/// The formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One table as CSV (see --table).
+    Csv,
+    /// Both tables, as the sheets of an XLSX workbook.
+    Xlsx,
+    /// An OSCAL plan of action and milestones (JSON).
+    OscalPoam,
+}
+
+/// The tables of a CSV export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Table {
+    /// One row per assignment, in the import format.
+    Assignments,
+    /// One row per fact, with when it was recorded and when it happened.
+    Facts,
+}
+
+/// The arguments of `export`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The format.
+    #[arg(long, value_enum)]
+    pub format: Format,
+    /// For CSV: which table.
+    #[arg(long, value_enum, default_value = "assignments")]
+    pub table: Table,
+    /// Only this report's recommendations (its slug).
+    #[arg(long)]
+    pub report: Option<String>,
+    /// Only this recipient's assignments (its code).
+    #[arg(long)]
+    pub organisation: Option<String>,
+    /// Write here instead of to standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
+/// Runs `export`.
+pub async fn run(store: &Store, args: Args) -> Result<ExitCode, Error> {
+    let filter = ExportFilter {
+        report: args.report.clone(),
+        organisation: args.organisation.clone(),
+    };
+    if let Some(report) = &filter.report {
+        store.report(report).await?;
+    }
+    if let Some(organisation) = &filter.organisation {
+        store.organisation(organisation).await?;
+    }
+    let export = store.export(&filter, Some(&Principal::Console)).await?;
+    let bytes = match args.format {
+        Format::Csv => match args.table {
+            Table::Assignments => to_csv(&Export::columns(), &export.rows()).into_bytes(),
+            Table::Facts => to_csv(&Export::event_columns(), &export.event_rows()).into_bytes(),
+        },
+        Format::Xlsx => {
+            if args.output.is_none() && std::io::stdout().is_terminal() {
+                return Err(Error::Message(
+                    "an XLSX workbook is binary: name a file with --output".to_owned(),
+                ));
+            }
+            to_xlsx(&[
+                ("assignments", Export::columns(), export.rows()),
+                ("facts", Export::event_columns(), export.event_rows()),
+            ])?
+        }
+        Format::OscalPoam => {
+            let document = export.oscal_poam().ok_or_else(|| {
+                Error::Message(
+                    "no assignment matches: an OSCAL POA&M holds at least one item".to_owned(),
+                )
+            })?;
+            let mut text = serde_json::to_vec_pretty(&document)
+                .map_err(|e| Error::Message(format!("the document could not be written: {e}")))?;
+            text.push(b'\n');
+            text
+        }
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, &bytes)?,
+        None => std::io::stdout().write_all(&bytes)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
