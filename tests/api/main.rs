@@ -9,6 +9,7 @@
 //! - `http_conventions` — request ids, idempotency, cursors, negotiation;
 //! - `security` — tokens, private mode, uploads and downloads;
 //! - `history` — facts entered as they happened, and both time lines;
+//! - `transfer` — imports, exports and the OSCAL POA&M;
 //! - `problems` — one problem document of each kind, as a snapshot;
 //! - `spec_drift` — the OpenAPI document served is the one committed;
 //! - `cli`, `readme`, `examples` — the command, the README walkthrough and
@@ -30,3 +31,4 @@ mod problems;
 mod readme;
 mod security;
 mod spec_drift;
+mod transfer;

@@ -200,8 +200,8 @@ pub struct PlannedRecommendation {
     /// Its content, with every recipient the file names, if the file
     /// describes it (a `title`).
     pub draft: Option<RecommendationDraft>,
-    /// The recipients the file names, in row order.
-    pub recipients: Vec<OrgCode>,
+    /// The recipients the file names, each with its row, in row order.
+    pub recipients: Vec<(OrgCode, usize)>,
 }
 
 /// One assignment's history, as one row gives it.
@@ -503,6 +503,7 @@ impl Row<'_> {
             occurred_on,
             occurred_on_precision,
             source: (text.is_some() || link.is_some()).then_some(SourceDraft { text, url: link }),
+            on_record: true,
         }
     }
 }
@@ -747,10 +748,10 @@ impl Builder {
                 report: report.clone(),
                 number,
                 draft: content,
-                recipients: vec![recipient.clone()],
+                recipients: vec![(recipient.clone(), row.number)],
             }),
             Some(planned) => {
-                planned.recipients.push(recipient.clone());
+                planned.recipients.push((recipient.clone(), row.number));
                 match (&mut planned.draft, content) {
                     (_, None) => {}
                     (slot @ None, Some(draft)) => *slot = Some(draft),
@@ -810,7 +811,11 @@ impl Builder {
         let mut recommendations = self.recommendations;
         for planned in &mut recommendations {
             if let Some(draft) = &mut planned.draft {
-                draft.recipients = planned.recipients.iter().map(ToString::to_string).collect();
+                draft.recipients = planned
+                    .recipients
+                    .iter()
+                    .map(|(code, _)| code.to_string())
+                    .collect();
             }
         }
         Plan {

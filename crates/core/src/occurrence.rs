@@ -114,6 +114,10 @@ pub struct OccurrenceDraft {
     /// Where it is documented; required for a backfill.
     #[serde(default)]
     pub source: Option<SourceDraft>,
+    /// Entered from a record kept elsewhere (an import), by the overseer on
+    /// the party's behalf, whatever its day. Never read from a request.
+    #[serde(skip)]
+    pub on_record: bool,
 }
 
 /// The earliest day a new fact on an assignment can have happened, and why.
@@ -138,7 +142,22 @@ impl OccurrenceDraft {
             occurred_on: Some(day),
             occurred_on_precision: Some(precision),
             source: Some(source),
+            on_record: false,
         }
+    }
+
+    /// The same draft, entered from a record kept elsewhere.
+    pub fn from_record(self) -> Self {
+        Self {
+            on_record: true,
+            ..self
+        }
+    }
+
+    /// Whether it is entered on a party's behalf, which only the overseer
+    /// may do: a backfill, or any fact entered from a record.
+    pub fn for_the_party(&self, today: NaiveDate) -> bool {
+        self.on_record || self.is_backfill(today)
     }
 
     /// Whether recording this on `today` is a backfill: an earlier day, or a

@@ -10,7 +10,7 @@ use crate::ids::{AssignmentId, ClaimId, EvidenceId, ReviewId};
 use crate::lifecycle::{self, Command};
 use crate::occurrence::{NotBefore, Occurrence, OccurrenceDraft};
 use crate::organisation::OrgCode;
-use crate::role::Actor;
+use crate::role::Principal;
 use crate::text::{LongText, optional_long_text};
 use crate::time::utc_micros;
 use crate::validation::{ValidationErrors, no_duplicates};
@@ -228,7 +228,7 @@ impl WithdrawalDraft {
 }
 
 /// Withdraws a recommendation whose assignments are `assignments`, on
-/// `today`, by `actor`, as having occurred as `occurred` says: every
+/// `today`, by `principal` (the overseer, or the console), as having occurred as `occurred` says: every
 /// assignment still open moves to `withdrawn` as the lifecycle allows; those
 /// already final (verified, closed or withdrawn) stay as they are. A
 /// recommendation `already_withdrawn` cannot be withdrawn again (409), and a
@@ -238,7 +238,7 @@ impl WithdrawalDraft {
 pub fn withdraw<'a>(
     already_withdrawn: bool,
     assignments: impl IntoIterator<Item = &'a mut Assignment>,
-    actor: &Actor,
+    principal: &Principal,
     occurred: &OccurrenceDraft,
     today: NaiveDate,
 ) -> Result<(Vec<AssignmentId>, Occurrence), Error> {
@@ -265,12 +265,8 @@ pub fn withdraw<'a>(
     for assignment in open {
         // Only the overseer withdraws, so a backfilled withdrawal needs no
         // further permission.
-        let transition = lifecycle::decide(
-            assignment.status,
-            &assignment.organisation,
-            actor,
-            Command::Withdraw,
-        )?;
+        let transition =
+            lifecycle::decide_backfill(assignment.status, principal, Command::Withdraw)?;
         assignment.apply(&transition, &occurrence);
         closed.push(assignment.id);
     }

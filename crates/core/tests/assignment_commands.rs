@@ -17,7 +17,7 @@ use rectrack_core::organisation::{OrgCode, OrganisationKind};
 use rectrack_core::progress::UpdateDraft;
 use rectrack_core::response::{Response, ResponseContent, ResponseDecision};
 use rectrack_core::review::{self, ClaimDraft, ReviewOutcome};
-use rectrack_core::role::{Actor, Role};
+use rectrack_core::role::{Actor, Principal, Role};
 use rectrack_core::text::LongText;
 use rectrack_core::{Error, Refusal};
 use uuid::Uuid;
@@ -242,7 +242,7 @@ fn withdrawal_closes_open_assignments_and_leaves_final_ones() {
     let withdrawn = review::withdraw(
         false,
         [&mut open, &mut closed],
-        &iopc(),
+        &token_of(iopc()),
         &OccurrenceDraft::now(),
         day("2022-06-01"),
     )
@@ -265,7 +265,7 @@ fn a_recommendation_already_withdrawn_cannot_be_withdrawn_again() {
     let refused = review::withdraw(
         true,
         [&mut open],
-        &iopc(),
+        &token_of(iopc()),
         &OccurrenceDraft::now(),
         day("2022-06-01"),
     );
@@ -282,7 +282,7 @@ fn only_the_overseer_withdraws() {
     let refused = review::withdraw(
         false,
         [&mut open],
-        &mps(),
+        &token_of(mps()),
         &OccurrenceDraft::now(),
         day("2022-06-01"),
     );
@@ -340,4 +340,11 @@ fn a_claim_may_cite_only_its_own_assignments_evidence() {
     let errors = claim.check_own(&[own]).unwrap_err();
     assert_eq!(errors.errors().len(), 1);
     assert!(claim.check_own(&[own, other]).is_ok());
+}
+
+fn token_of(actor: Actor) -> Principal {
+    Principal::Token {
+        token_id: rectrack_core::ids::TokenId::from_uuid(Uuid::nil()),
+        actor,
+    }
 }

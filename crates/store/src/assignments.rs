@@ -356,8 +356,8 @@ pub(crate) fn check_version(assignment: &Assignment, expected_version: Option<i6
 
 /// Authorises a command that reports a fact, and reads when it occurred.
 /// A fact of today is authorised as [`authorise`] does; a backfill (an
-/// earlier day, or a bound) only for the overseer, on either party's behalf
-/// (`lifecycle::decide_backfill`). The day is then checked against the
+/// earlier day, or a bound) or a fact entered from a record only for the
+/// overseer, on either party's behalf (`lifecycle::decide_backfill`). The day is then checked against the
 /// facts already recorded (422).
 pub(crate) fn authorise_fact(
     tx: &Tx<'_>,
@@ -367,7 +367,7 @@ pub(crate) fn authorise_fact(
     occurred: &OccurrenceDraft,
 ) -> Result<(Transition, Occurrence)> {
     occurred.check_not_later(tx.today)?;
-    let transition = if occurred.is_backfill(tx.today) {
+    let transition = if occurred.for_the_party(tx.today) {
         match lifecycle::decide_backfill(assignment.status, tx.principal, command) {
             Err(refused @ Refusal::NotPermitted { .. }) => return Err(refused.into()),
             decided => {

@@ -537,13 +537,13 @@ impl<'a> Run<'a> {
                             ),
                         ));
                     }
-                    for recipient in &planned.recipients {
+                    for (recipient, row) in &planned.recipients {
                         if !existing
                             .assignments
                             .contains_key(&(*id, recipient.to_string()))
                         {
                             self.errors.push(RowError::cell(
-                                planned.row,
+                                *row,
                                 "recipient",
                                 format!(
                                     "recommendation {} of `{}` is in rectrack without recipient `{recipient}`; recipients cannot be added to a recommendation",
@@ -654,6 +654,7 @@ impl<'a> Run<'a> {
         };
         let taken = match progress(&planned.steps, status) {
             Progress::Taken(taken) => taken,
+            Progress::MovedOn if planned.steps.is_empty() => return,
             Progress::MovedOn => {
                 self.note(
                     planned.row,

@@ -4,7 +4,6 @@
 use rectrack_core::assignment::{Assignment, AssignmentStatus};
 use rectrack_core::audit::Action;
 use rectrack_core::ids::{AssignmentId, RecommendationId};
-use rectrack_core::lifecycle::Command;
 use rectrack_core::occurrence::OccurrenceDraft;
 use rectrack_core::recommendation::{Recommendation, RecommendationContent, RecommendationDraft};
 use rectrack_core::review::{WithdrawalDraft, withdraw};
@@ -165,7 +164,6 @@ impl Store {
                 .ok_or_else(|| Error::not_found("recommendation", id))?;
             tx.principal.require_overseer("withdraw")?;
             let reason = draft.parse()?;
-            let actor = tx.principal.require_actor(Command::Withdraw.name())?;
             let mut held = Vec::new();
             for read in assignments_of(tx.db().await?, id.as_uuid()).await? {
                 held.push(Held::new(read, None)?);
@@ -173,7 +171,7 @@ impl Store {
             let (withdrawn, occurrence) = withdraw(
                 row.withdrawn,
                 held.iter_mut().map(|h| &mut h.assignment),
-                actor,
+                tx.principal,
                 occurred,
                 tx.today,
             )?;

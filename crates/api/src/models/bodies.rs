@@ -480,6 +480,7 @@ macro_rules! dated {
                         text: s.text.as_ref().map(|t| t.0.clone()),
                         url: s.url.as_ref().map(|u| u.0.clone()),
                     }),
+                    on_record: false,
                 }
             }
         })*
