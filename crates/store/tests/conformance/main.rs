@@ -62,6 +62,7 @@ conformance!(
     a_batch_commits_many_commands_each_with_its_event_or_none,
     a_copy_holds_every_row_and_the_same_chain,
     backfilled_facts_count_where_they_happened,
+    an_import_is_all_or_nothing_and_an_export_goes_round,
 );
 
 /// SQLite only. Writers dropped midway must leave whole commands or nothing:
