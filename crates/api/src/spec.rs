@@ -167,8 +167,8 @@ fn upload_fields() -> Vec<(&'static str, Value)> {
 /// Query parameters that name a slug or a code, wherever they appear.
 const SLUG_PARAMETERS: [&str; 4] = ["organisation", "report", "recipient", "theme"];
 
-/// Examples of the bodies that are easiest to get wrong: a fact entered
-/// from the record (a backfill), and where it is documented.
+/// Examples of the bodies that are easiest to get wrong (a fact entered
+/// from the record, and where it is documented) and of what an import answers.
 fn examples() -> Vec<(&'static str, Value)> {
     vec![
         (
@@ -189,6 +189,25 @@ fn examples() -> Vec<(&'static str, Value)> {
             json!({
                 "text": "Letter from the Chief Constable, 2 May 2023",
                 "url": "https://www.policeconduct.gov.uk/recommendations"
+            }),
+        ),
+        (
+            "ImportResult",
+            json!({
+                "sha256": "0d5a2b0f1c1a4d6e8f3b9c7a5e2d4f6a8b0c2e4f6a8b0c2d4e6f8a0b2c4d6e8f",
+                "dry_run": true,
+                "rows": 2,
+                "created": 1,
+                "changed": 1,
+                "left_alone": 0,
+                "records_created": 1,
+                "facts_recorded": 3,
+                "recorded": false,
+                "results": [
+                    {"row": 2, "outcome": "created", "done": ["created recommendation 1 of op-x", "response accepted (2022-03-01)"]},
+                    {"row": 3, "outcome": "changed", "done": ["evidence and claim (2023-01-05)"]}
+                ],
+                "errors": []
             }),
         ),
     ]

@@ -276,7 +276,9 @@ impl Store {
         let today = self.clock.now().date_naive();
         let plan = match Plan::parse(table, today) {
             Ok(plan) => plan,
-            Err(errors) if dry_run => {
+            // A dry run reports the rows' errors; a file that is not in
+            // the format at all (its header is wrong) is refused.
+            Err(errors) if dry_run && errors.iter().all(|e| e.row > 1) => {
                 return Ok(ImportReport::refused(sha256, table.rows.len(), errors));
             }
             Err(errors) => return Err(Error::Import(errors)),

@@ -1,7 +1,6 @@
 //! The answer to an import.
 
 use poem_openapi::Object;
-use rectrack_core::import::RowError;
 use rectrack_store::import::{ImportReport, RowOutcome};
 
 use crate::problem::RowProblem;
@@ -72,25 +71,6 @@ impl From<ImportReport> for ImportResult {
             recorded: report.recorded,
             results: report.results.into_iter().map(Into::into).collect(),
             errors: report.errors.iter().map(RowProblem::from).collect(),
-        }
-    }
-}
-
-impl ImportResult {
-    /// A dry run of a file that could not be read as a table.
-    pub fn refused(sha256: String, errors: Vec<RowError>) -> Self {
-        Self {
-            sha256,
-            dry_run: true,
-            rows: 0,
-            created: 0,
-            changed: 0,
-            left_alone: 0,
-            records_created: 0,
-            facts_recorded: 0,
-            recorded: false,
-            results: Vec::new(),
-            errors: errors.iter().map(RowProblem::from).collect(),
         }
     }
 }

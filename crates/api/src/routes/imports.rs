@@ -1,8 +1,9 @@
 //! `POST /v1/imports`: the overseer imports a record kept elsewhere, as a
 //! CSV (`text/csv`) or XLSX body (`docs/import.md`). `?dry_run=true`
-//! answers what would be done, and every row's errors, writing nothing. A
-//! real import is all or nothing: any error answers 422 with every row's
-//! errors in `rows`, and nothing is written.
+//! answers what would be done, and every row's errors, writing nothing; a
+//! file that is not in the format at all (unreadable, or a wrong header) is
+//! refused (422) either way. A real import is all or nothing: any error
+//! answers 422 with every row's errors in `rows`, and nothing is written.
 
 use std::sync::Arc;
 
@@ -111,13 +112,8 @@ impl ImportsApi {
             .map_err(|refusal| crate::problem::refusal_problem(refusal).into_error())?;
         let sha256 = sha256_hex(&file.bytes);
         let dry_run = dry_run.0.unwrap_or(false);
-        let table = match read_table(&file.bytes, file.kind) {
-            Ok(table) => table,
-            Err(rectrack_store::Error::Import(errors)) if dry_run => {
-                return Ok(Json(ImportResult::refused(sha256, errors)));
-            }
-            Err(error) => return Err(error.into()),
-        };
+        // A file that cannot be read as a table is refused, dry run or not.
+        let table = read_table(&file.bytes, file.kind)?;
         let report = self
             .state
             .store
