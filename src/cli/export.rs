@@ -65,37 +65,39 @@ pub async fn run(store: &Store, args: Args) -> Result<ExitCode, Error> {
         store.organisation(organisation).await?;
     }
     let export = store.export(&filter, Some(&Principal::Console)).await?;
-    let bytes = match args.format {
-        Format::Csv => match args.table {
-            Table::Assignments => to_csv(&Export::columns(), &export.rows()).into_bytes(),
-            Table::Facts => to_csv(&Export::event_columns(), &export.event_rows()).into_bytes(),
-        },
-        Format::Xlsx => {
-            if args.output.is_none() && std::io::stdout().is_terminal() {
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
+        None => {
+            if args.format == Format::Xlsx && std::io::stdout().is_terminal() {
                 return Err(Error::Message(
                     "an XLSX workbook is binary: name a file with --output".to_owned(),
                 ));
             }
-            to_xlsx(&[
-                ("assignments", Export::columns(), export.rows()),
-                ("facts", Export::event_columns(), export.event_rows()),
-            ])?
+            Box::new(std::io::BufWriter::new(std::io::stdout().lock()))
         }
+    };
+    match args.format {
+        Format::Csv => match args.table {
+            Table::Assignments => export.write_csv(&mut out)?,
+            Table::Facts => {
+                out.write_all(to_csv(&Export::event_columns(), &export.event_rows()).as_bytes())?;
+            }
+        },
+        Format::Xlsx => out.write_all(&to_xlsx(&[
+            ("assignments", Export::columns(), export.rows()),
+            ("facts", Export::event_columns(), export.event_rows()),
+        ])?)?,
         Format::OscalPoam => {
             let document = export.oscal_poam().ok_or_else(|| {
                 Error::Message(
                     "no assignment matches: an OSCAL POA&M holds at least one item".to_owned(),
                 )
             })?;
-            let mut text = serde_json::to_vec_pretty(&document)
+            serde_json::to_writer_pretty(&mut out, &document)
                 .map_err(|e| Error::Message(format!("the document could not be written: {e}")))?;
-            text.push(b'\n');
-            text
+            out.write_all(b"\n")?;
         }
-    };
-    match &args.output {
-        Some(path) => std::fs::write(path, &bytes)?,
-        None => std::io::stdout().write_all(&bytes)?,
     }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

@@ -405,10 +405,6 @@ pub fn store_problem(error: StoreError) -> Problem {
             problem
         }
         StoreError::Conflict(detail) => Problem::of(ProblemKind::Conflict, detail),
-        StoreError::TooLarge { limit, what } => Problem::of(
-            ProblemKind::TooLarge,
-            format!("{what} may be at most {limit} bytes"),
-        ),
         StoreError::Import(errors) => {
             let mut problem = Problem::of(
                 ProblemKind::Validation,

@@ -30,7 +30,7 @@ use crate::text::Slug;
 /// The most data rows a file may hold.
 pub const MAX_ROWS: usize = 100_000;
 
-/// The largest file accepted, in bytes (25 MiB).
+/// The largest file the API accepts, in bytes (25 MiB).
 pub const MAX_BYTES: u64 = 25 * 1024 * 1024;
 
 /// The columns every file must have.

@@ -29,14 +29,6 @@ pub enum Error {
     /// The change would break a uniqueness rule (409), e.g. a code in use.
     #[error("{0}")]
     Conflict(String),
-    /// An upload is larger than rectrack takes (413).
-    #[error("{what} may be at most {limit} bytes")]
-    TooLarge {
-        /// The limit, in bytes.
-        limit: u64,
-        /// What was uploaded, e.g. `an import file`.
-        what: &'static str,
-    },
     /// An import file's rows are not what the import format says, or
     /// what they ask cannot be done (422); nothing was written.
     #[error("the import was refused: {} error(s), the first in row {}", .0.len(), .0.first().map_or(0, |e| e.row))]

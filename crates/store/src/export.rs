@@ -373,8 +373,26 @@ impl Export {
     /// columns give the path the lifecycle took to the assignment's status:
     /// the current response, the latest progress update, the claim that
     /// stands, and the final review.
+    ///
+    /// An organisation, report or recommendation is described (its name,
+    /// title, body…) on the first row that names it only; later rows name
+    /// it, as the import format allows, which keeps a large export small.
     pub fn rows(&self) -> Vec<Vec<String>> {
-        self.assignments.iter().map(|a| self.row(a)).collect()
+        let mut described = Described::default();
+        self.assignments
+            .iter()
+            .map(|a| described.trim(self.row(a)))
+            .collect()
+    }
+
+    /// Writes the assignments table as CSV, row by row.
+    pub fn write_csv(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        let mut described = Described::default();
+        write_csv_line(out, &Self::columns())?;
+        for a in &self.assignments {
+            write_csv_line(out, &described.trim(self.row(a)))?;
+        }
+        Ok(())
     }
 
     fn row(&self, a: &ExportedAssignment) -> Vec<String> {
@@ -671,6 +689,74 @@ impl Export {
         }
         out
     }
+}
+
+/// The organisations, reports and recommendations already described on an
+/// earlier row of an export.
+#[derive(Default)]
+struct Described {
+    seen: std::collections::HashSet<(usize, String)>,
+}
+
+/// The columns that describe each thing a row names, by the column that
+/// names it.
+const DESCRIBING: [(&str, &[&str]); 4] = [
+    ("recipient", &["recipient_name", "recipient_kind"]),
+    ("report_issued_by", &["report_issued_by_name"]),
+    (
+        "report",
+        &[
+            "report_title",
+            "report_issued_by",
+            "report_published_on",
+            "report_url",
+            "report_summary",
+        ],
+    ),
+    (
+        "number",
+        &[
+            "title",
+            "body",
+            "themes",
+            "issued_on",
+            "response_due_on",
+            "legal_basis",
+        ],
+    ),
+];
+
+impl Described {
+    /// Blanks the describing cells of what an earlier row described.
+    fn trim(&mut self, mut row: Vec<String>) -> Vec<String> {
+        let index = |name: &str| COLUMNS.iter().position(|c| *c == name);
+        for (i, (key, columns)) in DESCRIBING.iter().enumerate() {
+            let Some(k) = index(key) else { continue };
+            // A recommendation is named by its report and number.
+            let name = if *key == "number" {
+                format!("{}/{}", row[0], row[k])
+            } else {
+                row[k].clone()
+            };
+            if name.is_empty() {
+                continue;
+            }
+            if !self.seen.insert((i, name)) {
+                for column in *columns {
+                    if let Some(c) = index(column) {
+                        row[c].clear();
+                    }
+                }
+            }
+        }
+        row
+    }
+}
+
+fn write_csv_line(out: &mut impl std::io::Write, cells: &[String]) -> std::io::Result<()> {
+    let line: Vec<String> = cells.iter().map(|c| csv_field(c)).collect();
+    out.write_all(line.join(",").as_bytes())?;
+    out.write_all(b"\r\n")
 }
 
 /// A table as RFC 4180 CSV in UTF-8, lines ending CRLF, cells a spreadsheet

@@ -17,8 +17,7 @@ use rectrack_core::assignment::AssignmentStatus;
 use rectrack_core::audit::Action;
 use rectrack_core::ids::{AssignmentId, RecommendationId};
 use rectrack_core::import::{
-    MAX_BYTES, MAX_ROWS, Plan, PlannedAssignment, Progress, RowError, Step, Table, progress,
-    statuses,
+    MAX_ROWS, Plan, PlannedAssignment, Progress, RowError, Step, Table, progress, statuses,
 };
 use rectrack_core::progress::UpdateDraft;
 use rectrack_core::review::ClaimDraft;
@@ -71,15 +70,11 @@ impl FileKind {
 
 /// Reads a file into a table, refusing (422, as row errors) what is not
 /// one: bytes that are not UTF-8, CSV that does not parse, a workbook that
-/// cannot be opened or holds formulas, more than [`MAX_ROWS`] rows. A file
-/// larger than [`MAX_BYTES`] is refused (413) before it is read.
+/// cannot be opened or holds formulas, more than [`MAX_ROWS`] rows. The
+/// size of an upload is limited where it is received (the API refuses a
+/// body over [`MAX_BYTES`]); a file the operator imports with `rectrack
+/// import` is limited by its rows only.
 pub fn read_table(bytes: &[u8], kind: FileKind) -> Result<Table> {
-    if bytes.len() as u64 > MAX_BYTES {
-        return Err(Error::TooLarge {
-            limit: MAX_BYTES,
-            what: "an import file",
-        });
-    }
     match kind {
         FileKind::Csv => read_csv(bytes),
         FileKind::Xlsx => read_xlsx(bytes),

@@ -148,14 +148,27 @@ impl ExportsApi {
         };
         let file = match format.0 {
             ExportFormat::Csv => {
-                let (columns, rows, name) = match table.0.unwrap_or(ExportTable::Assignments) {
-                    ExportTable::Assignments => (Export::columns(), export.rows(), "assignments"),
-                    ExportTable::Facts => (Export::event_columns(), export.event_rows(), "facts"),
+                let (body, name) = match table.0.unwrap_or(ExportTable::Assignments) {
+                    ExportTable::Assignments => {
+                        let mut body = Vec::new();
+                        export.write_csv(&mut body).map_err(|e| {
+                            Problem::of(
+                                ProblemKind::Internal,
+                                format!("the file could not be written: {e}"),
+                            )
+                            .into_error()
+                        })?;
+                        (body, "assignments")
+                    }
+                    ExportTable::Facts => (
+                        to_csv(&Export::event_columns(), &export.event_rows()).into_bytes(),
+                        "facts",
+                    ),
                 };
                 ExportFile {
                     content_type: "text/csv; charset=utf-8",
                     filename: format!("{stem}-{name}.csv"),
-                    body: to_csv(&columns, &rows).into_bytes(),
+                    body,
                 }
             }
             ExportFormat::Xlsx => ExportFile {
