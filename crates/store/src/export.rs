@@ -75,6 +75,9 @@ pub struct ExportedAssignment {
     pub evidence: Vec<evidence::Model>,
 }
 
+/// When a recommendation's withdrawal happened, and when it was recorded.
+pub type Withdrawal = (Occurrence, DateTime<Utc>);
+
 /// The record to export.
 #[derive(Debug, Clone)]
 pub struct Export {
@@ -87,7 +90,7 @@ pub struct Export {
     /// Reports by slug.
     pub reports: BTreeMap<String, reports::Model>,
     /// Recommendations by id, with their themes and, if withdrawn, when.
-    pub recommendations: HashMap<Uuid, (recommendations::Model, Vec<String>, Option<Occurrence>)>,
+    pub recommendations: HashMap<Uuid, (recommendations::Model, Vec<String>, Option<Withdrawal>)>,
     /// The assignments, by report, recommendation number and recipient.
     pub assignments: Vec<ExportedAssignment>,
 }
@@ -187,7 +190,7 @@ impl Store {
                 None => Occurrence::on(recorded_at.date_naive()),
             };
             if let Ok(id) = Uuid::parse_str(&event.entity_id) {
-                withdrawals.insert(id, occurred);
+                withdrawals.insert(id, (occurred, recorded_at));
             }
         }
         let recommendations: HashMap<_, _> = recs
@@ -330,8 +333,11 @@ impl Store {
     }
 }
 
-/// The cells of a step's day, precision and source.
-fn occurred_cells(occurred: &Occurrence) -> [String; 4] {
+/// The cells of a step's day, precision and source. A fact recorded as it
+/// happened cites no source; where it is given `recorded_at`, the export
+/// cites the record it comes from, so that it can be entered elsewhere
+/// later as what it then is, a fact of the past.
+fn occurred_cells(occurred: &Occurrence, recorded_at: Option<DateTime<Utc>>) -> [String; 4] {
     let precision = match occurred.occurred_on_precision {
         DatePrecision::Exact => "exact",
         DatePrecision::OnOrBefore => "on_or_before",
@@ -349,7 +355,17 @@ fn occurred_cells(occurred: &Occurrence) -> [String; 4] {
                 .map(ToString::to_string)
                 .unwrap_or_default(),
         ),
-        None => (String::new(), String::new()),
+        None => (
+            recorded_at
+                .map(|at| {
+                    format!(
+                        "Recorded in rectrack at {}",
+                        rectrack_core::time::format_timestamp(&at)
+                    )
+                })
+                .unwrap_or_default(),
+            String::new(),
+        ),
     };
     [
         occurred.occurred_on.to_string(),
@@ -427,9 +443,11 @@ impl Export {
             set("issued_on", rec.issued_on.to_string());
             set("response_due_on", rec.response_due_on.to_string());
             set("legal_basis", rec.legal_basis.clone());
-            if let (Some(reason), Some(occurred)) = (&rec.withdrawn_reason, withdrawal) {
+            if let (Some(reason), Some((occurred, recorded_at))) =
+                (&rec.withdrawn_reason, withdrawal)
+            {
                 set("withdrawal_reason", reason.clone());
-                let [on, precision, source, url] = occurred_cells(occurred);
+                let [on, precision, source, url] = occurred_cells(occurred, Some(*recorded_at));
                 set("withdrawal_on", on);
                 set("withdrawal_precision", precision);
                 set("withdrawal_source", source);
@@ -454,8 +472,10 @@ impl Export {
     /// The history columns of an assignment, group by group.
     fn history(&self, a: &ExportedAssignment) -> Vec<(&'static str, Vec<(&'static str, String)>)> {
         let mut groups = Vec::new();
-        let with_day = |mut values: Vec<(&'static str, String)>, occurred: &Occurrence| {
-            let [on, precision, source, url] = occurred_cells(occurred);
+        let with_day = |mut values: Vec<(&'static str, String)>,
+                        occurred: &Occurrence,
+                        recorded_at: DateTime<Utc>| {
+            let [on, precision, source, url] = occurred_cells(occurred, Some(recorded_at));
             values.extend([
                 ("on", on),
                 ("precision", precision),
@@ -478,6 +498,7 @@ impl Export {
                         ("planned_completion_on", day(r.planned_completion_on)),
                     ],
                     &response.occurred,
+                    response.recorded_at,
                 ),
             ));
         }
@@ -504,6 +525,7 @@ impl Export {
                 with_day(
                     vec![("narrative", update.row.narrative.clone())],
                     &update.occurred,
+                    update.recorded_at,
                 ),
             ));
         }
@@ -537,6 +559,7 @@ impl Export {
                         ("evidence_url", link),
                     ],
                     &claim.occurred,
+                    claim.recorded_at,
                 ),
             ));
         }
@@ -559,6 +582,7 @@ impl Export {
                         ("comment", review.row.comment.clone().unwrap_or_default()),
                     ],
                     &review.occurred,
+                    review.recorded_at,
                 ),
             ));
         }
@@ -600,7 +624,7 @@ impl Export {
                     let (on, precision, backfilled) = match occurred {
                         Some(o) => (
                             o.occurred_on.to_string(),
-                            occurred_cells(o)[1].clone(),
+                            occurred_cells(o, None)[1].clone(),
                             o.is_backfill(at.date_naive()).to_string(),
                         ),
                         None => (
@@ -916,7 +940,7 @@ impl Export {
                         "recorded-at",
                         &rectrack_core::time::format_timestamp(&recorded_at),
                     ),
-                    prop("occurred-on-precision", &occurred_cells(occurred)[1]),
+                    prop("occurred-on-precision", &occurred_cells(occurred, None)[1]),
                     prop(
                         "backfilled",
                         &occurred.is_backfill(recorded_at.date_naive()).to_string(),
