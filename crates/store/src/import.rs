@@ -72,7 +72,7 @@ impl FileKind {
 /// one: bytes that are not UTF-8, CSV that does not parse, a workbook that
 /// cannot be opened or holds formulas, more than [`MAX_ROWS`] rows. The
 /// size of an upload is limited where it is received (the API refuses a
-/// body over [`MAX_BYTES`]); a file the operator imports with `rectrack
+/// body over [`MAX_BYTES`](rectrack_core::import::MAX_BYTES)); a file the operator imports with `rectrack
 /// import` is limited by its rows only.
 pub fn read_table(bytes: &[u8], kind: FileKind) -> Result<Table> {
     match kind {
