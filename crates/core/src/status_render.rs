@@ -86,15 +86,19 @@ fn figure_cells(figures: &Figures) -> Vec<String> {
     cells
 }
 
+/// Whether a spreadsheet would read this text as a formula: it begins with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return and is not a number.
+pub fn looks_like_formula(field: &str) -> bool {
+    field.starts_with(['=', '+', '-', '@', '\t', '\r']) && field.parse::<f64>().is_err()
+}
+
 /// Quotes a CSV field when it holds a comma, quote or line break (RFC 4180),
 /// and neutralises one a spreadsheet would read as a formula (OWASP's CSV
 /// injection guidance): text beginning with `=`, `+`, `-`, `@`, a tab or a
 /// carriage return gets a leading `'` and is quoted. Numbers are left as
 /// they are.
 pub fn csv_field(field: &str) -> String {
-    let formula =
-        field.starts_with(['=', '+', '-', '@', '\t', '\r']) && field.parse::<f64>().is_err();
-    if formula {
+    if looks_like_formula(field) {
         format!("\"'{}\"", field.replace('"', "\"\""))
     } else if field.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", field.replace('"', "\"\""))

@@ -109,6 +109,7 @@ fn audit_actions_are_spelled_as_clients_read_them() {
             "review.commented",
             "token.created",
             "token.revoked",
+            "import.completed",
         ],
         |a| a.as_str(),
     );

@@ -16,7 +16,7 @@ use rectrack_core::import::COLUMNS;
 use rectrack_core::occurrence::{DatePrecision, Occurrence};
 use rectrack_core::organisation::OrgCode;
 use rectrack_core::role::Principal;
-use rectrack_core::status_render::csv_field;
+use rectrack_core::status_render::{csv_field, looks_like_formula};
 use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
@@ -798,7 +798,7 @@ pub fn to_csv(columns: &[String], rows: &[Vec<String>]) -> String {
 /// Neutralises a cell a spreadsheet would read as a formula, as
 /// [`csv_field`] does.
 fn neutralised(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) && cell.parse::<f64>().is_err() {
+    if looks_like_formula(cell) {
         format!("'{cell}")
     } else {
         cell.to_owned()
