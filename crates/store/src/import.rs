@@ -282,15 +282,14 @@ impl Store {
         let batch = self.begin_batch().await?;
         let mut run = Run::new(principal, &plan);
         run.carry_out(&batch, &plan, &existing).await;
+        // A failure of the store, not of a row, fails the import (500, its
+        // detail in the log); dropping the batch rolls it back.
+        if let Some(error) = run.failed.take() {
+            return Err(error);
+        }
         if run.errors.is_empty() && !dry_run && run.wrote() {
-            match batch.record_import(principal, sha256, &run).await {
-                Ok(()) => run.recorded = true,
-                Err(error) => run.errors.push(RowError {
-                    row: 1,
-                    column: None,
-                    message: format!("the import's audit event could not be written: {error}"),
-                }),
-            }
+            batch.record_import(principal, sha256, &run).await?;
+            run.recorded = true;
         }
         let report = run.report(sha256, dry_run);
         if dry_run || !report.errors.is_empty() || !report.recorded {
@@ -420,6 +419,8 @@ struct Run<'a> {
     /// Row → (outcome, what was done).
     outcomes: BTreeMap<usize, (&'static str, Vec<String>)>,
     errors: Vec<RowError>,
+    /// The first failure that was not the row's fault.
+    failed: Option<Error>,
     records_created: usize,
     facts_recorded: usize,
     recorded: bool,
@@ -438,6 +439,7 @@ impl<'a> Run<'a> {
             principal,
             outcomes,
             errors: Vec::new(),
+            failed: None,
             records_created: 0,
             facts_recorded: 0,
             recorded: false,
@@ -463,10 +465,20 @@ impl<'a> Run<'a> {
         }
     }
 
-    fn fail(&mut self, row: usize, column: &str, error: &Error) {
-        let message = match error {
+    /// Records why a row's command was refused; a failure that is not the
+    /// row's (the database, a broken batch) is kept to fail the import, so
+    /// that its detail goes to the log and never into an answer.
+    fn fail(&mut self, row: usize, column: &str, error: Error) {
+        let message = match &error {
             Error::Domain(rectrack_core::Error::Validation(errors)) => errors.to_string(),
-            other => other.to_string(),
+            Error::Domain(_)
+            | Error::NotFound { .. }
+            | Error::Conflict(_)
+            | Error::StaleVersion { .. } => error.to_string(),
+            _ => {
+                self.failed.get_or_insert(error);
+                return;
+            }
         };
         self.errors.push(RowError::cell(row, column, message));
     }
@@ -487,7 +499,7 @@ impl<'a> Run<'a> {
                         format!("created organisation {}", planned.draft.code),
                     );
                 }
-                Err(e) => self.fail(planned.row, "recipient_name", &e),
+                Err(e) => self.fail(planned.row, "recipient_name", e),
             }
         }
         for planned in &plan.reports {
@@ -514,7 +526,7 @@ impl<'a> Run<'a> {
                             format!("created report {}", planned.draft.slug),
                         );
                     }
-                    Err(e) => self.fail(planned.row, "report_title", &e),
+                    Err(e) => self.fail(planned.row, "report_title", e),
                 },
             }
         }
@@ -588,7 +600,7 @@ impl<'a> Run<'a> {
                             );
                         }
                         Ok(Written::Replayed(_)) => {}
-                        Err(e) => self.fail(planned.row, "title", &e),
+                        Err(e) => self.fail(planned.row, "title", e),
                     }
                 }
             }
@@ -618,7 +630,7 @@ impl<'a> Run<'a> {
                     self.mark(planned.row, "changed");
                     self.note(planned.row, "withdrew the recommendation".to_owned());
                 }
-                Err(e) => self.fail(planned.row, "withdrawal_reason", &e),
+                Err(e) => self.fail(planned.row, "withdrawal_reason", e),
             }
         }
     }
@@ -696,7 +708,7 @@ impl<'a> Run<'a> {
                     version = None;
                 }
                 Err(e) => {
-                    self.fail(planned.row, column, &e);
+                    self.fail(planned.row, column, e);
                     return;
                 }
             }
