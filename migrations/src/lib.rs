@@ -15,6 +15,9 @@ mod m20261125_000002_audit_head_follows;
 mod m20261125_000003_report_covering_indexes;
 mod m20261130_000004_replay_body_only;
 mod m20261201_000005_occurred_on;
+mod m20261202_000006_state_intervals;
+
+pub use m20261202_000006_state_intervals::{OPEN_DAY, OPEN_US};
 
 /// Applies rectrack's migrations.
 pub struct Migrator;
@@ -28,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_report_covering_indexes::Migration),
             Box::new(m20261130_000004_replay_body_only::Migration),
             Box::new(m20261201_000005_occurred_on::Migration),
+            Box::new(m20261202_000006_state_intervals::Migration),
         ]
     }
 }

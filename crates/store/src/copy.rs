@@ -15,10 +15,10 @@ use sea_orm::{
 };
 
 use crate::entities::{
-    assignment_events, assignments, audit_events, claim_evidence, claims, evidence,
-    extension_requests, idempotency_keys, milestones, organisations, progress_updates,
-    recommendation_themes, recommendations, reports, responses, reviews, tokens, update_evidence,
-    update_milestones,
+    assignment_events, assignment_states, assignments, audit_events, claim_evidence, claims,
+    evidence, extension_requests, idempotency_keys, milestone_states, milestones, organisations,
+    progress_updates, recommendation_themes, recommendations, reports, responses, reviews, tokens,
+    update_evidence, update_milestones,
 };
 use crate::error::{Error, Result};
 
@@ -124,6 +124,7 @@ pub async fn copy_database(
     let index = assignment_events::Entity::find();
     let rows = copy_rows(index, &source, &target, &mut done, progress).await?;
     copied.tables.push(("assignment_events", rows));
+    copy!(assignment_states, milestone_states);
     source.commit().await?;
     target.commit().await?;
     crate::db::refresh_statistics(to).await?;

@@ -57,6 +57,7 @@ impl Store {
                     Touch {
                         status: (transition.to != transition.from).then_some(transition.to),
                         milestone: Some(state(&milestone)),
+                        milestone_added: true,
                         ..Touch::of(id.as_uuid())
                     }
                     .occurred(&occurrence),

@@ -132,6 +132,7 @@ impl Store {
                         // An assignment exists, as it happened, from the day
                         // its recommendation was issued.
                         occurred: Some((a.assignment.issued_on, false)),
+                        created: true,
                         ..Touch::of(a.assignment.id.as_uuid())
                     })
                     .collect(),

@@ -4,9 +4,11 @@
 //! decision, lateness and days to response or verification — so memory grows
 //! with the number of distinct groups, not with the number of assignments.
 //! Only the per-recommendation lines, which the report lists one by one, are
-//! read row by row. A report as of a past day rebuilds each assignment's
-//! state from `assignment_events`: those recorded before the end of that day
-//! (`basis=recorded`), or those that had occurred by then (`basis=occurred`).
+//! read row by row. A report as of a past day reads each assignment's state
+//! from `assignment_states`, whose intervals say when each state began and
+//! ended on both time lines: the state recorded by the end of that day
+//! (`basis=recorded`), or the one it was in by then as it happened
+//! (`basis=occurred`).
 //! The result must equal `rectrack_core::status_report` on the same data;
 //! the conformance tests check that on every backend and both bases.
 
@@ -14,7 +16,6 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use futures::StreamExt;
-use rectrack_core::assignment::AssignmentStatus;
 use rectrack_core::deadline::{self, ResponseClock};
 use rectrack_core::milestone::MilestoneStatus;
 use rectrack_core::organisation::OrgCode;
@@ -92,10 +93,10 @@ impl Store {
         // first response and to verification (grouped with the rest they
         // would make nearly one group per assignment); and open milestones
         // past due. The live state is read from an index, so each part is a
-        // statement of its own. A past day's state is rebuilt from events,
-        // which costs far more: there the parts are one statement reading a
-        // materialised state, so that it is rebuilt once, not once per part
-        // (2.6 s against 5.6 s on 100k assignments on SQLite).
+        // statement of its own. A past day's state is the interval of each
+        // assignment that held then, read from a range of interval ends:
+        // there the parts are one statement reading it materialised, so
+        // that the range is read once, not once per part.
         let statements = if past.is_some() {
             let mut q = Sql::new(self.backend);
             state_cte(&mut q, filters, past, false, true);
@@ -214,7 +215,7 @@ fn sql_list(names: impl Iterator<Item = String>) -> String {
         .join(", ")
 }
 
-/// A past day's report: which events it counts.
+/// A past day's report: which states it reads.
 #[derive(Debug, Clone, Copy)]
 struct Past {
     /// Those recorded before `cutoff`, or those occurred by `day`.
@@ -226,15 +227,21 @@ struct Past {
 }
 
 impl Past {
-    /// ` AND ` the event `e` is counted.
-    fn counts(self, q: &mut Sql, e: &str) {
+    /// ` AND ` the interval of `s` (in `assignment_states` or
+    /// `milestone_states`) holds the end of the day: it began by then and
+    /// ended after.
+    fn holds(self, q: &mut Sql, s: &str) {
         match self.basis {
             Basis::Recorded => {
-                q.push(&format!(" AND {e}.at_us < "));
+                q.push(&format!(" AND {s}.to_us >= "));
+                q.bind(self.cutoff);
+                q.push(&format!(" AND {s}.from_us < "));
                 q.bind(self.cutoff);
             }
             Basis::Occurred => {
-                q.push(&format!(" AND {e}.occurred_day <= "));
+                q.push(&format!(" AND {s}.to_day > "));
+                q.bind(self.day);
+                q.push(&format!(" AND {s}.from_day <= "));
                 q.bind(self.day);
             }
         }
@@ -243,117 +250,48 @@ impl Past {
 
 /// Writes `WITH state AS (…)`: one row per covered assignment with its status,
 /// decision, due day, the days (and bounds) of its first response and of
-/// its verification, and whether its state is uncertain — current, or as of
-/// a `past` day. With `once`, the state is computed once however many parts
-/// of the statement read it.
+/// its verification, and whether its state is uncertain — current, from
+/// `assignments`, or as of a `past` day, from the state each assignment was
+/// in then (`assignment_states`). With `once`, the state is computed once
+/// however many parts of the statement read it.
 fn state_cte(q: &mut Sql, filters: &ReportFilters, past: Option<Past>, lines: bool, once: bool) {
     // The join to recommendations is paid only where its columns are needed.
     let join = lines || filters.report.is_some() || filters.theme.is_some();
     let materialized = if once { q.materialized() } else { "" };
+    let (table, id) = match past {
+        None => ("assignments", "a.id"),
+        Some(_) => ("assignment_states", "a.assignment_id"),
+    };
     q.push(&format!(
-        "WITH state AS {materialized}(SELECT a.id, a.organisation, "
+        "WITH state AS {materialized}(SELECT {id} AS id, a.organisation, "
     ));
     q.push(if join {
         "r.report_slug, r.number, r.title, a.issued_day, "
     } else {
         "a.issued_day, "
     });
-    match past {
-        None => {
-            q.push(
-                "a.status, a.decision, a.response_due_on, a.first_response_on, a.first_response_day, a.verified_day, \
-                 CASE WHEN a.first_response_bound THEN 1 ELSE 0 END AS first_response_bound, \
-                 CASE WHEN a.verified_bound THEN 1 ELSE 0 END AS verified_bound, 0 AS uncertain ",
-            );
-        }
-        Some(past) => {
-            // The latest counted event of the assignment that sets `column`.
-            let latest = |q: &mut Sql, column: &str| {
-                q.push(&format!(
-                    "(SELECT e.{column} FROM assignment_events e WHERE e.assignment_id = a.id AND e.{column} IS NOT NULL"
-                ));
-                past.counts(q, "e");
-                q.push(" ORDER BY e.seq DESC LIMIT 1)");
-            };
-            q.push("COALESCE(");
-            latest(q, "status");
-            q.push(&format!(
-                ", '{}') AS status, ",
-                wire(&AssignmentStatus::INITIAL)
-            ));
-            latest(q, "decision");
-            q.push(" AS decision, COALESCE(");
-            latest(q, "response_due_on");
-            q.push(", a.initial_due_on) AS response_due_on, ");
-            // The first counted response and verification are read from
-            // rows joined below (`fr`, `vf`), each found by one subquery.
-            q.push(
-                "fr.occurred_on AS first_response_on, fr.occurred_day AS first_response_day, \
-                 vf.occurred_day AS verified_day, \
-                 CASE WHEN fr.occurred_bound THEN 1 ELSE 0 END AS first_response_bound, \
-                 CASE WHEN vf.occurred_bound THEN 1 ELSE 0 END AS verified_bound, ",
-            );
-            let bound = "CASE WHEN e.occurred_bound THEN 1 ELSE 0 END";
-            match past.basis {
-                // Everything counted had been recorded; nothing is in doubt.
-                Basis::Recorded => q.push("0 AS uncertain "),
-                // As it happened: the first change not yet counted may have
-                // come earlier than its day says, if that day is a bound.
-                Basis::Occurred => {
-                    q.push(&format!(
-                        "COALESCE((SELECT {bound} FROM assignment_events e WHERE e.assignment_id = a.id \
-                         AND (e.status IS NOT NULL OR e.decision IS NOT NULL OR e.response_due_on IS NOT NULL OR e.milestone_id IS NOT NULL) \
-                         AND e.occurred_day > "
-                    ));
-                    q.bind(past.day);
-                    q.push(" ORDER BY e.seq LIMIT 1), 0) AS uncertain ")
-                }
-            };
-        }
-    }
-    q.push(if join {
-        "FROM assignments a JOIN recommendations r ON r.id = a.recommendation_id "
-    } else {
-        "FROM assignments a "
-    });
-    if let Some(past) = past {
-        // The first counted event of the assignment where `condition`
-        // holds. Facts on an assignment occurred in the order they were
-        // recorded, so the first is also the earliest.
-        let first = |q: &mut Sql, alias: &str, condition: &str| {
-            q.push(&format!(
-                "LEFT JOIN assignment_events {alias} ON {alias}.assignment_id = a.id AND {alias}.seq = \
-                 (SELECT MIN(e.seq) FROM assignment_events e WHERE e.assignment_id = a.id AND {condition}"
-            ));
-            past.counts(q, "e");
-            q.push(") ");
-        };
-        first(q, "fr", "e.decision IS NOT NULL");
-        first(
-            q,
-            "vf",
-            &format!("e.status = '{}'", wire(&AssignmentStatus::Verified)),
-        );
-    }
-    q.push("WHERE 1 = 1");
-    match past {
-        None => {}
-        Some(Past {
-            basis: Basis::Recorded,
-            cutoff,
-            ..
-        }) => {
-            q.push(" AND a.created_at_us < ");
-            q.bind(cutoff);
-        }
+    q.push(
+        "a.status, a.decision, a.response_due_on, a.first_response_on, a.first_response_day, a.verified_day, \
+         CASE WHEN a.first_response_bound THEN 1 ELSE 0 END AS first_response_bound, \
+         CASE WHEN a.verified_bound THEN 1 ELSE 0 END AS verified_bound, ",
+    );
+    q.push(match past {
+        // As it happened: the next change may have come earlier than its
+        // day says, if that day is a bound.
         Some(Past {
             basis: Basis::Occurred,
-            day,
             ..
-        }) => {
-            q.push(" AND a.issued_day <= ");
-            q.bind(day);
-        }
+        }) => "CASE WHEN a.next_bound THEN 1 ELSE 0 END AS uncertain ",
+        // Everything counted had been recorded; nothing is in doubt.
+        _ => "0 AS uncertain ",
+    });
+    q.push(&format!("FROM {table} a "));
+    if join {
+        q.push("JOIN recommendations r ON r.id = a.recommendation_id ");
+    }
+    q.push("WHERE 1 = 1");
+    if let Some(past) = past {
+        past.holds(q, "a");
     }
     if let Some(report) = &filters.report {
         q.push(" AND r.report_slug = ");
@@ -478,16 +416,9 @@ fn figures_part(
                     q.bind(as_of);
                 }
                 Some(past) => {
-                    q.push(
-                        "JOIN assignment_events m ON m.assignment_id = s.id \
-                         WHERE m.milestone_id IS NOT NULL",
-                    );
-                    past.counts(q, "m");
-                    q.push(" AND m.seq = (SELECT MAX(m2.seq) FROM assignment_events m2 WHERE m2.milestone_id = m.milestone_id");
-                    past.counts(q, "m2");
-                    q.push(&format!(
-                        ") AND m.milestone_status IN ({open}) AND m.milestone_due_on < "
-                    ));
+                    q.push("JOIN milestone_states m ON m.assignment_id = s.id WHERE 1 = 1");
+                    past.holds(q, "m");
+                    q.push(&format!(" AND m.status IN ({open}) AND m.due_on < "));
                     q.bind(as_of);
                 }
             }

@@ -15,9 +15,11 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::convert::{day_number, micros, wire};
-use crate::entities::{assignment_events, audit_events, audit_head};
+use crate::entities::{assignment_events, audit_events, audit_head, milestone_states};
 use crate::error::{Error, Result};
+use crate::sql::Sql;
 use crate::write::Tx;
+use rectrack_migrations::{OPEN_DAY, OPEN_US};
 
 /// What a command changed on one assignment, for its history and for
 /// reports as of a past day.
@@ -36,6 +38,10 @@ pub struct Touch {
     /// The day the change occurred and whether that day is only a bound;
     /// the day of recording when none.
     pub occurred: Option<(NaiveDate, bool)>,
+    /// The assignment was created by this command: it has no state before.
+    pub created: bool,
+    /// The milestone was added by this command: it has no state before.
+    pub milestone_added: bool,
 }
 
 impl Touch {
@@ -104,6 +110,9 @@ pub(crate) fn append(
     tx.insert(event_row(&event, seq))?;
     for touch in draft.touches {
         let (occurred_on, occurred_bound) = touch.occurred.unwrap_or((now.date_naive(), false));
+        if touch.changes() {
+            move_state(tx, &touch, seq, now, (occurred_on, occurred_bound))?;
+        }
         tx.insert(assignment_events::Model {
             assignment_id: touch.assignment_id,
             seq,
@@ -122,6 +131,97 @@ pub(crate) fn append(
     }
     // The head moves with the insert (trigger `audit_head_follows`).
     Ok(event)
+}
+
+impl Touch {
+    /// Whether the touch changes what a report reads of the assignment, so
+    /// that a new state of it begins.
+    fn changes(&self) -> bool {
+        self.status.is_some()
+            || self.decision.is_some()
+            || self.response_due_on.is_some()
+            || self.milestone.is_some()
+    }
+}
+
+/// Ends the assignment's current state (and its milestone's) where the
+/// change happened, on both time lines, and begins the next: the
+/// assignment's as its row now stands (the command's own writes are queued
+/// before its event), the milestone's as the touch gives it.
+fn move_state(
+    tx: &Tx<'_>,
+    touch: &Touch,
+    seq: i64,
+    now: DateTime<Utc>,
+    (occurred_on, bound): (NaiveDate, bool),
+) -> Result<()> {
+    let at = micros(now);
+    let day = day_number(occurred_on);
+    let close = |table: &str, key: &str, id: Uuid, bound: Option<bool>| {
+        let mut q = Sql::new(tx.backend());
+        q.push(&format!("UPDATE {table} SET to_us = "));
+        q.bind(at);
+        q.push(", to_day = ");
+        q.bind(day);
+        if let Some(bound) = bound {
+            q.push(", next_bound = ");
+            q.bind(bound);
+        }
+        q.push(&format!(" WHERE {key} = "));
+        q.bind(id);
+        q.push(" AND to_us = ");
+        q.bind(OPEN_US);
+        q.build()
+    };
+    if !touch.created {
+        tx.queue(close(
+            "assignment_states",
+            "assignment_id",
+            touch.assignment_id,
+            Some(bound),
+        ));
+    }
+    let mut q = Sql::new(tx.backend());
+    q.push(
+        "INSERT INTO assignment_states (assignment_id, seq, recommendation_id, organisation, issued_day, \
+         from_us, from_day, to_us, to_day, next_bound, status, decision, response_due_on, first_response_on, \
+         first_response_day, first_response_bound, verified_day, verified_bound) SELECT a.id, ",
+    );
+    q.bind(seq);
+    q.push(", a.recommendation_id, a.organisation, a.issued_day, ");
+    q.bind(at);
+    q.push(", ");
+    q.bind(day);
+    q.push(", ");
+    q.bind(OPEN_US);
+    q.push(", ");
+    q.bind(OPEN_DAY);
+    q.push(", ");
+    q.bind(false);
+    q.push(
+        ", a.status, a.decision, a.response_due_on, a.first_response_on, a.first_response_day, \
+         a.first_response_bound, a.verified_day, a.verified_bound FROM assignments a WHERE a.id = ",
+    );
+    q.bind(touch.assignment_id);
+    tx.queue(q.build());
+    if let Some(milestone) = touch.milestone {
+        let id = milestone.id.as_uuid();
+        if !touch.milestone_added {
+            tx.queue(close("milestone_states", "milestone_id", id, None));
+        }
+        tx.insert(milestone_states::Model {
+            milestone_id: id,
+            seq,
+            assignment_id: touch.assignment_id,
+            from_us: at,
+            from_day: day,
+            to_us: OPEN_US,
+            to_day: OPEN_DAY,
+            status: wire(&milestone.status),
+            due_on: milestone.due_on,
+        })?;
+    }
+    Ok(())
 }
 
 fn event_row(event: &AuditEvent, seq: i64) -> audit_events::Model {

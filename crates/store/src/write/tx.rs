@@ -106,7 +106,8 @@ impl<'a> Tx<'a> {
         Ok(())
     }
 
-    fn queue(&self, statement: Statement) {
+    /// Queues a statement that must change exactly one row.
+    pub(crate) fn queue(&self, statement: Statement) {
         self.queued
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

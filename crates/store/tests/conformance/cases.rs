@@ -23,10 +23,12 @@ use rectrack_core::text::Slug;
 use rectrack_core::{Error as CoreError, Refusal};
 use rectrack_migrations::{Migrator, MigratorTrait};
 use rectrack_store::copy::copy_database;
+use rectrack_store::entities::{assignment_states, milestone_states};
 use rectrack_store::page::PageRequest;
 use rectrack_store::recommendations::RecommendationView;
 use rectrack_store::tokens::TokenDraft;
 use rectrack_store::{Ctx, Error, Idempotency, Store, Written};
+use sea_orm::{EntityTrait, QueryOrder};
 
 use crate::harness::{Backend, Harness, mps, overseer, wmp};
 
@@ -1538,7 +1540,35 @@ pub async fn the_sql_report_equals_the_core_report(h: Harness) {
     assert_eq!(now.totals.by_status[&AssignmentStatus::Verified], 1);
     assert_eq!(now.totals.by_status[&AssignmentStatus::Withdrawn], 2);
     assert_eq!(now.totals.median_days_to_verification, Some(60.0));
+    the_states_kept_are_those_the_events_give(&h).await;
     h.finish().await;
+}
+
+/// The dated states each command keeps (`assignment_states`,
+/// `milestone_states`) are exactly those the migration rebuilds from the
+/// events of a database written before they were kept.
+async fn the_states_kept_are_those_the_events_give(h: &Harness) {
+    let db = h.store.connection();
+    let read = || async {
+        let assignments = assignment_states::Entity::find()
+            .order_by_asc(assignment_states::Column::AssignmentId)
+            .order_by_asc(assignment_states::Column::Seq)
+            .all(db)
+            .await
+            .unwrap();
+        let milestones = milestone_states::Entity::find()
+            .order_by_asc(milestone_states::Column::MilestoneId)
+            .order_by_asc(milestone_states::Column::Seq)
+            .all(db)
+            .await
+            .unwrap();
+        (assignments, milestones)
+    };
+    let kept = read().await;
+    assert!(!kept.0.is_empty());
+    Migrator::down(db, Some(1)).await.unwrap();
+    Migrator::up(db, None).await.unwrap();
+    assert_eq!(read().await, kept);
 }
 
 /// A past day's report is settled once an event recorded after the day's end
@@ -1727,7 +1757,7 @@ pub async fn a_copy_holds_every_row_and_the_same_chain(h: Harness) {
     let copied = copy_database(source.store.connection(), h.store.connection(), &|_| {})
         .await
         .unwrap();
-    assert_eq!(copied.tables.len(), 19);
+    assert_eq!(copied.tables.len(), 21);
     for (table, rows) in &copied.tables {
         let stored = source.count(table).await;
         assert_eq!(*rows as i64, stored, "{table}");
@@ -1740,6 +1770,8 @@ pub async fn a_copy_holds_every_row_and_the_same_chain(h: Harness) {
         "evidence",
         "tokens",
         "audit_events",
+        "assignment_states",
+        "milestone_states",
     ] {
         assert!(h.count(table).await > 0, "{table} was copied empty");
     }
@@ -2001,6 +2033,7 @@ pub async fn backfilled_facts_count_where_they_happened(h: Harness) {
             assert_eq!(sql, pure, "as of {as_of} ({basis:?})");
         }
     }
+    the_states_kept_are_those_the_events_give(&h).await;
     h.finish().await;
 }
 
