@@ -59,6 +59,17 @@ impl Sql {
         }
     }
 
+    /// The hint that makes a CTE be folded into each statement part that
+    /// reads it (PostgreSQL would otherwise compute a CTE read more than
+    /// once just once, and then cannot run the parts in parallel; MariaDB
+    /// has no such hint).
+    pub(crate) fn not_materialized(&self) -> &'static str {
+        match self.backend {
+            DbBackend::MySql => "",
+            _ => "NOT MATERIALIZED ",
+        }
+    }
+
     /// `column` compared byte by byte (PostgreSQL's default collation may
     /// follow the locale; MySQL tables are binary-collated, SQLite is binary).
     pub(crate) fn bytewise(&self, column: &str) -> String {
