@@ -302,6 +302,18 @@ pub struct EvidenceParts {
 }
 
 impl EvidenceDraft {
+    /// Checks that evidence entered from the record (an import's claim)
+    /// is a statement or a link: a document's bytes come only by upload.
+    pub fn check_from_record(&self) -> Result<(), ValidationErrors> {
+        match self {
+            Self::Document { .. } => Err(ValidationErrors::single(
+                "kind",
+                "evidence entered from the record is a statement or a link",
+            )),
+            Self::Link { .. } | Self::Statement { .. } => Ok(()),
+        }
+    }
+
     /// Validates every field, reporting all that are invalid.
     pub fn parse(&self) -> Result<EvidenceParts, ValidationErrors> {
         let mut errors = ValidationErrors::new();

@@ -435,12 +435,7 @@ impl Row<'_> {
     /// a formula; a leading `'` that neutralised a formula-looking cell in an
     /// export is removed.
     fn text(&mut self, column: &'static str) -> Option<String> {
-        let raw = self
-            .columns
-            .get(column)
-            .and_then(|i| self.cells.get(*i))
-            .map(String::as_str)
-            .unwrap_or_default();
+        let raw = self.raw(column);
         if raw.trim().is_empty() {
             return None;
         }
@@ -457,6 +452,15 @@ impl Row<'_> {
             }
             _ => Some(raw.to_owned()),
         }
+    }
+
+    /// The cell as the file has it (empty when the column is absent).
+    fn raw(&self, column: &str) -> &str {
+        self.columns
+            .get(column)
+            .and_then(|i| self.cells.get(*i))
+            .map(String::as_str)
+            .unwrap_or_default()
     }
 
     /// The cell read by `parse`; errors are reported against the column.
@@ -481,7 +485,9 @@ impl Row<'_> {
         because: &str,
         parse: impl FnOnce(&str) -> Result<T, String>,
     ) -> Option<T> {
-        if self.text(column).is_none() {
+        // Only an empty cell is missing: a formula there is reported as
+        // that, once.
+        if self.raw(column).trim().is_empty() {
             self.error(Some(column), format!("is required {because}"));
             return None;
         }

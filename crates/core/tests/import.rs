@@ -97,6 +97,15 @@ fn formulas_are_refused_and_a_neutralised_cell_is_read_as_its_text() {
     );
     assert_eq!(found[0].column.as_deref(), Some("progress_narrative"));
     assert!(found[0].message.contains("formula"));
+    // In a required column it is reported once, as a formula.
+    let found = errors(
+        "report,number,recipient
+op,=1+1,fa
+",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].column.as_deref(), Some("number"));
+    assert!(found[0].message.contains("formula"));
     let plan = Plan::parse(
         &table("report,number,recipient,response_decision,response_rationale,response_on,response_source\nop,1,fa,accepted,'=yes,2022-01-01,'-x\n"),
         day(TODAY),

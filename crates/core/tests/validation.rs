@@ -426,4 +426,8 @@ fn evidence_drafts_are_checked_by_kind() {
         text: "We are committed.".to_owned(),
     };
     assert!(statement.parse().is_ok());
+    // From the record (an import), only what needs no upload.
+    assert!(statement.check_from_record().is_ok());
+    assert!(link.check_from_record().is_ok());
+    assert_eq!(fields(&document.check_from_record().unwrap_err()), ["kind"]);
 }

@@ -51,12 +51,7 @@ impl Store {
         expected_version: Option<i64>,
         draft: &EvidenceDraft,
     ) -> Result<Written<Evidence>> {
-        if matches!(draft, EvidenceDraft::Document { .. }) {
-            return Err(Error::invalid(
-                "kind",
-                "evidence entered from the record is a statement or a link",
-            ));
-        }
+        draft.check_from_record()?;
         self.insert_evidence(ctx, id, expected_version, draft, None, true)
             .await
     }
