@@ -1,7 +1,8 @@
 //! Appending to the audit chain: a command's event is sealed after the
 //! chain's head (read under the chain lock) and queued with the command's
-//! rows, with one index row per assignment it touched. The database moves
-//! the head as the event is inserted.
+//! rows, with one index row per assignment it touched and, for each change,
+//! the end of the assignment's dated state and the start of the next. The
+//! database moves the head as the event is inserted.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rectrack_core::assignment::AssignmentStatus;
@@ -10,6 +11,7 @@ use rectrack_core::occurrence::Occurrence;
 use rectrack_core::response::ResponseDecision;
 use rectrack_core::role::Principal;
 use rectrack_core::status_report::MilestoneState;
+use rectrack_migrations::{OPEN_DAY, OPEN_US};
 use sea_orm::{DatabaseTransaction, EntityTrait, QuerySelect};
 use serde_json::Value;
 use uuid::Uuid;
@@ -19,7 +21,6 @@ use crate::entities::{assignment_events, audit_events, audit_head, milestone_sta
 use crate::error::{Error, Result};
 use crate::sql::Sql;
 use crate::write::Tx;
-use rectrack_migrations::{OPEN_DAY, OPEN_US};
 
 /// What a command changed on one assignment, for its history and for
 /// reports as of a past day.
@@ -59,6 +60,15 @@ impl Touch {
             occurred: Some((occurred.occurred_on, occurred.is_bound())),
             ..self
         }
+    }
+
+    /// Whether the touch changes what a report reads of the assignment, so
+    /// that a new state of it begins.
+    fn changes(&self) -> bool {
+        self.status.is_some()
+            || self.decision.is_some()
+            || self.response_due_on.is_some()
+            || self.milestone.is_some()
     }
 }
 
@@ -131,17 +141,6 @@ pub(crate) fn append(
     }
     // The head moves with the insert (trigger `audit_head_follows`).
     Ok(event)
-}
-
-impl Touch {
-    /// Whether the touch changes what a report reads of the assignment, so
-    /// that a new state of it begins.
-    fn changes(&self) -> bool {
-        self.status.is_some()
-            || self.decision.is_some()
-            || self.response_due_on.is_some()
-            || self.milestone.is_some()
-    }
 }
 
 /// Ends the assignment's current state (and its milestone's) where the

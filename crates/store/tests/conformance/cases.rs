@@ -1540,14 +1540,16 @@ pub async fn the_sql_report_equals_the_core_report(h: Harness) {
     assert_eq!(now.totals.by_status[&AssignmentStatus::Verified], 1);
     assert_eq!(now.totals.by_status[&AssignmentStatus::Withdrawn], 2);
     assert_eq!(now.totals.median_days_to_verification, Some(60.0));
-    the_states_kept_are_those_the_events_give(&h).await;
+    let (_, milestones) = the_states_kept_are_those_the_events_give(&h).await;
+    assert!(milestones > 0, "the milestone's states were kept");
     h.finish().await;
 }
 
 /// The dated states each command keeps (`assignment_states`,
 /// `milestone_states`) are exactly those the migration rebuilds from the
-/// events of a database written before they were kept.
-async fn the_states_kept_are_those_the_events_give(h: &Harness) {
+/// events of a database written before they were kept. Answers how many
+/// assignment and milestone states there are.
+async fn the_states_kept_are_those_the_events_give(h: &Harness) -> (usize, usize) {
     let db = h.store.connection();
     let read = || async {
         let assignments = assignment_states::Entity::find()
@@ -1569,6 +1571,7 @@ async fn the_states_kept_are_those_the_events_give(h: &Harness) {
     Migrator::down(db, Some(1)).await.unwrap();
     Migrator::up(db, None).await.unwrap();
     assert_eq!(read().await, kept);
+    (kept.0.len(), kept.1.len())
 }
 
 /// A past day's report is settled once an event recorded after the day's end
