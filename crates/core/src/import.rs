@@ -16,8 +16,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::assignment::AssignmentStatus;
+use crate::deadline::ExtensionDraft;
 use crate::evidence::EvidenceDraft;
 use crate::lifecycle::{self, Command};
+use crate::milestone::{MilestoneDraft, MilestoneStatus};
 use crate::occurrence::{NotBefore, OccurrenceDraft, SourceDraft};
 use crate::organisation::{OrgCode, OrganisationDraft, OrganisationKind};
 use crate::recommendation::{LegalBasis, RecommendationDraft};
@@ -36,11 +38,20 @@ pub const MAX_BYTES: u64 = 25 * 1024 * 1024;
 /// The columns every file must have.
 pub const REQUIRED: [&str; 3] = ["report", "number", "recipient"];
 
-/// The history steps, each a group of columns named `{step}_…`.
-pub const STEPS: [&str; 5] = ["response", "progress", "claim", "review", "withdrawal"];
+/// The history steps of an assignment's row, each a group of columns named
+/// `{step}_…`, in the order they happen; a milestone has rows of its own.
+pub const STEPS: [&str; 7] = [
+    "extension",
+    "response",
+    "revision",
+    "progress",
+    "claim",
+    "review",
+    "withdrawal",
+];
 
 /// Every column, in the order an export writes them.
-pub const COLUMNS: [&str; 47] = [
+pub const COLUMNS: [&str; 70] = [
     "report",
     "number",
     "recipient",
@@ -58,6 +69,13 @@ pub const COLUMNS: [&str; 47] = [
     "issued_on",
     "response_due_on",
     "legal_basis",
+    "extension_due_on",
+    "extension_reason",
+    "extension_requested_on",
+    "extension_on",
+    "extension_precision",
+    "extension_source",
+    "extension_source_url",
     "response_decision",
     "response_rationale",
     "response_planned_completion_on",
@@ -65,6 +83,13 @@ pub const COLUMNS: [&str; 47] = [
     "response_precision",
     "response_source",
     "response_source_url",
+    "revision_decision",
+    "revision_rationale",
+    "revision_planned_completion_on",
+    "revision_on",
+    "revision_precision",
+    "revision_source",
+    "revision_source_url",
     "progress_narrative",
     "progress_on",
     "progress_precision",
@@ -88,6 +113,31 @@ pub const COLUMNS: [&str; 47] = [
     "withdrawal_precision",
     "withdrawal_source",
     "withdrawal_source_url",
+    "milestone_title",
+    "milestone_due_on",
+    "milestone_status",
+    "milestone_on",
+    "milestone_precision",
+    "milestone_source",
+    "milestone_source_url",
+    "milestone_started_on",
+    "milestone_ended_on",
+];
+
+/// The columns a milestone's row may give: its assignment and the milestone.
+const MILESTONE_ROW: [&str; 12] = [
+    "report",
+    "number",
+    "recipient",
+    "milestone_title",
+    "milestone_due_on",
+    "milestone_status",
+    "milestone_on",
+    "milestone_precision",
+    "milestone_source",
+    "milestone_source_url",
+    "milestone_started_on",
+    "milestone_ended_on",
 ];
 
 fn all_columns() -> impl Iterator<Item = &'static str> {
@@ -128,8 +178,13 @@ impl RowError {
 /// One step of an assignment's history, as the API would take it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
+    /// A later due day for the response, asked for (the first occurrence)
+    /// and granted (the second).
+    Extend(ExtensionDraft, OccurrenceDraft, OccurrenceDraft),
     /// The recipient's response.
     Respond(ResponseDraft, OccurrenceDraft),
+    /// The response revised.
+    Revise(ResponseDraft, OccurrenceDraft),
     /// A progress update.
     PostUpdate(String, OccurrenceDraft),
     /// A claim of implementation citing one item of evidence (a statement or
@@ -142,38 +197,110 @@ pub enum Step {
         /// When it was claimed.
         occurred: OccurrenceDraft,
     },
-    /// The overseer's conclusion: verified or closed as not implemented.
+    /// The overseer's conclusion on a claim (verified or returned), or a
+    /// closure as not implemented.
     Review(ReviewDraft, OccurrenceDraft),
+    /// A milestone planned, as its own row gives it.
+    PlanMilestone {
+        /// The milestone's row, which names it in later steps.
+        row: usize,
+        /// What and by when.
+        draft: MilestoneDraft,
+        /// When it was planned.
+        occurred: OccurrenceDraft,
+    },
+    /// A milestone started, done or dropped.
+    ChangeMilestone {
+        /// The milestone's row.
+        row: usize,
+        /// Its title, to find a milestone planned by an earlier import.
+        title: String,
+        /// The status it had.
+        from: MilestoneStatus,
+        /// The status it takes.
+        to: MilestoneStatus,
+        /// When.
+        occurred: OccurrenceDraft,
+    },
 }
 
 impl Step {
     /// The lifecycle command the step gives.
     pub fn command(&self) -> Command {
         match self {
-            Self::Respond(draft, _) => Command::Respond(draft.decision),
+            Self::Extend(..) => Command::RequestExtension,
+            Self::Respond(draft, _) | Self::Revise(draft, _) => Command::Respond(draft.decision),
             Self::PostUpdate(..) => Command::PostUpdate,
             Self::Claim { .. } => Command::Claim,
             Self::Review(draft, _) => Command::Review(draft.outcome),
+            Self::PlanMilestone { .. } => Command::PlanMilestone,
+            Self::ChangeMilestone { to, .. } => match to {
+                MilestoneStatus::InProgress | MilestoneStatus::Done => Command::StartMilestone,
+                MilestoneStatus::Planned | MilestoneStatus::Dropped => Command::PlanMilestone,
+            },
         }
     }
 
     /// When it happened.
     pub fn occurred(&self) -> &OccurrenceDraft {
         match self {
-            Self::Respond(_, occurred)
+            Self::Extend(_, _, occurred)
+            | Self::Respond(_, occurred)
+            | Self::Revise(_, occurred)
             | Self::PostUpdate(_, occurred)
             | Self::Review(_, occurred)
-            | Self::Claim { occurred, .. } => occurred,
+            | Self::Claim { occurred, .. }
+            | Self::PlanMilestone { occurred, .. }
+            | Self::ChangeMilestone { occurred, .. } => occurred,
         }
     }
 
     /// The column group it was read from.
     pub fn group(&self) -> &'static str {
         match self {
+            Self::Extend(..) => "extension",
             Self::Respond(..) => "response",
+            Self::Revise(..) => "revision",
             Self::PostUpdate(..) => "progress",
             Self::Claim { .. } => "claim",
             Self::Review(..) => "review",
+            Self::PlanMilestone { .. } | Self::ChangeMilestone { .. } => "milestone",
+        }
+    }
+
+    /// The column an error in the step is reported against: the step's
+    /// first.
+    pub fn column(&self) -> &'static str {
+        match self {
+            Self::Extend(..) => "extension_due_on",
+            Self::Respond(..) => "response_decision",
+            Self::Revise(..) => "revision_decision",
+            Self::PostUpdate(..) => "progress_narrative",
+            Self::Claim { .. } => "claim_summary",
+            Self::Review(..) => "review_outcome",
+            Self::PlanMilestone { .. } => "milestone_title",
+            Self::ChangeMilestone { .. } => "milestone_status",
+        }
+    }
+
+    /// The column of its day.
+    fn day_column(&self) -> &'static str {
+        match self {
+            Self::ChangeMilestone {
+                to: MilestoneStatus::InProgress,
+                ..
+            } => "milestone_started_on",
+            Self::ChangeMilestone { .. } => "milestone_ended_on",
+            other => group_columns(other.group())[0],
+        }
+    }
+
+    /// The row it was read from, when that is a milestone's own row rather
+    /// than its assignment's.
+    pub fn row(&self) -> Option<usize> {
+        match self {
+            Self::PlanMilestone { row, .. } | Self::ChangeMilestone { row, .. } => Some(*row),
+            _ => None,
         }
     }
 }
@@ -361,8 +488,9 @@ impl Plan {
             }
             builder.add(&mut row, today);
         }
+        let plan = builder.finish(table.rows.len(), today, &mut errors);
         if errors.is_empty() {
-            Ok(builder.finish(table.rows.len()))
+            Ok(plan)
         } else {
             errors.sort_by_key(|e| e.row);
             Err(errors)
@@ -514,6 +642,13 @@ impl Row<'_> {
     }
 }
 
+fn parse_number(raw: &str) -> Result<u32, String> {
+    raw.parse::<u32>()
+        .ok()
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| format!("`{raw}` is not a recommendation number (1, 2, …)"))
+}
+
 fn parse_day(raw: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(raw, "%Y-%m-%d")
         .map_err(|_| format!("`{raw}` is not a day written YYYY-MM-DD"))
@@ -547,17 +682,31 @@ struct Builder {
     recommendations: Vec<PlannedRecommendation>,
     assignments: Vec<PlannedAssignment>,
     withdrawals: Vec<PlannedWithdrawal>,
+    milestones: Vec<MilestoneRow>,
+}
+
+/// A milestone's row, read: its assignment and its steps.
+struct MilestoneRow {
+    row: usize,
+    report: Slug,
+    number: u32,
+    recipient: OrgCode,
+    steps: Vec<Step>,
 }
 
 impl Builder {
     fn add(&mut self, row: &mut Row<'_>, today: NaiveDate) {
+        if !row.raw("milestone_title").trim().is_empty() {
+            self.add_milestone(row, today);
+            return;
+        }
+        for column in MILESTONE_ROW.iter().skip(4) {
+            if !row.raw(column).trim().is_empty() {
+                row.error(Some(column), "is given without a milestone_title");
+            }
+        }
         let report = row.required("report", "on every row", Slug::parse);
-        let number = row.required("number", "on every row", |raw| {
-            raw.parse::<u32>()
-                .ok()
-                .filter(|n| *n >= 1)
-                .ok_or_else(|| format!("`{raw}` is not a recommendation number (1, 2, …)"))
-        });
+        let number = row.required("number", "on every row", parse_number);
         let recipient = row.required("recipient", "on every row", OrgCode::parse);
         // The recipient, described.
         if let Some(name) = row.text("recipient_name") {
@@ -612,7 +761,7 @@ impl Builder {
         };
         self.recommendation(row, &report, number, &recipient, content);
         // The history.
-        let steps = history(row, today, issued_on);
+        let steps = history(row, issued_on);
         if let Some(withdrawal) = withdrawal(row, today) {
             self.withdrawal(row, &report, number, withdrawal);
         }
@@ -628,6 +777,129 @@ impl Builder {
             return;
         }
         self.assignments.push(PlannedAssignment {
+            row: row.number,
+            report,
+            number,
+            recipient,
+            steps,
+        });
+    }
+
+    /// A milestone's own row: its assignment, what and by when, when it was
+    /// planned, and when it started and ended, if it did.
+    fn add_milestone(&mut self, row: &mut Row<'_>, today: NaiveDate) {
+        let extra: Vec<&'static str> = row
+            .columns
+            .keys()
+            .copied()
+            .filter(|c| !MILESTONE_ROW.contains(c) && !row.raw(c).trim().is_empty())
+            .collect();
+        for column in extra {
+            row.error(
+                Some(column),
+                "a milestone's row gives only its assignment (report, number, recipient) and milestone_ columns; the assignment's history goes on its own row",
+            );
+        }
+        let report = row.required("report", "on every row", Slug::parse);
+        let number = row.required("number", "on every row", parse_number);
+        let recipient = row.required("recipient", "on every row", OrgCode::parse);
+        let title = row.text("milestone_title").unwrap_or_default();
+        let due_on = row.required("milestone_due_on", "when a milestone is given", parse_day);
+        let status = row
+            .parsed("milestone_status", wire_name::<MilestoneStatus>)
+            .unwrap_or(MilestoneStatus::Planned);
+        let planned = row.occurred("milestone", group_columns("milestone"));
+        let started = row.day("milestone_started_on");
+        let ended = row.day("milestone_ended_on");
+        if let Some(due_on) = due_on {
+            let draft = MilestoneDraft {
+                title: title.clone(),
+                due_on,
+            };
+            if let Err(nested) = draft.parse(crate::time::FIRST_DAY) {
+                report_nested(row, "milestone_", &nested);
+            }
+        }
+        match status {
+            MilestoneStatus::Planned if started.is_some() => row.error(
+                Some("milestone_started_on"),
+                "a planned milestone has not started: give milestone_status in_progress or done",
+            ),
+            MilestoneStatus::InProgress if started.is_none() => row.error(
+                Some("milestone_started_on"),
+                "is required when the milestone is in_progress",
+            ),
+            MilestoneStatus::Dropped | MilestoneStatus::Done if ended.is_none() => row.error(
+                Some("milestone_ended_on"),
+                "is required when the milestone is done or dropped",
+            ),
+            MilestoneStatus::Planned | MilestoneStatus::InProgress if ended.is_some() => row.error(
+                Some("milestone_ended_on"),
+                "is given only when the milestone is done or dropped",
+            ),
+            _ => {}
+        }
+        let mut last = planned.occurred_on;
+        for (column, day) in [
+            ("milestone_started_on", started),
+            ("milestone_ended_on", ended),
+        ] {
+            if let Some(day) = day {
+                if day > today {
+                    row.error(
+                        Some(column),
+                        format!("must not be in the future (today is {today})"),
+                    );
+                }
+                if last.is_some_and(|before| day < before) {
+                    row.error(
+                        Some(column),
+                        "must not be before the milestone was planned or started",
+                    );
+                }
+                last = Some(day);
+            }
+        }
+        let (Some(report), Some(number), Some(recipient), Some(due_on)) =
+            (report, number, recipient, due_on)
+        else {
+            return;
+        };
+        let at = |day: NaiveDate| OccurrenceDraft {
+            occurred_on: Some(day),
+            ..planned.clone()
+        };
+        let mut steps = vec![Step::PlanMilestone {
+            row: row.number,
+            draft: MilestoneDraft {
+                title: title.clone(),
+                due_on,
+            },
+            occurred: planned.clone(),
+        }];
+        let mut from = MilestoneStatus::Planned;
+        if let Some(day) = started {
+            steps.push(Step::ChangeMilestone {
+                row: row.number,
+                title: title.clone(),
+                from,
+                to: MilestoneStatus::InProgress,
+                occurred: at(day),
+            });
+            from = MilestoneStatus::InProgress;
+        }
+        if let Some(day) = ended
+            && !status.is_open()
+        {
+            steps.push(Step::ChangeMilestone {
+                row: row.number,
+                title,
+                from,
+                to: status,
+                occurred: at(day),
+            });
+        }
+        self.milestones.push(MilestoneRow {
             row: row.number,
             report,
             number,
@@ -813,7 +1085,47 @@ impl Builder {
         }
     }
 
-    fn finish(self, rows: usize) -> Plan {
+    /// The plan: each assignment's row steps with its milestones merged in,
+    /// checked in order.
+    fn finish(self, rows: usize, today: NaiveDate, errors: &mut Vec<RowError>) -> Plan {
+        let mut assignments = self.assignments;
+        let mut milestones: BTreeMap<(Slug, u32, OrgCode), Vec<Step>> = BTreeMap::new();
+        for m in self.milestones {
+            if !assignments
+                .iter()
+                .any(|a| a.report == m.report && a.number == m.number && a.recipient == m.recipient)
+            {
+                errors.push(RowError::cell(
+                    m.row,
+                    "recipient",
+                    format!(
+                        "recommendation {} of `{}` to `{}` has no row of its own in this file: a milestone's row adds to its assignment's row",
+                        m.number, m.report, m.recipient
+                    ),
+                ));
+                continue;
+            }
+            milestones
+                .entry((m.report, m.number, m.recipient))
+                .or_default()
+                .extend(m.steps);
+        }
+        for planned in &mut assignments {
+            let key = (
+                planned.report.clone(),
+                planned.number,
+                planned.recipient.clone(),
+            );
+            let steps = std::mem::take(&mut planned.steps);
+            planned.steps = merge(steps, milestones.remove(&key).unwrap_or_default());
+            let issued_on = self
+                .recommendations
+                .iter()
+                .find(|r| r.report == planned.report && r.number == planned.number)
+                .and_then(|r| r.draft.as_ref())
+                .map(|d| d.issued_on);
+            check_order(planned.row, &planned.steps, today, issued_on, errors);
+        }
         let mut recommendations = self.recommendations;
         for planned in &mut recommendations {
             if let Some(draft) = &mut planned.draft {
@@ -829,7 +1141,7 @@ impl Builder {
             organisations: self.organisations,
             reports: self.reports,
             recommendations,
-            assignments: self.assignments,
+            assignments,
             withdrawals: self.withdrawals,
         }
     }
@@ -847,34 +1159,83 @@ fn report_nested(row: &mut Row<'_>, prefix: &str, nested: &crate::validation::Va
     }
 }
 
-/// The row's steps, checked: each one the lifecycle allows after the one
-/// before, each on a day no earlier than the one before (nor the
-/// recommendation's issue, when the row gives it), none later than today.
-fn history(row: &mut Row<'_>, today: NaiveDate, issued_on: Option<NaiveDate>) -> Vec<Step> {
+/// The row's steps, in the order the format gives them. Whether the
+/// lifecycle allows them, and their days, are checked once the file's
+/// milestones are merged in ([`Builder::finish`]).
+fn history(row: &mut Row<'_>, issued_on: Option<NaiveDate>) -> Vec<Step> {
     let mut steps = Vec::new();
-    if let Some(decision) = row.parsed("response_decision", wire_name) {
-        let rationale = row
-            .required("response_rationale", "when a response is given", |s| {
+    if let Some(requested_due_on) = row.day("extension_due_on") {
+        let reason = row
+            .required("extension_reason", "when an extension is given", |s| {
                 Ok(s.to_owned())
             })
             .unwrap_or_default();
-        let planned_completion_on = row.day("response_planned_completion_on");
-        let occurred = row.occurred("response", group_columns("response"));
-        let draft = ResponseDraft {
-            decision,
-            rationale,
-            planned_completion_on,
+        let granted = row.occurred("extension", group_columns("extension"));
+        let requested = OccurrenceDraft {
+            occurred_on: row.day("extension_requested_on").or(granted.occurred_on),
+            ..granted.clone()
         };
-        if let Some(issued_on) = issued_on
-            && let Err(nested) = draft.parse(issued_on, true)
+        if let (Some(asked), Some(decided)) = (requested.occurred_on, granted.occurred_on)
+            && asked > decided
         {
-            report_nested(row, "response_", &nested);
+            row.error(
+                Some("extension_requested_on"),
+                "must not be after the extension was granted (extension_on)",
+            );
         }
-        steps.push(Step::Respond(draft, occurred));
+        steps.push(Step::Extend(
+            ExtensionDraft {
+                requested_due_on,
+                reason,
+            },
+            requested,
+            granted,
+        ));
     } else {
-        for column in ["response_rationale", "response_on"] {
+        for column in ["extension_reason", "extension_requested_on", "extension_on"] {
             if row.text(column).is_some() {
-                row.error(Some(column), "is given without a response_decision");
+                row.error(Some(column), "is given without an extension_due_on");
+            }
+        }
+    }
+    for group in ["response", "revision"] {
+        let [decision_column, rationale, planned] = response_columns(group);
+        if let Some(decision) = row.parsed(decision_column, wire_name) {
+            let rationale = row
+                .required(rationale, &format!("when a {group} is given"), |s| {
+                    Ok(s.to_owned())
+                })
+                .unwrap_or_default();
+            let planned_completion_on = row.day(planned);
+            let occurred = row.occurred(group, group_columns(group));
+            let draft = ResponseDraft {
+                decision,
+                rationale,
+                planned_completion_on,
+            };
+            if let Some(issued_on) = issued_on
+                && let Err(nested) = draft.parse(issued_on, true)
+            {
+                report_nested(row, &format!("{group}_"), &nested);
+            }
+            if group == "response" {
+                steps.push(Step::Respond(draft, occurred));
+            } else if steps.iter().any(|s| matches!(s, Step::Respond(..))) {
+                steps.push(Step::Revise(draft, occurred));
+            } else {
+                row.error(
+                    Some(decision_column),
+                    "a revision revises a response: give the first response in the response_ columns",
+                );
+            }
+        } else {
+            for column in [rationale, group_columns(group)[0]] {
+                if row.text(column).is_some() {
+                    row.error(
+                        Some(column),
+                        format!("is given without a {decision_column}"),
+                    );
+                }
             }
         }
     }
@@ -934,10 +1295,12 @@ fn history(row: &mut Row<'_>, today: NaiveDate, issued_on: Option<NaiveDate>) ->
         }
     }
     if let Some(outcome) = row.parsed("review_outcome", wire_name::<ReviewOutcome>) {
-        if matches!(
-            outcome,
-            ReviewOutcome::Verified | ReviewOutcome::ClosedNotImplemented
-        ) {
+        if outcome == ReviewOutcome::Comment {
+            row.error(
+                Some("review_outcome"),
+                "an import records a review that decides: verified, returned or closed_not_implemented",
+            );
+        } else {
             let draft = ReviewDraft {
                 outcome,
                 comment: row.text("review_comment"),
@@ -947,39 +1310,102 @@ fn history(row: &mut Row<'_>, today: NaiveDate, issued_on: Option<NaiveDate>) ->
             }
             let occurred = row.occurred("review", group_columns("review"));
             steps.push(Step::Review(draft, occurred));
-        } else {
-            row.error(
-                Some("review_outcome"),
-                "an import records a final review: verified or closed_not_implemented",
-            );
         }
     }
-    check_order(row, &steps, today, issued_on);
     steps
 }
 
+/// The decision, rationale and planned completion columns of a response
+/// group (`response` or `revision`).
+fn response_columns(group: &str) -> [&'static str; 3] {
+    let find = |suffix: &str| {
+        all_columns()
+            .find(|c| c.strip_prefix(group).and_then(|s| s.strip_prefix('_')) == Some(suffix))
+            .unwrap_or("response_decision")
+    };
+    [
+        find("decision"),
+        find("rationale"),
+        find("planned_completion_on"),
+    ]
+}
+
+/// Merges milestone steps (each milestone's own in order) into a row's
+/// steps by day. On a day both have steps, a milestone's step comes first
+/// where the lifecycle allows it there (a milestone started the day a
+/// claim was returned went on from before the claim), else after the
+/// row's step. Steps without a day (already an error) keep the format's
+/// order.
+fn merge(row_steps: Vec<Step>, mut milestone_steps: Vec<Step>) -> Vec<Step> {
+    if milestone_steps.is_empty() {
+        return row_steps;
+    }
+    let day = |step: &Step| step.occurred().occurred_on;
+    if row_steps
+        .iter()
+        .chain(&milestone_steps)
+        .any(|s| day(s).is_none())
+    {
+        let mut all = row_steps;
+        all.extend(milestone_steps);
+        return all;
+    }
+    milestone_steps.sort_by_key(day);
+    let mut status = AssignmentStatus::AwaitingResponse;
+    let mut out = Vec::new();
+    let mut row_steps = row_steps.into_iter().peekable();
+    let mut milestone_steps = milestone_steps.into_iter().peekable();
+    loop {
+        let take_milestone = match (row_steps.peek(), milestone_steps.peek()) {
+            (None, None) => break,
+            (Some(_), None) => false,
+            (None, Some(_)) => true,
+            (Some(r), Some(m)) => {
+                day(m) < day(r)
+                    || (day(m) == day(r)
+                        && lifecycle::decide_backfill(status, &Principal::Console, m.command())
+                            .is_ok())
+            }
+        };
+        let next = if take_milestone {
+            milestone_steps.next()
+        } else {
+            row_steps.next()
+        };
+        let Some(step) = next else { break };
+        if let Ok(t) = lifecycle::decide_backfill(status, &Principal::Console, step.command()) {
+            status = t.to;
+        }
+        out.push(step);
+    }
+    out
+}
+
 /// Refuses steps the lifecycle would not allow in this order, and days out
-/// of order.
-fn check_order(row: &mut Row<'_>, steps: &[Step], today: NaiveDate, issued_on: Option<NaiveDate>) {
+/// of order; reports the first error of each assignment against the row
+/// and column of the step at fault.
+fn check_order(
+    assignment_row: usize,
+    steps: &[Step],
+    today: NaiveDate,
+    issued_on: Option<NaiveDate>,
+    errors: &mut Vec<RowError>,
+) {
     let mut status = AssignmentStatus::AwaitingResponse;
     let mut not_before = issued_on.map(|day| NotBefore {
         day,
         because: "the recommendation was issued",
     });
     for step in steps {
+        let row = step.row().unwrap_or(assignment_row);
         match lifecycle::decide_backfill(status, &Principal::Console, step.command()) {
             Ok(transition) => status = transition.to,
             Err(refusal) => {
-                let column = match step {
-                    Step::Review(..) => "review_outcome",
-                    Step::Respond(..) => "response_decision",
-                    Step::PostUpdate(..) => "progress_narrative",
-                    Step::Claim { .. } => "claim_summary",
-                };
-                row.error(
-                    Some(column),
+                errors.push(RowError::cell(
+                    row,
+                    step.column(),
                     format!("cannot come at this point of the history: {refusal}"),
-                );
+                ));
                 return;
             }
         }
@@ -992,19 +1418,19 @@ fn check_order(row: &mut Row<'_>, steps: &[Step], today: NaiveDate, issued_on: O
             Ok(parsed) => {
                 not_before = Some(NotBefore {
                     day: parsed.occurred_on,
-                    because: "the step before it on this row happened",
+                    because: "the step before it in this assignment's history happened",
                 });
             }
             Err(nested) => {
-                let [on, precision, source, url] = group_columns(step.group());
+                let [_, precision, source, url] = group_columns(step.group());
                 for e in nested.errors() {
                     let column = match e.field.as_str() {
-                        "occurred_on" => on,
+                        "occurred_on" => step.day_column(),
                         "occurred_on_precision" => precision,
                         "source.url" => url,
                         _ => source,
                     };
-                    row.error(Some(column), e.message.clone());
+                    errors.push(RowError::cell(row, column, e.message.clone()));
                 }
                 return;
             }

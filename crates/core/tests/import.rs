@@ -156,11 +156,142 @@ fn a_history_the_lifecycle_refuses_or_out_of_order_is_refused_by_row_and_column(
         ),
         // A review an import does not record.
         (
+            "op,1,fa,,,,accepted,Yes,2022-02-01,x,Done,Proof,2022-03-01,x,comment,2022-03-02,x",
+            "review_outcome",
+        ),
+        // A claim returned with no claim before it.
+        (
             "op,1,fa,,,,accepted,Yes,2022-02-01,x,,,,,returned,2022-03-01,x",
             "review_outcome",
         ),
     ];
     for (row, column) in cases {
+        let found = errors(&format!("{header}\n{row}\n"));
+        assert!(
+            found
+                .iter()
+                .any(|e| e.row == 2 && e.column.as_deref() == Some(column)),
+            "{row}: {found:?}"
+        );
+    }
+}
+
+#[test]
+fn milestones_on_rows_of_their_own_join_their_assignments_history_by_day() {
+    let header = "report,number,recipient,response_decision,response_rationale,response_on,response_source,progress_narrative,progress_on,progress_source,milestone_title,milestone_due_on,milestone_status,milestone_on,milestone_source,milestone_started_on,milestone_ended_on";
+    let csv = format!(
+        "{header}\n\
+         op,1,fa,accepted,Yes,2022-02-01,x,Going,2022-05-01,x\n\
+         op,1,fa,,,,,,,,Plan,2022-12-31,done,2022-03-01,Plan,2022-04-01,2022-06-01\n\
+         op,1,fa,,,,,,,,Vet,2023-12-31,planned,2022-05-01,Plan,,\n"
+    );
+    let plan = Plan::parse(&table(&csv), day(TODAY)).unwrap();
+    assert_eq!(plan.assignments.len(), 1);
+    let steps: Vec<_> = plan.assignments[0]
+        .steps
+        .iter()
+        .map(|s| {
+            (
+                s.command().name(),
+                s.occurred().occurred_on.unwrap().to_string(),
+            )
+        })
+        .collect();
+    let on = |c: &'static str, d: &str| (c, d.to_owned());
+    assert_eq!(
+        steps,
+        [
+            on("respond_accepted", "2022-02-01"),
+            on("plan_milestone", "2022-03-01"),
+            on("start_milestone", "2022-04-01"),
+            // Both on 1 May: the milestone is planned while work goes on.
+            on("plan_milestone", "2022-05-01"),
+            on("post_update", "2022-05-01"),
+            on("start_milestone", "2022-06-01"),
+        ]
+    );
+
+    let cases = [
+        // A milestone whose assignment has no row.
+        (
+            "op,2,fa,,,,,,,,Plan,2022-12-31,planned,2022-03-01,Plan,,",
+            "recipient",
+        ),
+        // A milestone's row giving history too.
+        (
+            "op,1,fa,accepted,,,,,,,Plan,2022-12-31,planned,2022-03-01,Plan,,",
+            "response_decision",
+        ),
+        // Started before it was planned.
+        (
+            "op,1,fa,,,,,,,,Plan,2022-12-31,in_progress,2022-03-01,Plan,2022-02-01,",
+            "milestone_started_on",
+        ),
+        // Done without a day.
+        (
+            "op,1,fa,,,,,,,,Plan,2022-12-31,done,2022-03-01,Plan,,",
+            "milestone_ended_on",
+        ),
+        // Planned before the response: the lifecycle refuses it.
+        (
+            "op,1,fa,,,,,,,,Plan,2022-12-31,planned,2022-01-15,Plan,,",
+            "milestone_title",
+        ),
+        // A milestone column without a milestone.
+        (
+            "op,1,fa,accepted,Yes,2022-02-01,x,,,,,2022-12-31,,,,,",
+            "milestone_due_on",
+        ),
+    ];
+    for (row, column) in cases {
+        let csv = format!("{header}\nop,1,fa,accepted,Yes,2022-02-01,x,,,\n{row}\n");
+        let found = errors(&csv);
+        assert!(
+            found
+                .iter()
+                .any(|e| e.row == 3 && e.column.as_deref() == Some(column)),
+            "{row}: {found:?}"
+        );
+    }
+}
+
+#[test]
+fn an_extension_comes_before_the_response_and_a_revision_after_it() {
+    let header = "report,number,recipient,extension_due_on,extension_reason,extension_requested_on,extension_on,extension_source,response_decision,response_rationale,response_on,response_source,revision_decision,revision_rationale,revision_on,revision_source";
+    let csv = format!(
+        "{header}\nop,1,fa,2022-06-01,Court case,2022-02-20,2022-03-01,x,accepted,Yes,2022-04-01,x,not_accepted,No,2022-05-01,x\n"
+    );
+    let plan = Plan::parse(&table(&csv), day(TODAY)).unwrap();
+    let commands: Vec<_> = plan.assignments[0]
+        .steps
+        .iter()
+        .map(|s| s.command().name())
+        .collect();
+    assert_eq!(
+        commands,
+        [
+            "request_extension",
+            "respond_accepted",
+            "respond_not_accepted"
+        ]
+    );
+    for (row, column) in [
+        // Asked after it was granted.
+        (
+            "op,1,fa,2022-06-01,Court case,2022-03-02,2022-03-01,x,,,,,,,,",
+            "extension_requested_on",
+        ),
+        // A revision without a response.
+        (
+            "op,1,fa,,,,,,,,,,not_accepted,No,2022-05-01,x",
+            "revision_decision",
+        ),
+        // A revision before the response.
+        (
+            "op,1,fa,,,,,,accepted,Yes,2022-04-01,x,not_accepted,No,2022-03-01,x",
+            "revision_on",
+        ),
+    ] {
         let found = errors(&format!("{header}\n{row}\n"));
         assert!(
             found
@@ -299,6 +430,29 @@ fn row() -> impl Strategy<Value = String> {
         )
 }
 
+/// A milestone's row, from its title on, chosen at random.
+fn milestone() -> impl Strategy<Value = String> {
+    let on = || prop::option::of((2021i32..2028, 1u32..13, 1u32..29));
+    (
+        prop::sample::select(vec!["planned", "in_progress", "done", "dropped"]),
+        on(),
+        on(),
+        on(),
+    )
+        .prop_map(|(status, planned, started, ended)| {
+            let day = |d: Option<(i32, u32, u32)>| {
+                d.map(|(y, m, d)| format!("{y}-{m:02}-{d:02}"))
+                    .unwrap_or_default()
+            };
+            format!(
+                "Step,2023-01-31,{status},{},Plan,{},{}",
+                day(planned),
+                day(started),
+                day(ended)
+            )
+        })
+}
+
 proptest! {
     /// Import builds only lawful command sequences: every plan's steps are
     /// moves the lifecycle allows one after another from awaiting a
@@ -306,11 +460,18 @@ proptest! {
     /// never before the recommendation was issued; and a refused table
     /// names a row of the file.
     #[test]
-    fn import_builds_only_lawful_command_sequences(rows in prop::collection::vec(row(), 1..8)) {
-        let header = "report,number,recipient,issued_on,title,body,response_decision,response_rationale,response_on,response_precision,response_source,progress_narrative,progress_on,progress_source,claim_summary,claim_evidence,claim_on,claim_source,review_outcome,review_comment,review_on,review_source";
+    fn import_builds_only_lawful_command_sequences(
+        rows in prop::collection::vec((row(), prop::collection::vec(milestone(), 0..3)), 1..6)
+    ) {
+        let header = "report,number,recipient,issued_on,title,body,response_decision,response_rationale,response_on,response_precision,response_source,progress_narrative,progress_on,progress_source,claim_summary,claim_evidence,claim_on,claim_source,review_outcome,review_comment,review_on,review_source,milestone_title,milestone_due_on,milestone_status,milestone_on,milestone_source,milestone_started_on,milestone_ended_on";
         let mut csv = header.to_owned();
-        for (i, row) in rows.iter().enumerate() {
+        let mut lines = 0;
+        for (i, (row, milestones)) in rows.iter().enumerate() {
             csv.push_str(&format!("\nop,{},fa,2022-01-01,T,B,{row}", i + 1));
+            for milestone in milestones {
+                csv.push_str(&format!("\nop,{},fa{}{milestone}", i + 1, ",".repeat(20)));
+            }
+            lines += 1 + milestones.len();
         }
         let today = day(TODAY);
         match Plan::parse(&table(&csv), today) {
@@ -326,12 +487,20 @@ proptest! {
                         prop_assert!(on >= last && on <= today, "{on} after {last}");
                         prop_assert!(step.occurred().source.is_some());
                         last = on;
+                        // A milestone changes only after it was planned.
+                        if let Step::ChangeMilestone { row, .. } = step {
+                            let planned = assignment
+                                .steps
+                                .iter()
+                                .any(|s| matches!(s, Step::PlanMilestone { row: r, .. } if r == row));
+                            prop_assert!(planned, "a milestone of row {} changed before it was planned", row);
+                        }
                     }
                 }
             }
             Err(errors) => {
                 prop_assert!(!errors.is_empty());
-                prop_assert!(errors.iter().all(|e| e.row >= 2 && e.row < rows.len() + 2));
+                prop_assert!(errors.iter().all(|e| e.row >= 2 && e.row < lines + 2));
             }
         }
     }

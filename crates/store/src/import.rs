@@ -15,10 +15,12 @@ use std::io::Cursor;
 
 use rectrack_core::assignment::AssignmentStatus;
 use rectrack_core::audit::Action;
-use rectrack_core::ids::{AssignmentId, RecommendationId};
+use rectrack_core::deadline::ExtensionDecisionDraft;
+use rectrack_core::ids::{AssignmentId, MilestoneId, RecommendationId};
 use rectrack_core::import::{
     MAX_ROWS, Plan, PlannedAssignment, Progress, RowError, Step, Table, progress, statuses,
 };
+use rectrack_core::milestone::{MilestoneChange, MilestoneStatus};
 use rectrack_core::progress::UpdateDraft;
 use rectrack_core::review::ClaimDraft;
 use rectrack_core::role::Principal;
@@ -648,7 +650,7 @@ impl<'a> Run<'a> {
                 return;
             };
             self.mark(planned.row, "created");
-            (id, AssignmentStatus::AwaitingResponse, None)
+            (id, None, None)
         } else {
             let Some((recommendation, ..)) = existing.recommendations.get(&key) else {
                 return;
@@ -659,9 +661,17 @@ impl<'a> Run<'a> {
             else {
                 return;
             };
-            (*id, *status, Some(*version))
+            (*id, Some(*status), Some(*version))
         };
-        let taken = match progress(&planned.steps, status) {
+        // An assignment created now takes every step; one that exists has
+        // taken those up to the last point of the row's history at which it
+        // stood where it stands.
+        let status = status.unwrap_or(AssignmentStatus::AwaitingResponse);
+        let progress = match version {
+            None => Progress::Taken(0),
+            Some(_) => progress(&planned.steps, status),
+        };
+        let taken = match progress {
             Progress::Taken(taken) => taken,
             Progress::MovedOn if planned.steps.is_empty() => return,
             Progress::MovedOn => {
@@ -692,14 +702,9 @@ impl<'a> Run<'a> {
                 return;
             }
         };
+        let mut milestones = HashMap::new();
         for step in &planned.steps[taken..] {
-            let column = match step {
-                Step::Respond(..) => "response_decision",
-                Step::PostUpdate(..) => "progress_narrative",
-                Step::Claim { .. } => "claim_summary",
-                Step::Review(..) => "review_outcome",
-            };
-            match self.step(store, id, version, step).await {
+            match self.step(store, id, version, step, &mut milestones).await {
                 Ok((done, facts)) => {
                     self.facts_recorded += facts;
                     self.mark(planned.row, "changed");
@@ -708,19 +713,22 @@ impl<'a> Run<'a> {
                     version = None;
                 }
                 Err(e) => {
-                    self.fail(planned.row, column, e);
+                    self.fail(step.row().unwrap_or(planned.row), step.column(), e);
                     return;
                 }
             }
         }
     }
 
+    /// Takes one step; `milestones` maps the rows of milestones planned in
+    /// this import to their ids.
     async fn step(
         &self,
         store: &Store,
         id: AssignmentId,
         version: Option<i64>,
         step: &Step,
+        milestones: &mut HashMap<usize, MilestoneId>,
     ) -> Result<(String, usize)> {
         let on = |occurred: &rectrack_core::occurrence::OccurrenceDraft| {
             occurred
@@ -729,12 +737,107 @@ impl<'a> Run<'a> {
                 .unwrap_or_default()
         };
         match step {
-            Step::Respond(draft, occurred) => {
+            Step::Extend(draft, requested, occurred) => {
+                let request = store
+                    .request_extension(&Ctx::new(self.principal), id, version, draft, requested)
+                    .await?
+                    .fresh()
+                    .ok_or(Error::Misuse("an import step was replayed"))?;
+                let decision = ExtensionDecisionDraft {
+                    granted: true,
+                    comment: None,
+                };
+                store
+                    .decide_extension(
+                        &Ctx::new(self.principal),
+                        id,
+                        request.id,
+                        None,
+                        &decision,
+                        occurred,
+                    )
+                    .await?;
+                Ok((
+                    format!(
+                        "extension to {} granted ({})",
+                        draft.requested_due_on,
+                        on(occurred)
+                    ),
+                    2,
+                ))
+            }
+            Step::Respond(draft, occurred) | Step::Revise(draft, occurred) => {
                 store
                     .respond(&Ctx::new(self.principal), id, version, draft, occurred)
                     .await?;
+                let what = if matches!(step, Step::Revise(..)) {
+                    "response revised to"
+                } else {
+                    "response"
+                };
                 Ok((
-                    format!("response {} ({})", wire(&draft.decision), on(occurred)),
+                    format!("{what} {} ({})", wire(&draft.decision), on(occurred)),
+                    1,
+                ))
+            }
+            Step::PlanMilestone {
+                row,
+                draft,
+                occurred,
+            } => {
+                let milestone = store
+                    .add_milestone(&Ctx::new(self.principal), id, version, draft, occurred)
+                    .await?
+                    .fresh()
+                    .ok_or(Error::Misuse("an import step was replayed"))?;
+                milestones.insert(*row, milestone.id);
+                Ok((
+                    format!("milestone \"{}\" planned ({})", draft.title, on(occurred)),
+                    1,
+                ))
+            }
+            Step::ChangeMilestone {
+                row,
+                title,
+                from,
+                to,
+                occurred,
+            } => {
+                let milestone = match milestones.get(row) {
+                    Some(milestone) => *milestone,
+                    // Planned by an earlier import of the file.
+                    None => store
+                        .milestones(id)
+                        .await?
+                        .into_iter()
+                        .find(|m| m.title.as_str() == title.as_str() && m.status == *from)
+                        .map(|m| m.id)
+                        .ok_or_else(|| {
+                            Error::Conflict(format!(
+                                "the assignment has no {} milestone \"{title}\" to change",
+                                wire(from)
+                            ))
+                        })?,
+                };
+                let change = MilestoneChange {
+                    status: Some(*to),
+                    completed_on: (*to == MilestoneStatus::Done)
+                        .then_some(occurred.occurred_on)
+                        .flatten(),
+                    ..MilestoneChange::default()
+                };
+                store
+                    .change_milestone(
+                        &Ctx::new(self.principal),
+                        id,
+                        milestone,
+                        None,
+                        &change,
+                        occurred,
+                    )
+                    .await?;
+                Ok((
+                    format!("milestone \"{title}\" {} ({})", wire(to), on(occurred)),
                     1,
                 ))
             }
