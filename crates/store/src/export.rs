@@ -71,6 +71,9 @@ pub struct ExportedAssignment {
     pub extensions: Vec<extension_requests::Model>,
     /// Milestones (token-only).
     pub milestones: Vec<milestones::Model>,
+    /// Each milestone's changes of status, oldest first: the status it
+    /// took, when it happened and when it was recorded (token-only).
+    pub milestone_changes: HashMap<Uuid, Vec<Fact<String>>>,
     /// Evidence items (token-only).
     pub evidence: Vec<evidence::Model>,
 }
@@ -277,6 +280,52 @@ impl Store {
                 .or_default()
                 .push(row);
         }
+        // A milestone's days are those of its changes, kept in their events.
+        let mut milestone_changes = HashMap::<Uuid, HashMap<Uuid, Vec<Fact<String>>>>::new();
+        for event in audit_events::Entity::find()
+            .filter(audit_events::Column::EntityType.eq("milestone"))
+            .order_by_asc(audit_events::Column::Seq)
+            .all(&self.db)
+            .await?
+        {
+            let corrupt =
+                |e: serde_json::Error| Error::Corrupt(format!("audit_events.payload: {e}"));
+            let recorded_at = from_micros(event.at_us)?;
+            let payload: serde_json::Value =
+                serde_json::from_str(&event.payload).map_err(corrupt)?;
+            let occurred = match payload.get("occurred") {
+                Some(value) => serde_json::from_value(value.clone()).map_err(corrupt)?,
+                None => Occurrence::on(recorded_at.date_naive()),
+            };
+            let milestone = &payload["milestone"];
+            let (Some(assignment), Some(status)) = (
+                milestone["assignment_id"]
+                    .as_str()
+                    .and_then(|s| Uuid::parse_str(s).ok()),
+                milestone["status"].as_str(),
+            ) else {
+                return Err(Error::Corrupt(format!(
+                    "audit event {} names no milestone",
+                    event.seq
+                )));
+            };
+            let list = milestone_changes
+                .entry(assignment)
+                .or_default()
+                .entry(
+                    Uuid::parse_str(&event.entity_id)
+                        .map_err(|e| Error::Corrupt(format!("audit_events.entity_id: {e}")))?,
+                )
+                .or_default();
+            // A change of title or due day alone keeps the status.
+            if list.last().is_none_or(|f: &Fact<String>| f.row != status) {
+                list.push(Fact {
+                    row: status.to_owned(),
+                    recorded_at,
+                    occurred,
+                });
+            }
+        }
         let mut evidence_rows = HashMap::<Uuid, Vec<_>>::new();
         for row in evidence::Entity::find()
             .filter(evidence::Column::AssignmentId.in_subquery(ids()))
@@ -303,6 +352,10 @@ impl Store {
                 reviews: reviews.remove(&id).filter(|_| full).unwrap_or_default(),
                 extensions: extensions.remove(&id).filter(|_| full).unwrap_or_default(),
                 milestones: milestone_rows
+                    .remove(&id)
+                    .filter(|_| full)
+                    .unwrap_or_default(),
+                milestone_changes: milestone_changes
                     .remove(&id)
                     .filter(|_| full)
                     .unwrap_or_default(),
@@ -395,10 +448,12 @@ impl Export {
     /// it, as the import format allows, which keeps a large export small.
     pub fn rows(&self) -> Vec<Vec<String>> {
         let mut described = Described::default();
-        self.assignments
-            .iter()
-            .map(|a| described.trim(self.row(a)))
-            .collect()
+        let mut rows = Vec::with_capacity(self.assignments.len());
+        for a in &self.assignments {
+            rows.push(described.trim(self.row(a)));
+            rows.extend(self.milestone_rows(a));
+        }
+        rows
     }
 
     /// Writes the assignments table as CSV, row by row.
@@ -407,8 +462,59 @@ impl Export {
         write_csv_line(out, &Self::columns())?;
         for a in &self.assignments {
             write_csv_line(out, &described.trim(self.row(a)))?;
+            for row in self.milestone_rows(a) {
+                write_csv_line(out, &row)?;
+            }
         }
         Ok(())
+    }
+
+    /// A row for each of the assignment's milestones: what and by when (as
+    /// it is now), when it was planned, started and done or dropped, with
+    /// the source of its planning.
+    fn milestone_rows(&self, a: &ExportedAssignment) -> Vec<Vec<String>> {
+        let Some((rec, ..)) = self.recommendations.get(&a.assignment.recommendation_id) else {
+            return Vec::new();
+        };
+        let mut out = Vec::with_capacity(a.milestones.len());
+        for m in &a.milestones {
+            let Some(changes) = a.milestone_changes.get(&m.id) else {
+                continue;
+            };
+            let Some(planned) = changes.first() else {
+                continue;
+            };
+            let day_of = |statuses: &[&str]| {
+                changes
+                    .iter()
+                    .find(|c| statuses.contains(&c.row.as_str()))
+                    .map(|c| c.occurred.occurred_on.to_string())
+                    .unwrap_or_default()
+            };
+            let [on, precision, source, url] =
+                occurred_cells(&planned.occurred, Some(planned.recorded_at));
+            let mut cells: BTreeMap<&str, String> = BTreeMap::from([
+                ("report", rec.report_slug.clone()),
+                ("number", rec.number.to_string()),
+                ("recipient", a.assignment.organisation.clone()),
+                ("milestone_title", m.title.clone()),
+                ("milestone_due_on", m.due_on.to_string()),
+                ("milestone_status", m.status.clone()),
+                ("milestone_on", on),
+                ("milestone_precision", precision),
+                ("milestone_source", source),
+                ("milestone_source_url", url),
+                ("milestone_started_on", day_of(&["in_progress"])),
+                ("milestone_ended_on", day_of(&["done", "dropped"])),
+            ]);
+            out.push(
+                COLUMNS
+                    .iter()
+                    .map(|c| cells.remove(c).unwrap_or_default())
+                    .collect(),
+            );
+        }
+        out
     }
 
     fn row(&self, a: &ExportedAssignment) -> Vec<String> {
@@ -484,13 +590,48 @@ impl Export {
             ]);
             values
         };
+        // Extensions granted are one: asked for when the first was, granted
+        // when the last was, to the last one's due day.
+        let granted: Vec<_> = a
+            .extensions
+            .iter()
+            .filter(|e| e.status == "granted")
+            .filter_map(|e| {
+                let asked = from_micros(e.requested_at_us).ok()?;
+                let asked = occurrence("", e.occurred.as_deref(), asked).ok()?;
+                let at = from_micros(e.decided_at_us?).ok()?;
+                let occurred = occurrence("", e.decision_occurred.as_deref(), at).ok()?;
+                Some((e, asked, occurred, at))
+            })
+            .collect();
+        if a.full
+            && let (Some((_, asked, ..)), Some((e, _, occurred, recorded_at))) =
+                (granted.first(), granted.last())
+        {
+            groups.push((
+                "extension",
+                with_day(
+                    vec![
+                        ("due_on", e.requested_due_on.to_string()),
+                        ("reason", e.reason.clone()),
+                        ("requested_on", asked.occurred_on.to_string()),
+                    ],
+                    occurred,
+                    *recorded_at,
+                ),
+            ));
+        }
         if a.status == AssignmentStatus::AwaitingResponse {
             return groups;
         }
-        if let Some(response) = a.responses.last() {
+        // The first response, and the one that stands if it was revised.
+        let first = a.responses.first();
+        let last = a.responses.last().filter(|_| a.responses.len() > 1);
+        for (group, response) in [("response", first), ("revision", last)] {
+            let Some(response) = response else { continue };
             let r = &response.row;
             groups.push((
-                "response",
+                group,
                 with_day(
                     vec![
                         ("decision", r.decision.clone()),
@@ -505,21 +646,16 @@ impl Export {
         if !a.full {
             return groups;
         }
-        let last_return = a
-            .reviews
-            .iter()
-            .rfind(|r| r.row.outcome == "returned")
-            .map(|r| r.recorded_at);
-        let standing_claim = a
+        // The latest claim and the review that decided it, unless work was
+        // reported after it (it was returned, and the update says work went
+        // on); the latest update before the claim.
+        let update = a.updates.last();
+        let claim = a
             .claims
             .last()
-            .filter(|c| last_return.is_none_or(|returned| c.recorded_at > returned))
-            .filter(|_| a.status != AssignmentStatus::InProgress);
-        let update = a
-            .updates
-            .last()
-            .filter(|u| standing_claim.is_none_or(|c| u.recorded_at < c.recorded_at));
-        if let Some(update) = update {
+            .filter(|c| update.is_none_or(|u| u.recorded_at < c.recorded_at));
+        if let Some(update) = update.filter(|u| claim.is_none_or(|c| u.recorded_at < c.recorded_at))
+        {
             groups.push((
                 "progress",
                 with_day(
@@ -529,7 +665,7 @@ impl Export {
                 ),
             ));
         }
-        if let Some(claim) = standing_claim {
+        if let Some(claim) = claim {
             let (row, cited) = &claim.row;
             let item = cited
                 .first()
@@ -566,12 +702,10 @@ impl Export {
         let last_review = a
             .reviews
             .iter()
-            .rfind(|r| r.row.outcome == "verified" || r.row.outcome == "closed_not_implemented")
-            .filter(|_| {
-                matches!(
-                    a.status,
-                    AssignmentStatus::Verified | AssignmentStatus::ClosedNotImplemented
-                )
+            .rfind(|r| r.row.outcome != "comment")
+            .filter(|r| match claim {
+                Some(c) => r.recorded_at > c.recorded_at,
+                None => r.row.outcome == "closed_not_implemented",
             });
         if let Some(review) = last_review {
             groups.push((

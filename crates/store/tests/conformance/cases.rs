@@ -2043,7 +2043,9 @@ pub async fn backfilled_facts_count_where_they_happened(h: Harness) {
 /// A synthetic record kept in a spreadsheet: `reports` reports of five
 /// recommendations, each to two forces, whose histories run through every
 /// path an import takes (none, a response of each kind, progress, a claim,
-/// verification, closure), with one recommendation withdrawn.
+/// verification, closure), with one recommendation withdrawn; in the first
+/// report, also an extension, a revision, a returned claim and milestones
+/// planned, started, done and dropped, on rows of their own.
 fn synthetic_record(reports: usize) -> String {
     let mut csv = String::from(
         "report,number,recipient,recipient_name,recipient_kind,report_title,report_issued_by,report_issued_by_name,report_published_on,title,body,themes,issued_on,\
@@ -2051,8 +2053,15 @@ fn synthetic_record(reports: usize) -> String {
          progress_narrative,progress_on,progress_source,\
          claim_summary,claim_evidence,claim_evidence_url,claim_on,claim_source,\
          review_outcome,review_comment,review_on,review_source,\
-         withdrawal_reason,withdrawal_on,withdrawal_source\n",
+         withdrawal_reason,withdrawal_on,withdrawal_source,\
+         extension_due_on,extension_reason,extension_requested_on,extension_on,extension_source,\
+         revision_decision,revision_rationale,revision_on,revision_source,\
+         milestone_title,milestone_due_on,milestone_status,milestone_on,milestone_source,milestone_started_on,milestone_ended_on\n",
     );
+    // A milestone's row names its assignment and the milestone only.
+    let milestone = |r: usize, number: u32, force: &str, cells: &str| {
+        format!("op-{r},{number},{force}{}{cells}\n", ",".repeat(40))
+    };
     let mut n = 0;
     for r in 0..reports {
         for number in 1..=5 {
@@ -2076,20 +2085,55 @@ fn synthetic_record(reports: usize) -> String {
                     }
                     _ => "accepted,Agreed.,2022-02-10,exact,Letter,,,,,,,,,,,,",
                 };
-                let history = if history.is_empty() {
-                    ",,,,,,,,,,,,,,,,".to_owned()
-                } else {
-                    history.to_owned()
+                let history = match n {
+                    12 => {
+                        "accepted,Agreed.,2022-03-01,exact,Letter,Begun,2022-06-01,Minutes,Done,Register extract,,2023-01-05,Letter,returned,Not shown yet.,2023-02-01,Letter"
+                    }
+                    _ if history.is_empty() => ",,,,,,,,,,,,,,,,",
+                    _ => history,
                 };
                 let withdrawal = if r == 0 && number == 5 {
                     "Overtaken by a national review,2025-01-01,Board minutes"
                 } else {
                     ",,"
                 };
+                let later = match n {
+                    8 => "2022-06-01,Awaiting a court case,2022-03-01,2022-03-05,Letter,,,,",
+                    17 => ",,,,,partially_accepted,Only in part after all.,2022-05-01,Letter",
+                    _ => ",,,,,,,,",
+                };
                 csv.push_str(&format!(
                     "op-{r},{number},{force},{force} police,police_force,Operation {r},iopc,Independent Office for Police Conduct,2022-01-10,\
-                     Recommendation {number},\"Do {number}, well.\",culture;vetting,2022-01-10,{history},{withdrawal}\n"
+                     Recommendation {number},\"Do {number}, well.\",culture;vetting,2022-01-10,{history},{withdrawal},{later},,,,,,,\n"
                 ));
+                if n == 7 {
+                    csv.push_str(&milestone(
+                        r,
+                        number,
+                        force,
+                        "Review vetting,2023-01-31,planned,2022-03-01,Plan,,",
+                    ));
+                    csv.push_str(&milestone(
+                        r,
+                        number,
+                        force,
+                        "Train supervisors,2030-01-01,in_progress,2022-04-01,Plan,2022-05-01,",
+                    ));
+                    csv.push_str(&milestone(
+                        r,
+                        number,
+                        force,
+                        "Publish the policy,2022-12-31,done,2022-04-01,Plan,2022-05-01,2022-06-01",
+                    ));
+                }
+                if n == 1 {
+                    csv.push_str(&milestone(
+                        r,
+                        number,
+                        force,
+                        "An old plan,2022-06-01,dropped,2022-03-05,Plan,,2022-04-01",
+                    ));
+                }
             }
         }
     }
@@ -2137,7 +2181,8 @@ pub async fn an_import_is_all_or_nothing_and_an_export_goes_round(h: Harness) {
     assert!(
         errors
             .iter()
-            .any(|e| e.row == 32 && e.column.as_deref() == Some("review_outcome")),
+            .any(|e| e.row == csv.lines().count() + 1
+                && e.column.as_deref() == Some("review_outcome")),
         "{errors:?}"
     );
     assert_eq!(h.snapshot().await, empty, "all or nothing");
@@ -2217,6 +2262,30 @@ pub async fn an_import_is_all_or_nothing_and_an_export_goes_round(h: Harness) {
         0,
         "verified in 2023"
     );
+    // Progress, a returned claim and a milestone started each leave an
+    // assignment in progress; one open milestone is past its day.
+    assert_eq!(
+        (
+            now.totals.by_status[&AssignmentStatus::InProgress],
+            now.totals.overdue_milestones
+        ),
+        (6, 1),
+        "{:?}",
+        now.totals
+    );
+    let extended = store
+        .status_report(
+            &ReportFilters::default(),
+            day("2022-04-01"),
+            Basis::Occurred,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        extended.totals.response_overdue, 6,
+        "the extension holds one response off overdue: {:?}",
+        extended.totals
+    );
 
     // A fact recorded as it happens, today, cites no source; entered
     // elsewhere later it is a fact of the past, and the export cites the
@@ -2237,10 +2306,30 @@ pub async fn an_import_is_all_or_nothing_and_an_export_goes_round(h: Harness) {
             )
             .await,
     );
+    let planned = store
+        .assignment_of(&Slug::parse("op-0").unwrap(), 1, &"mps".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    fresh(
+        store
+            .add_milestone(
+                &Ctx::new(&mps()),
+                planned,
+                None,
+                &MilestoneDraft {
+                    title: "Audit the vetting files".into(),
+                    due_on: day("2026-06-30"),
+                },
+                &OccurrenceDraft::now(),
+            )
+            .await,
+    );
     let now = store
         .status_report(&ReportFilters::default(), today, Basis::Recorded)
         .await
         .unwrap();
+    assert_eq!(now.totals.overdue_milestones, 2, "{:?}", now.totals);
 
     // Round trip: export, import into an empty database two days later, the
     // same report as of the day of the export.
