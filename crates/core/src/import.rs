@@ -9,7 +9,7 @@
 //! Reading the file (CSV or XLSX) into a [`Table`] is the caller's; every
 //! rule about what the table may hold is here.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -29,8 +29,11 @@ use crate::review::{ReviewDraft, ReviewOutcome, WithdrawalDraft};
 use crate::role::Principal;
 use crate::text::Slug;
 
-/// The most data rows a file may hold.
+/// The most assignments' rows a file may hold (its milestones' rows aside).
 pub const MAX_ROWS: usize = 100_000;
+
+/// The most data rows a file may hold in all, milestones' rows included.
+pub const MAX_LINES: usize = 1_000_000;
 
 /// The largest file the API accepts, in bytes (25 MiB).
 pub const MAX_BYTES: u64 = 25 * 1024 * 1024;
@@ -461,15 +464,25 @@ impl Plan {
                 message: "the file has a header but no rows".to_owned(),
             }]);
         }
-        if table.rows.len() > MAX_ROWS {
-            return Err(vec![RowError {
-                row: MAX_ROWS + 2,
-                column: None,
-                message: format!(
-                    "the file has {} rows; at most {MAX_ROWS} are imported at once: split it",
-                    table.rows.len()
-                ),
-            }]);
+        let milestone = columns.get("milestone_title").copied();
+        let mut assignments = 0;
+        for (i, cells) in table.rows.iter().enumerate() {
+            let blank = cells.iter().all(|cell| cell.trim().is_empty());
+            let of_milestone = milestone
+                .and_then(|m| cells.get(m))
+                .is_some_and(|cell| !cell.trim().is_empty());
+            if !blank && !of_milestone {
+                assignments += 1;
+            }
+            if assignments > MAX_ROWS {
+                return Err(vec![RowError {
+                    row: i + 2,
+                    column: None,
+                    message: format!(
+                        "the file has more than {MAX_ROWS} assignments' rows; at most {MAX_ROWS} are imported at once: split it"
+                    ),
+                }]);
+            }
         }
         let mut builder = Builder::default();
         for (i, cells) in table.rows.iter().enumerate() {
@@ -683,6 +696,13 @@ struct Builder {
     assignments: Vec<PlannedAssignment>,
     withdrawals: Vec<PlannedWithdrawal>,
     milestones: Vec<MilestoneRow>,
+    // Where each thing is in its list, so that a file of 100,000 rows is
+    // read in time proportional to its rows.
+    organisation_at: HashMap<String, usize>,
+    report_at: HashMap<String, usize>,
+    recommendation_at: HashMap<(Slug, u32), usize>,
+    assignment_at: HashMap<(Slug, u32, OrgCode), usize>,
+    withdrawal_at: HashMap<(Slug, u32), usize>,
 }
 
 /// A milestone's row, read: its assignment and its steps.
@@ -765,17 +785,15 @@ impl Builder {
         if let Some(withdrawal) = withdrawal(row, today) {
             self.withdrawal(row, &report, number, withdrawal);
         }
-        if self
-            .assignments
-            .iter()
-            .any(|a| a.report == report && a.number == number && a.recipient == recipient)
-        {
+        let key = (report.clone(), number, recipient.clone());
+        if self.assignment_at.contains_key(&key) {
             row.error(
                 Some("recipient"),
                 format!("recommendation {number} of `{report}` to `{recipient}` is on an earlier row too"),
             );
             return;
         }
+        self.assignment_at.insert(key, self.assignments.len());
         self.assignments.push(PlannedAssignment {
             row: row.number,
             report,
@@ -924,9 +942,9 @@ impl Builder {
             return;
         }
         match self
-            .organisations
-            .iter()
-            .find(|o| o.draft.code == draft.code)
+            .organisation_at
+            .get(&draft.code)
+            .and_then(|i| self.organisations.get(*i))
         {
             Some(earlier) if earlier.draft != draft => row.error(
                 Some(column),
@@ -936,15 +954,23 @@ impl Builder {
                 ),
             ),
             Some(_) => {}
-            None => self.organisations.push(Planned {
-                row: row.number,
-                draft,
-            }),
+            None => {
+                self.organisation_at
+                    .insert(draft.code.clone(), self.organisations.len());
+                self.organisations.push(Planned {
+                    row: row.number,
+                    draft,
+                });
+            }
         }
     }
 
     fn report(&mut self, row: &mut Row<'_>, draft: ReportDraft) {
-        match self.reports.iter().find(|r| r.draft.slug == draft.slug) {
+        match self
+            .report_at
+            .get(&draft.slug)
+            .and_then(|i| self.reports.get(*i))
+        {
             Some(earlier) if earlier.draft != draft => row.error(
                 Some("report_title"),
                 format!(
@@ -953,10 +979,14 @@ impl Builder {
                 ),
             ),
             Some(_) => {}
-            None => self.reports.push(Planned {
-                row: row.number,
-                draft,
-            }),
+            None => {
+                self.report_at
+                    .insert(draft.slug.clone(), self.reports.len());
+                self.reports.push(Planned {
+                    row: row.number,
+                    draft,
+                });
+            }
         }
     }
 
@@ -1016,18 +1046,24 @@ impl Builder {
             }
             return;
         }
+        let key = (report.clone(), number);
         let found = self
-            .recommendations
-            .iter_mut()
-            .find(|r| &r.report == report && r.number == number);
+            .recommendation_at
+            .get(&key)
+            .copied()
+            .and_then(|i| self.recommendations.get_mut(i));
         match found {
-            None => self.recommendations.push(PlannedRecommendation {
-                row: row.number,
-                report: report.clone(),
-                number,
-                draft: content,
-                recipients: vec![(recipient.clone(), row.number)],
-            }),
+            None => {
+                self.recommendation_at
+                    .insert(key, self.recommendations.len());
+                self.recommendations.push(PlannedRecommendation {
+                    row: row.number,
+                    report: report.clone(),
+                    number,
+                    draft: content,
+                    recipients: vec![(recipient.clone(), row.number)],
+                });
+            }
             Some(planned) => {
                 planned.recipients.push((recipient.clone(), row.number));
                 match (&mut planned.draft, content) {
@@ -1062,10 +1098,11 @@ impl Builder {
         number: u32,
         (draft, occurred): (WithdrawalDraft, OccurrenceDraft),
     ) {
+        let key = (report.clone(), number);
         match self
-            .withdrawals
-            .iter()
-            .find(|w| &w.report == report && w.number == number)
+            .withdrawal_at
+            .get(&key)
+            .and_then(|i| self.withdrawals.get(*i))
         {
             Some(earlier) if earlier.draft != draft || earlier.occurred != occurred => row.error(
                 Some("withdrawal_reason"),
@@ -1075,13 +1112,16 @@ impl Builder {
                 ),
             ),
             Some(_) => {}
-            None => self.withdrawals.push(PlannedWithdrawal {
-                row: row.number,
-                report: report.clone(),
-                number,
-                draft,
-                occurred,
-            }),
+            None => {
+                self.withdrawal_at.insert(key, self.withdrawals.len());
+                self.withdrawals.push(PlannedWithdrawal {
+                    row: row.number,
+                    report: report.clone(),
+                    number,
+                    draft,
+                    occurred,
+                });
+            }
         }
     }
 
@@ -1089,26 +1129,21 @@ impl Builder {
     /// checked in order.
     fn finish(self, rows: usize, today: NaiveDate, errors: &mut Vec<RowError>) -> Plan {
         let mut assignments = self.assignments;
-        let mut milestones: BTreeMap<(Slug, u32, OrgCode), Vec<Step>> = BTreeMap::new();
+        let mut milestones: HashMap<(Slug, u32, OrgCode), Vec<Step>> = HashMap::new();
         for m in self.milestones {
-            if !assignments
-                .iter()
-                .any(|a| a.report == m.report && a.number == m.number && a.recipient == m.recipient)
-            {
+            let key = (m.report, m.number, m.recipient);
+            if !self.assignment_at.contains_key(&key) {
+                let (report, number, recipient) = key;
                 errors.push(RowError::cell(
                     m.row,
                     "recipient",
                     format!(
-                        "recommendation {} of `{}` to `{}` has no row of its own in this file: a milestone's row adds to its assignment's row",
-                        m.number, m.report, m.recipient
+                        "recommendation {number} of `{report}` to `{recipient}` has no row of its own in this file: a milestone's row adds to its assignment's row"
                     ),
                 ));
                 continue;
             }
-            milestones
-                .entry((m.report, m.number, m.recipient))
-                .or_default()
-                .extend(m.steps);
+            milestones.entry(key).or_default().extend(m.steps);
         }
         for planned in &mut assignments {
             let key = (
@@ -1119,9 +1154,9 @@ impl Builder {
             let steps = std::mem::take(&mut planned.steps);
             planned.steps = merge(steps, milestones.remove(&key).unwrap_or_default());
             let issued_on = self
-                .recommendations
-                .iter()
-                .find(|r| r.report == planned.report && r.number == planned.number)
+                .recommendation_at
+                .get(&(planned.report.clone(), planned.number))
+                .and_then(|i| self.recommendations.get(*i))
                 .and_then(|r| r.draft.as_ref())
                 .map(|d| d.issued_on);
             check_order(planned.row, &planned.steps, today, issued_on, errors);

@@ -7,7 +7,7 @@
 use chrono::NaiveDate;
 use proptest::prelude::*;
 use rectrack_core::assignment::AssignmentStatus;
-use rectrack_core::import::{Plan, Progress, RowError, Step, Table, progress, statuses};
+use rectrack_core::import::{MAX_ROWS, Plan, Progress, RowError, Step, Table, progress, statuses};
 use rectrack_core::lifecycle;
 use rectrack_core::role::Principal;
 
@@ -504,4 +504,33 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn the_row_limit_counts_assignments_and_leaves_their_milestones_aside() {
+    let columns: Vec<String> = ["report", "number", "recipient", "milestone_title"]
+        .map(ToOwned::to_owned)
+        .to_vec();
+    let assignment = |n: usize| vec!["op".to_owned(), n.to_string(), "fa".to_owned()];
+    let mut rows: Vec<Vec<String>> = (1..=MAX_ROWS).map(assignment).collect();
+    // Milestones' rows (here without their days, an error of their own).
+    rows.push(vec!["op".into(), "1".into(), "fa".into(), "Plan".into()]);
+    let found = Plan::parse(
+        &Table {
+            columns: columns.clone(),
+            rows: rows.clone(),
+        },
+        day(TODAY),
+    )
+    .unwrap_err();
+    assert!(
+        found.iter().all(|e| !e.message.contains("at most")),
+        "{:?}",
+        &found[..1]
+    );
+    rows.push(assignment(MAX_ROWS + 1));
+    let found = Plan::parse(&Table { columns, rows }, day(TODAY)).unwrap_err();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].row, MAX_ROWS + 3);
+    assert!(found[0].message.contains("at most 100000"), "{found:?}");
 }

@@ -18,7 +18,7 @@ use rectrack_core::audit::Action;
 use rectrack_core::deadline::ExtensionDecisionDraft;
 use rectrack_core::ids::{AssignmentId, MilestoneId, RecommendationId};
 use rectrack_core::import::{
-    MAX_ROWS, Plan, PlannedAssignment, Progress, RowError, Step, Table, progress, statuses,
+    MAX_LINES, Plan, PlannedAssignment, Progress, RowError, Step, Table, progress, statuses,
 };
 use rectrack_core::milestone::{MilestoneChange, MilestoneStatus};
 use rectrack_core::progress::UpdateDraft;
@@ -72,7 +72,7 @@ impl FileKind {
 
 /// Reads a file into a table, refusing (422, as row errors) what is not
 /// one: bytes that are not UTF-8, CSV that does not parse, a workbook that
-/// cannot be opened or holds formulas, more than [`MAX_ROWS`] rows. The
+/// cannot be opened or holds formulas, more than [`MAX_LINES`] rows. The
 /// size of an upload is limited where it is received (the API refuses a
 /// body over [`MAX_BYTES`](rectrack_core::import::MAX_BYTES)); a file the operator imports with `rectrack
 /// import` is limited by its rows only.
@@ -117,7 +117,7 @@ fn read_csv(bytes: &[u8]) -> Result<Table> {
         if i == 0 {
             table.columns = cells;
         } else {
-            if table.rows.len() == MAX_ROWS {
+            if table.rows.len() == MAX_LINES {
                 return Err(too_many_rows());
             }
             table.rows.push(cells);
@@ -134,9 +134,9 @@ fn read_csv(bytes: &[u8]) -> Result<Table> {
 
 fn too_many_rows() -> Error {
     file_error(
-        MAX_ROWS + 2,
+        MAX_LINES + 2,
         format!(
-            "the file has more than {MAX_ROWS} rows; at most {MAX_ROWS} are imported at once: split it"
+            "the file has more than {MAX_LINES} rows; at most {MAX_LINES} (milestones' rows included) are imported at once: split it"
         ),
     )
 }
@@ -160,7 +160,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table> {
         )]));
     }
     let range = workbook.worksheet_range(&name).map_err(unreadable)?;
-    if range.height() > MAX_ROWS + 1 {
+    if range.height() > MAX_LINES + 1 {
         return Err(too_many_rows());
     }
     let mut rows = range.rows().map(|cells| {

@@ -41,7 +41,8 @@ pub enum ExportFormat {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename_all = "snake_case")]
 pub enum ExportTable {
-    /// One row per assignment, in the import format (the default).
+    /// One row per assignment, in the import format, each followed by a row
+    /// per milestone (the default).
     Assignments,
     /// One row per fact: responses, progress, claims, reviews, extension
     /// requests and milestones, with when each was recorded and happened.
