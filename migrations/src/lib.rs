@@ -16,6 +16,7 @@ mod m20261125_000003_report_covering_indexes;
 mod m20261130_000004_replay_body_only;
 mod m20261201_000005_occurred_on;
 mod m20261202_000006_state_intervals;
+mod m20261203_000007_head_moves_at_commit;
 
 pub use m20261202_000006_state_intervals::{OPEN_DAY, OPEN_US};
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000004_replay_body_only::Migration),
             Box::new(m20261201_000005_occurred_on::Migration),
             Box::new(m20261202_000006_state_intervals::Migration),
+            Box::new(m20261203_000007_head_moves_at_commit::Migration),
         ]
     }
 }
