@@ -13,7 +13,7 @@ use sea_orm_migration::sea_orm::DbBackend;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-const MOVE_HEAD: &str =
+pub(crate) const MOVE_HEAD: &str =
     "UPDATE audit_head SET seq = NEW.seq, hash = NEW.hash, at_us = NEW.at_us WHERE id = 1";
 
 #[async_trait::async_trait]

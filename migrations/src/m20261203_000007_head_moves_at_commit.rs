@@ -16,54 +16,51 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
 
+use crate::m20261125_000002_audit_head_follows::MOVE_HEAD;
+
 /// The head moved at the commit.
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-const MOVE_HEAD: &str =
-    "UPDATE audit_head SET seq = NEW.seq, hash = NEW.hash, at_us = NEW.at_us WHERE id = 1";
+/// Replaces the trigger by one calling a function of `body`, fired at the
+/// commit when `deferred`, else with each insert.
+async fn replace(manager: &SchemaManager<'_>, body: &str, deferred: bool) -> Result<(), DbErr> {
+    if manager.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    let db = manager.get_connection();
+    db.execute_unprepared("DROP TRIGGER audit_head_follows ON audit_events")
+        .await?;
+    db.execute_unprepared(&format!(
+        "CREATE OR REPLACE FUNCTION audit_head_follow() RETURNS trigger LANGUAGE plpgsql AS $$ \
+         BEGIN {body}; RETURN NEW; END $$"
+    ))
+    .await?;
+    let (kind, when) = if deferred {
+        ("CONSTRAINT TRIGGER", "DEFERRABLE INITIALLY DEFERRED")
+    } else {
+        ("TRIGGER", "")
+    };
+    db.execute_unprepared(&format!(
+        "CREATE {kind} audit_head_follows AFTER INSERT ON audit_events {when} \
+         FOR EACH ROW EXECUTE FUNCTION audit_head_follow()"
+    ))
+    .await?;
+    Ok(())
+}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
-        }
-        let db = manager.get_connection();
-        db.execute_unprepared("DROP TRIGGER audit_head_follows ON audit_events")
-            .await?;
-        db.execute_unprepared(&format!(
-            "CREATE OR REPLACE FUNCTION audit_head_follow() RETURNS trigger LANGUAGE plpgsql AS $$ \
-             BEGIN IF NOT EXISTS (SELECT 1 FROM audit_events e \
-             WHERE e.seq = NEW.seq + 1 AND e.prev_hash = NEW.hash) THEN {MOVE_HEAD}; END IF; \
-             RETURN NEW; END $$"
-        ))
-        .await?;
-        db.execute_unprepared(
-            "CREATE CONSTRAINT TRIGGER audit_head_follows AFTER INSERT ON audit_events \
-             DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION audit_head_follow()",
-        )
-        .await?;
-        Ok(())
+        // Only the event nothing chains onto moves the head.
+        let body = format!(
+            "IF NOT EXISTS (SELECT 1 FROM audit_events e \
+             WHERE e.seq = NEW.seq + 1 AND e.prev_hash = NEW.hash) THEN {MOVE_HEAD}; END IF"
+        );
+        replace(manager, &body, true).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
-        }
-        let db = manager.get_connection();
-        db.execute_unprepared("DROP TRIGGER audit_head_follows ON audit_events")
-            .await?;
-        db.execute_unprepared(&format!(
-            "CREATE OR REPLACE FUNCTION audit_head_follow() RETURNS trigger LANGUAGE plpgsql AS $$ \
-             BEGIN {MOVE_HEAD}; RETURN NEW; END $$"
-        ))
-        .await?;
-        db.execute_unprepared(
-            "CREATE TRIGGER audit_head_follows AFTER INSERT ON audit_events \
-             FOR EACH ROW EXECUTE FUNCTION audit_head_follow()",
-        )
-        .await?;
-        Ok(())
+        replace(manager, MOVE_HEAD, false).await
     }
 }

@@ -127,21 +127,11 @@ pub const COLUMNS: [&str; 70] = [
     "milestone_ended_on",
 ];
 
-/// The columns a milestone's row may give: its assignment and the milestone.
-const MILESTONE_ROW: [&str; 12] = [
-    "report",
-    "number",
-    "recipient",
-    "milestone_title",
-    "milestone_due_on",
-    "milestone_status",
-    "milestone_on",
-    "milestone_precision",
-    "milestone_source",
-    "milestone_source_url",
-    "milestone_started_on",
-    "milestone_ended_on",
-];
+/// Whether a milestone's row may give `column`: it names its assignment and
+/// gives the milestone's columns.
+fn of_milestone_row(column: &str) -> bool {
+    REQUIRED.contains(&column) || column.starts_with("milestone_")
+}
 
 fn all_columns() -> impl Iterator<Item = &'static str> {
     COLUMNS.into_iter()
@@ -720,10 +710,14 @@ impl Builder {
             self.add_milestone(row, today);
             return;
         }
-        for column in MILESTONE_ROW.iter().skip(4) {
-            if !row.raw(column).trim().is_empty() {
-                row.error(Some(column), "is given without a milestone_title");
-            }
+        let stray: Vec<&'static str> = row
+            .columns
+            .keys()
+            .copied()
+            .filter(|c| c.starts_with("milestone_") && !row.raw(c).trim().is_empty())
+            .collect();
+        for column in stray {
+            row.error(Some(column), "is given without a milestone_title");
         }
         let report = row.required("report", "on every row", Slug::parse);
         let number = row.required("number", "on every row", parse_number);
@@ -810,7 +804,7 @@ impl Builder {
             .columns
             .keys()
             .copied()
-            .filter(|c| !MILESTONE_ROW.contains(c) && !row.raw(c).trim().is_empty())
+            .filter(|c| !of_milestone_row(c) && !row.raw(c).trim().is_empty())
             .collect();
         for column in extra {
             row.error(

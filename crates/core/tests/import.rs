@@ -31,6 +31,17 @@ fn errors(csv: &str) -> Vec<RowError> {
     Plan::parse(&table(csv), day(TODAY)).unwrap_err()
 }
 
+/// Requires `csv` to be refused with an error in `column` of `row`.
+fn refused_at(csv: &str, row: usize, column: &str) {
+    let found = errors(csv);
+    assert!(
+        found
+            .iter()
+            .any(|e| e.row == row && e.column.as_deref() == Some(column)),
+        "{csv}: {found:?}"
+    );
+}
+
 const DESCRIBED: &str = "report,number,recipient,recipient_name,recipient_kind,report_title,report_issued_by,report_published_on,title,body,issued_on";
 
 #[test]
@@ -166,13 +177,7 @@ fn a_history_the_lifecycle_refuses_or_out_of_order_is_refused_by_row_and_column(
         ),
     ];
     for (row, column) in cases {
-        let found = errors(&format!("{header}\n{row}\n"));
-        assert!(
-            found
-                .iter()
-                .any(|e| e.row == 2 && e.column.as_deref() == Some(column)),
-            "{row}: {found:?}"
-        );
+        refused_at(&format!("{header}\n{row}\n"), 2, column);
     }
 }
 
@@ -245,13 +250,7 @@ fn milestones_on_rows_of_their_own_join_their_assignments_history_by_day() {
     ];
     for (row, column) in cases {
         let csv = format!("{header}\nop,1,fa,accepted,Yes,2022-02-01,x,,,\n{row}\n");
-        let found = errors(&csv);
-        assert!(
-            found
-                .iter()
-                .any(|e| e.row == 3 && e.column.as_deref() == Some(column)),
-            "{row}: {found:?}"
-        );
+        refused_at(&csv, 3, column);
     }
 }
 
@@ -292,13 +291,7 @@ fn an_extension_comes_before_the_response_and_a_revision_after_it() {
             "revision_on",
         ),
     ] {
-        let found = errors(&format!("{header}\n{row}\n"));
-        assert!(
-            found
-                .iter()
-                .any(|e| e.row == 2 && e.column.as_deref() == Some(column)),
-            "{row}: {found:?}"
-        );
+        refused_at(&format!("{header}\n{row}\n"), 2, column);
     }
 }
 
