@@ -41,18 +41,6 @@ pub const MAX_BYTES: u64 = 25 * 1024 * 1024;
 /// The columns every file must have.
 pub const REQUIRED: [&str; 3] = ["report", "number", "recipient"];
 
-/// The history steps of an assignment's row, each a group of columns named
-/// `{step}_…`, in the order they happen; a milestone has rows of its own.
-pub const STEPS: [&str; 7] = [
-    "extension",
-    "response",
-    "revision",
-    "progress",
-    "claim",
-    "review",
-    "withdrawal",
-];
-
 /// Every column, in the order an export writes them.
 pub const COLUMNS: [&str; 70] = [
     "report",

@@ -69,6 +69,9 @@ pub struct ExportedAssignment {
     pub reviews: Vec<Fact<reviews::Model>>,
     /// Extension requests (token-only).
     pub extensions: Vec<extension_requests::Model>,
+    /// The extensions granted, oldest first, each with when it was asked
+    /// for and (the fact's) when it was granted (token-only).
+    pub granted: Vec<(Occurrence, Fact<extension_requests::Model>)>,
     /// Milestones (token-only).
     pub milestones: Vec<milestones::Model>,
     /// Each milestone's changes of status, oldest first: the status it
@@ -184,14 +187,7 @@ impl Store {
             .all(&self.db)
             .await?
         {
-            let recorded_at = from_micros(event.at_us)?;
-            let payload: serde_json::Value = serde_json::from_str(&event.payload)
-                .map_err(|e| Error::Corrupt(format!("audit_events.payload: {e}")))?;
-            let occurred = match payload.get("occurred") {
-                Some(value) => serde_json::from_value(value.clone())
-                    .map_err(|e| Error::Corrupt(format!("audit_events.payload: {e}")))?,
-                None => Occurrence::on(recorded_at.date_naive()),
-            };
+            let (_, occurred, recorded_at) = event_fact(&event)?;
             if let Ok(id) = Uuid::parse_str(&event.entity_id) {
                 withdrawals.insert(id, (occurred, recorded_at));
             }
@@ -288,15 +284,7 @@ impl Store {
             .all(&self.db)
             .await?
         {
-            let corrupt =
-                |e: serde_json::Error| Error::Corrupt(format!("audit_events.payload: {e}"));
-            let recorded_at = from_micros(event.at_us)?;
-            let payload: serde_json::Value =
-                serde_json::from_str(&event.payload).map_err(corrupt)?;
-            let occurred = match payload.get("occurred") {
-                Some(value) => serde_json::from_value(value.clone()).map_err(corrupt)?,
-                None => Occurrence::on(recorded_at.date_naive()),
-            };
+            let (payload, occurred, recorded_at) = event_fact(&event)?;
             let milestone = &payload["milestone"];
             let (Some(assignment), Some(status)) = (
                 milestone["assignment_id"]
@@ -343,6 +331,32 @@ impl Store {
             let full = sees(&row.organisation);
             let id = row.id;
             let status = from_wire("assignments.status", &row.status)?;
+            let extensions = extensions.remove(&id).filter(|_| full).unwrap_or_default();
+            let mut granted = Vec::new();
+            for e in extensions.iter().filter(|e| e.status == "granted") {
+                let Some(decided_at_us) = e.decided_at_us else {
+                    return Err(Error::Corrupt(
+                        "extension_requests: granted without a decision time".to_owned(),
+                    ));
+                };
+                let asked = from_micros(e.requested_at_us)?;
+                let asked =
+                    occurrence("extension_requests.occurred", e.occurred.as_deref(), asked)?;
+                let recorded_at = from_micros(decided_at_us)?;
+                let occurred = occurrence(
+                    "extension_requests.decision_occurred",
+                    e.decision_occurred.as_deref(),
+                    recorded_at,
+                )?;
+                granted.push((
+                    asked,
+                    Fact {
+                        row: e.clone(),
+                        recorded_at,
+                        occurred,
+                    },
+                ));
+            }
             assignments.push(ExportedAssignment {
                 status,
                 full,
@@ -350,7 +364,8 @@ impl Store {
                 updates: updates.remove(&id).filter(|_| full).unwrap_or_default(),
                 claims: claims.remove(&id).filter(|_| full).unwrap_or_default(),
                 reviews: reviews.remove(&id).filter(|_| full).unwrap_or_default(),
-                extensions: extensions.remove(&id).filter(|_| full).unwrap_or_default(),
+                extensions,
+                granted,
                 milestones: milestone_rows
                     .remove(&id)
                     .filter(|_| full)
@@ -384,6 +399,21 @@ impl Store {
             assignments,
         })
     }
+}
+
+/// An audit event's payload, when what it records happened, and when it
+/// was recorded.
+fn event_fact(
+    event: &audit_events::Model,
+) -> Result<(serde_json::Value, Occurrence, DateTime<Utc>)> {
+    let corrupt = |e: serde_json::Error| Error::Corrupt(format!("audit_events.payload: {e}"));
+    let recorded_at = from_micros(event.at_us)?;
+    let payload: serde_json::Value = serde_json::from_str(&event.payload).map_err(corrupt)?;
+    let occurred = match payload.get("occurred") {
+        Some(value) => serde_json::from_value(value.clone()).map_err(corrupt)?,
+        None => Occurrence::on(recorded_at.date_naive()),
+    };
+    Ok((payload, occurred, recorded_at))
 }
 
 /// The cells of a step's day, precision and source. A fact recorded as it
@@ -592,32 +622,17 @@ impl Export {
         };
         // Extensions granted are one: asked for when the first was, granted
         // when the last was, to the last one's due day.
-        let granted: Vec<_> = a
-            .extensions
-            .iter()
-            .filter(|e| e.status == "granted")
-            .filter_map(|e| {
-                let asked = from_micros(e.requested_at_us).ok()?;
-                let asked = occurrence("", e.occurred.as_deref(), asked).ok()?;
-                let at = from_micros(e.decided_at_us?).ok()?;
-                let occurred = occurrence("", e.decision_occurred.as_deref(), at).ok()?;
-                Some((e, asked, occurred, at))
-            })
-            .collect();
-        if a.full
-            && let (Some((_, asked, ..)), Some((e, _, occurred, recorded_at))) =
-                (granted.first(), granted.last())
-        {
+        if let (Some((asked, _)), Some((_, last))) = (a.granted.first(), a.granted.last()) {
             groups.push((
                 "extension",
                 with_day(
                     vec![
-                        ("due_on", e.requested_due_on.to_string()),
-                        ("reason", e.reason.clone()),
+                        ("due_on", last.row.requested_due_on.to_string()),
+                        ("reason", last.row.reason.clone()),
                         ("requested_on", asked.occurred_on.to_string()),
                     ],
-                    occurred,
-                    *recorded_at,
+                    &last.occurred,
+                    last.recorded_at,
                 ),
             ));
         }
@@ -654,8 +669,7 @@ impl Export {
             .claims
             .last()
             .filter(|c| update.is_none_or(|u| u.recorded_at < c.recorded_at));
-        if let Some(update) = update.filter(|u| claim.is_none_or(|c| u.recorded_at < c.recorded_at))
-        {
+        if let Some(update) = update {
             groups.push((
                 "progress",
                 with_day(

@@ -641,36 +641,42 @@ impl<'a> Run<'a> {
     async fn history(&mut self, store: &Store, planned: &PlannedAssignment, existing: &Existing) {
         let key = (planned.report.to_string(), planned.number);
         let recipient = planned.recipient.to_string();
-        let (id, status, mut version) = if let Some((_, assignments)) = self.created.get(&key) {
-            let Some(id) = assignments
-                .iter()
-                .find(|(org, _)| *org == recipient)
-                .map(|(_, id)| *id)
-            else {
-                return;
-            };
-            self.mark(planned.row, "created");
-            (id, None, None)
-        } else {
-            let Some((recommendation, ..)) = existing.recommendations.get(&key) else {
-                return;
-            };
-            let Some((id, status, version)) = existing
-                .assignments
-                .get(&(*recommendation, recipient.clone()))
-            else {
-                return;
-            };
-            (*id, Some(*status), Some(*version))
-        };
         // An assignment created now takes every step; one that exists has
         // taken those up to the last point of the row's history at which it
         // stood where it stands.
-        let status = status.unwrap_or(AssignmentStatus::AwaitingResponse);
-        let progress = match version {
-            None => Progress::Taken(0),
-            Some(_) => progress(&planned.steps, status),
-        };
+        let (id, status, progress, mut version) =
+            if let Some((_, assignments)) = self.created.get(&key) {
+                let Some(id) = assignments
+                    .iter()
+                    .find(|(org, _)| *org == recipient)
+                    .map(|(_, id)| *id)
+                else {
+                    return;
+                };
+                self.mark(planned.row, "created");
+                (
+                    id,
+                    AssignmentStatus::AwaitingResponse,
+                    Progress::Taken(0),
+                    None,
+                )
+            } else {
+                let Some((recommendation, ..)) = existing.recommendations.get(&key) else {
+                    return;
+                };
+                let Some((id, status, version)) = existing
+                    .assignments
+                    .get(&(*recommendation, recipient.clone()))
+                else {
+                    return;
+                };
+                (
+                    *id,
+                    *status,
+                    progress(&planned.steps, *status),
+                    Some(*version),
+                )
+            };
         let taken = match progress {
             Progress::Taken(taken) => taken,
             Progress::MovedOn if planned.steps.is_empty() => return,
