@@ -17,6 +17,7 @@ mod m20261130_000004_replay_body_only;
 mod m20261201_000005_occurred_on;
 mod m20261202_000006_state_intervals;
 mod m20261203_000007_head_moves_at_commit;
+mod m20261204_000008_report_tallies;
 
 pub use m20261202_000006_state_intervals::{OPEN_DAY, OPEN_US};
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_occurred_on::Migration),
             Box::new(m20261202_000006_state_intervals::Migration),
             Box::new(m20261203_000007_head_moves_at_commit::Migration),
+            Box::new(m20261204_000008_report_tallies::Migration),
         ]
     }
 }

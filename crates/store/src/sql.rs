@@ -80,6 +80,15 @@ impl Sql {
         }
     }
 
+    /// `first` and `second` as one text, a space between them.
+    pub(crate) fn pair(&self, first: &str, second: &str) -> String {
+        if self.backend == DbBackend::MySql {
+            format!("CONCAT({first}, ' ', {second})")
+        } else {
+            format!("{first} || ' ' || {second}")
+        }
+    }
+
     /// The finished statement.
     pub(crate) fn build(self) -> Statement {
         Statement::from_sql_and_values(self.backend, self.text, self.values)

@@ -28,7 +28,7 @@ use rectrack_store::page::PageRequest;
 use rectrack_store::recommendations::RecommendationView;
 use rectrack_store::tokens::TokenDraft;
 use rectrack_store::{Ctx, Error, Idempotency, Store, Written};
-use sea_orm::{EntityTrait, QueryOrder};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, Statement};
 
 use crate::harness::{Backend, Harness, mps, overseer, wmp};
 
@@ -1547,10 +1547,49 @@ pub async fn the_sql_report_equals_the_core_report(h: Harness) {
 
 /// The dated states each command keeps (`assignment_states`,
 /// `milestone_states`) are exactly those the migration rebuilds from the
-/// events of a database written before they were kept. Answers how many
+/// events of a database written before they were kept; on SQLite, so are
+/// the report's tallies, which the triggers keep as states begin and end,
+/// those the migration counts from the open states. Answers how many
 /// assignment and milestone states there are.
 async fn the_states_kept_are_those_the_events_give(h: &Harness) -> (usize, usize) {
     let db = h.store.connection();
+    let tallies = || async {
+        if h.backend != Backend::Sqlite {
+            return Vec::new();
+        }
+        let rows = db
+            .query_all_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT part, organisation, status, decision, answered, bound, days, due_on, n \
+                 FROM report_tallies ORDER BY part, organisation, status, decision, answered, bound, days, due_on",
+            ))
+            .await
+            .unwrap();
+        rows.iter()
+            .map(|row| {
+                let text = |c: &str| row.try_get::<String>("", c).unwrap();
+                let int = |c: &str| row.try_get::<i64>("", c).unwrap();
+                (
+                    [
+                        text("part"),
+                        text("organisation"),
+                        text("status"),
+                        text("decision"),
+                        text("due_on"),
+                    ],
+                    [int("answered"), int("bound"), int("days"), int("n")],
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let counted = tallies().await;
+    if h.backend == Backend::Sqlite {
+        assert!(!counted.is_empty(), "tallies were kept");
+        assert!(
+            counted.iter().all(|(_, [.., n])| *n > 0),
+            "no empty or negative tally is kept: {counted:?}"
+        );
+    }
     let read = || async {
         let assignments = assignment_states::Entity::find()
             .order_by_asc(assignment_states::Column::AssignmentId)
@@ -1579,6 +1618,7 @@ async fn the_states_kept_are_those_the_events_give(h: &Harness) -> (usize, usize
         .unwrap();
     Migrator::up(db, None).await.unwrap();
     assert_eq!(read().await, kept);
+    assert_eq!(tallies().await, counted);
     (kept.0.len(), kept.1.len())
 }
 
