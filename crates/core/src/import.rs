@@ -651,19 +651,15 @@ fn wire_name<T: DeserializeOwned>(raw: &str) -> Result<T, String> {
         .map_err(|_| format!("`{raw}` is not one of the values this column takes (docs/import.md)"))
 }
 
+/// The column `{group}_{suffix}` of the format, if there is one.
+fn column_named(group: &str, suffix: &str) -> Option<&'static str> {
+    all_columns().find(|c| c.strip_prefix(group).and_then(|s| s.strip_prefix('_')) == Some(suffix))
+}
+
 /// The columns of one step group.
 fn group_columns(group: &'static str) -> [&'static str; 4] {
-    let find = |suffix: &str| {
-        all_columns()
-            .find(|c| c.strip_prefix(group).and_then(|s| s.strip_prefix('_')) == Some(suffix))
-            .unwrap_or(group)
-    };
-    [
-        find("on"),
-        find("precision"),
-        find("source"),
-        find("source_url"),
-    ]
+    ["on", "precision", "source", "source_url"]
+        .map(|suffix| column_named(group, suffix).unwrap_or(group))
 }
 
 #[derive(Default)]
@@ -1335,16 +1331,8 @@ fn history(row: &mut Row<'_>, issued_on: Option<NaiveDate>) -> Vec<Step> {
 /// The decision, rationale and planned completion columns of a response
 /// group (`response` or `revision`).
 fn response_columns(group: &str) -> [&'static str; 3] {
-    let find = |suffix: &str| {
-        all_columns()
-            .find(|c| c.strip_prefix(group).and_then(|s| s.strip_prefix('_')) == Some(suffix))
-            .unwrap_or("response_decision")
-    };
-    [
-        find("decision"),
-        find("rationale"),
-        find("planned_completion_on"),
-    ]
+    ["decision", "rationale", "planned_completion_on"]
+        .map(|suffix| column_named(group, suffix).unwrap_or("response_decision"))
 }
 
 /// Merges milestone steps (each milestone's own in order) into a row's
