@@ -4,7 +4,11 @@
 //! decision, lateness and days to response or verification — so memory grows
 //! with the number of distinct groups, not with the number of assignments.
 //! Only the per-recommendation lines, which the report lists one by one, are
-//! read row by row. A report as of a past day reads each assignment's state
+//! read row by row. On SQLite the live figures read the counts that
+//! triggers keep as states change (`report_tallies`, decision 0011), for
+//! SQLite counts the parts one after another on one core, and the lines
+//! come one row per recommendation.
+//! A report as of a past day reads each assignment's state
 //! from `assignment_states`, whose intervals say when each state began and
 //! ended on both time lines: the state recorded by the end of that day
 //! (`basis=recorded`), or the one it was in by then as it happened
