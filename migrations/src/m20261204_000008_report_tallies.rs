@@ -60,40 +60,68 @@ const KEY: &str = "part, organisation, status, decision, answered, bound, days, 
 /// Stands for "no day" in `due_on`: later than any day asked about.
 const NO_DAY: &str = "'9999-12-31'";
 
-/// The shares of the assignment states `FROM {from} WHERE {filter}` (each
-/// aliased `a`), one row per share with a count `n` of one, as the columns
-/// of [`KEY`] and `n`: one in the `status` part, one in `response` if it
-/// has responded, one in `verified` if it is verified, and one in
-/// `milestones` per open milestone state of the assignment.
-fn shares(from: &str, filter: &str) -> String {
+/// The shares of assignment states in the tallies, each a `SELECT` of the
+/// columns of [`KEY`] and `n`: one in the `status` part, one in `response`
+/// if it has responded, one in `verified` if it is verified, and one in
+/// `milestones` per open milestone state of the assignment. `a` is the
+/// state: a trigger's `NEW` or `OLD` (with no `from`), or an alias that
+/// `from` and `filter` select; `milestones` selects `m`, the open
+/// milestone states of `a` (with `a` if `a` is an alias).
+fn shares(a: &str, from: &str, filter: &str, milestones: &str, n: i32) -> [String; 4] {
     let open = OPEN_US;
+    let from = if from.is_empty() {
+        String::new()
+    } else {
+        format!(" FROM {from}")
+    };
+    let bound = |column: &str| format!("CASE WHEN {a}.{column} THEN 1 ELSE 0 END");
+    [
+        format!(
+            "SELECT 'status' AS part, {a}.organisation AS organisation, {a}.status AS status, \
+             COALESCE({a}.decision, '') AS decision, \
+             CASE WHEN {a}.first_response_on IS NULL THEN 0 \
+             WHEN {a}.first_response_on <= {a}.response_due_on THEN 1 ELSE 2 END AS answered, \
+             {} AS bound, 0 AS days, \
+             CASE WHEN {a}.first_response_on IS NULL THEN {a}.response_due_on ELSE {NO_DAY} END AS due_on, \
+             {n} AS n{from} WHERE {filter}",
+            bound("first_response_bound")
+        ),
+        format!(
+            "SELECT 'response', {a}.organisation, '', '', 0, {}, \
+             {a}.first_response_day - {a}.issued_day, {NO_DAY}, {n}{from} \
+             WHERE {filter} AND {a}.first_response_day IS NOT NULL",
+            bound("first_response_bound")
+        ),
+        format!(
+            "SELECT 'verified', {a}.organisation, '', '', 0, {}, \
+             {a}.verified_day - {a}.issued_day, {NO_DAY}, {n}{from} \
+             WHERE {filter} AND {a}.verified_day IS NOT NULL",
+            bound("verified_bound")
+        ),
+        format!(
+            "SELECT 'milestones', {a}.organisation, {a}.status, m.status, 0, 0, 0, m.due_on, {n} \
+             FROM {milestones} AND m.to_us = {open}"
+        ),
+    ]
+}
+
+/// Adds the `n` of a `select` of [`KEY`] and `n` to the tallies, row by
+/// row (a key met twice is added to twice).
+fn add(select: &str) -> String {
     format!(
-        "SELECT 'status' AS part, a.organisation, a.status, COALESCE(a.decision, '') AS decision, \
-         CASE WHEN a.first_response_on IS NULL THEN 0 \
-         WHEN a.first_response_on <= a.response_due_on THEN 1 ELSE 2 END AS answered, \
-         CASE WHEN a.first_response_bound THEN 1 ELSE 0 END AS bound, 0 AS days, \
-         CASE WHEN a.first_response_on IS NULL THEN a.response_due_on ELSE {NO_DAY} END AS due_on, \
-         1 AS n FROM {from} WHERE {filter} \
-         UNION ALL SELECT 'response', a.organisation, '', '', 0, \
-         CASE WHEN a.first_response_bound THEN 1 ELSE 0 END, a.first_response_day - a.issued_day, \
-         {NO_DAY}, 1 FROM {from} WHERE {filter} AND a.first_response_day IS NOT NULL \
-         UNION ALL SELECT 'verified', a.organisation, '', '', 0, \
-         CASE WHEN a.verified_bound THEN 1 ELSE 0 END, a.verified_day - a.issued_day, \
-         {NO_DAY}, 1 FROM {from} WHERE {filter} AND a.verified_day IS NOT NULL \
-         UNION ALL SELECT 'milestones', a.organisation, a.status, m.status, 0, 0, 0, m.due_on, 1 \
-         FROM {from} JOIN milestone_states m ON m.assignment_id = a.assignment_id AND m.to_us = {open} \
-         WHERE {filter}"
+        "INSERT INTO report_tallies ({KEY}, n) {select} \
+         ON CONFLICT ({KEY}) DO UPDATE SET n = report_tallies.n + excluded.n"
     )
 }
 
-/// Adds `sign` times each share of `shares` (rows of [`KEY`] and `n`) to
-/// the tallies.
-fn add(shares: &str, sign: i32) -> String {
-    format!(
-        "INSERT INTO report_tallies ({KEY}, n) SELECT {KEY}, {sign} * SUM(n) FROM ({shares}) s \
-         WHERE true GROUP BY {KEY} \
-         ON CONFLICT ({KEY}) DO UPDATE SET n = report_tallies.n + excluded.n"
-    )
+/// A trigger's body: the `shares` added in turn, then, when `forget`,
+/// the combinations left empty deleted.
+fn body(shares: &[String], forget: bool) -> String {
+    let mut body: Vec<String> = shares.iter().map(|share| add(share)).collect();
+    if forget {
+        body.push(FORGET_EMPTY.to_owned());
+    }
+    body.join("; ")
 }
 
 /// Deletes the combinations no state has any more.
@@ -124,36 +152,43 @@ impl MigrationTrait for Migration {
             // The milestones of an assignment whose state begins or ends.
             "CREATE INDEX ix_milestone_states_assignment_id_to_us ON milestone_states (assignment_id, to_us)"
                 .to_owned(),
-            add(
-                &shares("assignment_states a", &format!("a.to_us = {open}")),
-                1,
+            // Counted from the open states, all at once.
+            format!(
+                "INSERT INTO report_tallies ({KEY}, n) SELECT {KEY}, SUM(n) FROM ({}) s \
+                 WHERE true GROUP BY {KEY}",
+                shares(
+                    "a",
+                    "assignment_states a",
+                    &format!("a.to_us = {open}"),
+                    &format!(
+                        "assignment_states a JOIN milestone_states m ON m.assignment_id = a.assignment_id \
+                         WHERE a.to_us = {open}"
+                    ),
+                    1
+                )
+                .join(" UNION ALL ")
             ),
             format!(
                 "CREATE TRIGGER report_tallies_state_begins AFTER INSERT ON assignment_states \
                  WHEN NEW.to_us = {open} BEGIN {}; END",
-                add(
-                    &shares(
-                        "assignment_states a",
-                        "a.assignment_id = NEW.assignment_id AND a.to_us = NEW.to_us"
-                    ),
-                    1
-                )
+                body(&assignment_shares("NEW", 1), false)
             ),
+            // An update that ends a state changes only its interval's end:
+            // OLD holds the state as it was.
             format!(
                 "CREATE TRIGGER report_tallies_state_ends AFTER UPDATE OF to_us ON assignment_states \
-                 WHEN OLD.to_us = {open} AND NEW.to_us <> {open} BEGIN {}; {FORGET_EMPTY}; END",
-                // The ended state, as it stood: OLD's own columns.
-                add(&ended_shares(), -1)
+                 WHEN OLD.to_us = {open} AND NEW.to_us <> {open} BEGIN {}; END",
+                body(&assignment_shares("OLD", -1), true)
             ),
             format!(
                 "CREATE TRIGGER report_tallies_milestone_begins AFTER INSERT ON milestone_states \
                  WHEN NEW.to_us = {open} BEGIN {}; END",
-                add(&milestone_share("NEW"), 1)
+                body(&[milestone_share("NEW", 1)], false)
             ),
             format!(
                 "CREATE TRIGGER report_tallies_milestone_ends AFTER UPDATE OF to_us ON milestone_states \
-                 WHEN OLD.to_us = {open} AND NEW.to_us <> {open} BEGIN {}; {FORGET_EMPTY}; END",
-                add(&milestone_share("OLD"), -1)
+                 WHEN OLD.to_us = {open} AND NEW.to_us <> {open} BEGIN {}; END",
+                body(&[milestone_share("OLD", -1)], true)
             ),
         ] {
             db.execute_unprepared(&statement).await?;
@@ -192,23 +227,23 @@ impl MigrationTrait for Migration {
     }
 }
 
-/// The shares of the state an update has just ended. Its row now holds the
-/// end of the interval, but its other columns are as they were; selected
-/// by its key, with the interval's new end.
-fn ended_shares() -> String {
+/// The shares of the assignment state `row` (`NEW` or `OLD`), `n` each.
+fn assignment_shares(row: &str, n: i32) -> [String; 4] {
     shares(
-        "assignment_states a",
-        "a.assignment_id = OLD.assignment_id AND a.to_us = NEW.to_us",
+        row,
+        "",
+        "true",
+        &format!("milestone_states m WHERE m.assignment_id = {row}.assignment_id"),
+        n,
     )
 }
 
-/// The share of the milestone state `row` (`NEW` or `OLD`): counted with
-/// the open state of its assignment, if there is one.
-fn milestone_share(row: &str) -> String {
+/// The share of the milestone state `row` (`NEW` or `OLD`), `n`: counted
+/// with the open state of its assignment, if there is one.
+fn milestone_share(row: &str, n: i32) -> String {
     let open = OPEN_US;
     format!(
-        "SELECT 'milestones' AS part, a.organisation, a.status, {row}.status AS decision, 0 AS answered, \
-         0 AS bound, 0 AS days, {row}.due_on AS due_on, 1 AS n FROM assignment_states a \
-         WHERE a.assignment_id = {row}.assignment_id AND a.to_us = {open}"
+        "SELECT 'milestones', a.organisation, a.status, {row}.status, 0, 0, 0, {row}.due_on, {n} \
+         FROM assignment_states a WHERE a.assignment_id = {row}.assignment_id AND a.to_us = {open}"
     )
 }
