@@ -279,15 +279,7 @@ fn lines_query(
         q.bind(organisation.to_string());
     }
     q.push(") AS recipients FROM recommendations r WHERE 1 = 1");
-    if let Some(report) = &filters.report {
-        q.push(" AND r.report_slug = ");
-        q.bind(report.to_string());
-    }
-    if let Some(theme) = &filters.theme {
-        q.push(" AND EXISTS (SELECT 1 FROM recommendation_themes t WHERE t.recommendation_id = r.id AND t.theme = ");
-        q.bind(theme.to_string());
-        q.push(")");
-    }
+    recommendation_filters(&mut q, filters);
     q.push(" ORDER BY r.report_slug, r.number");
     q.build()
 }
@@ -420,20 +412,26 @@ fn state_cte(q: &mut Sql, filters: &ReportFilters, past: Option<Past>, lines: bo
     if let Some(past) = past {
         past.holds(q, "a");
     }
-    if let Some(report) = &filters.report {
-        q.push(" AND r.report_slug = ");
-        q.bind(report.to_string());
-    }
+    recommendation_filters(q, filters);
     if let Some(organisation) = &filters.organisation {
         q.push(" AND a.organisation = ");
         q.bind(organisation.to_string());
+    }
+    q.push(") ");
+}
+
+/// ` AND ` the recommendation `r` is in the filters' report and has their
+/// theme, where they name one.
+fn recommendation_filters(q: &mut Sql, filters: &ReportFilters) {
+    if let Some(report) = &filters.report {
+        q.push(" AND r.report_slug = ");
+        q.bind(report.to_string());
     }
     if let Some(theme) = &filters.theme {
         q.push(" AND EXISTS (SELECT 1 FROM recommendation_themes t WHERE t.recommendation_id = r.id AND t.theme = ");
         q.bind(theme.to_string());
         q.push(")");
     }
-    q.push(") ");
 }
 
 /// A part of the figures, named in each row of its statement.
