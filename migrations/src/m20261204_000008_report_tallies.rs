@@ -54,7 +54,9 @@ const RECIPIENTS: [&str; 3] = ["recommendation_id", "organisation", "status"];
 /// The recommendations in report order, with what a line shows.
 const LINES: [&str; 4] = ["report_slug", "number", "id", "title"];
 
-/// The columns that make a tally's key, in key order.
+/// The columns that make a tally's key, in key order. The parts are named
+/// as the report's statement names its parts (`Part::name` in the store's
+/// `status.rs`).
 const KEY: &str = "part, organisation, status, decision, answered, bound, days, due_on";
 
 /// Stands for "no day" in `due_on`: later than any day asked about.
@@ -65,8 +67,9 @@ const NO_DAY: &str = "'9999-12-31'";
 /// if it has responded, one in `verified` if it is verified, and one in
 /// `milestones` per open milestone state of the assignment. `a` is the
 /// state: a trigger's `NEW` or `OLD` (with no `from`), or an alias that
-/// `from` and `filter` select; `milestones` selects `m`, the open
-/// milestone states of `a` (with `a` if `a` is an alias).
+/// `from` and `filter` select. `milestones` is the `FROM` of `m`, the
+/// milestone states of `a` (with `a` itself if it is an alias), ending in
+/// a `WHERE` condition; the open ones are chosen here.
 fn shares(a: &str, from: &str, filter: &str, milestones: &str, n: i32) -> [String; 4] {
     let open = OPEN_US;
     let from = if from.is_empty() {
