@@ -99,7 +99,10 @@ impl Store {
         // past due. They are one statement: PostgreSQL runs its parts side
         // by side (85 ms against 130 ms one after another, on 100k
         // assignments), and the others save the round trips. The live state
-        // is read from an index by each part. A past day's state is the
+        // is read from an index by each part, except on SQLite, where the
+        // parts of the whole report or of one organisation's read the
+        // tallies kept as states change (decision 0011); a report or theme
+        // filter counts its few assignments. A past day's state is the
         // interval of each assignment that held then, read from a range of
         // interval ends: on PostgreSQL by each part, side by side again
         // (125–150 ms against 220 ms materialised), on SQLite, which runs
@@ -195,17 +198,12 @@ fn tallied_figures(
     open: &str,
 ) -> sea_orm::Statement {
     let mut q = Sql::new(DbBackend::Sqlite);
-    let organisation = |q: &mut Sql| {
-        if let Some(organisation) = &filters.organisation {
-            q.push(" AND organisation = ");
-            q.bind(organisation.to_string());
-        }
-    };
     // The due day is kept only while there is no response, which is all
     // the time a status that owes one lasts.
     q.push(&format!(
-        "SELECT 'status' AS part, organisation, status, NULLIF(decision, '') AS decision, \
+        "SELECT '{name}' AS part, organisation, status, NULLIF(decision, '') AS decision, \
          CAST(CASE WHEN status IN ({owes}) AND due_on < ",
+        name = Part::Status.name(),
         owes = sql_list(
             deadline::statuses_where(deadline::owes_response)
                 .iter()
@@ -224,7 +222,7 @@ fn tallied_figures(
         maybe_late = ResponseClock::MaybeLate.code(),
         late = ResponseClock::Late.code(),
     ));
-    organisation(&mut q);
+    organisation_filter(&mut q, filters, "organisation");
     q.push(" GROUP BY organisation, status, decision, 5");
     for part in [Part::DaysToResponse, Part::DaysToVerification] {
         q.push(&format!(
@@ -232,15 +230,16 @@ fn tallied_figures(
              FROM report_tallies WHERE part = '{name}'",
             name = part.name()
         ));
-        organisation(&mut q);
+        organisation_filter(&mut q, filters, "organisation");
     }
     q.push(&format!(
-        " UNION ALL SELECT 'milestones', organisation, status, NULL, NULL, NULL, SUM(n) \
-         FROM report_tallies WHERE part = 'milestones' AND decision IN ({open}) \
-         AND status IN ({owing_milestones}) AND due_on < "
+        " UNION ALL SELECT '{name}', organisation, status, NULL, NULL, NULL, SUM(n) \
+         FROM report_tallies WHERE part = '{name}' AND decision IN ({open}) \
+         AND status IN ({owing_milestones}) AND due_on < ",
+        name = Part::OverdueMilestones.name()
     ));
     q.bind(as_of);
-    organisation(&mut q);
+    organisation_filter(&mut q, filters, "organisation");
     q.push(" GROUP BY organisation, status");
     q.build()
 }
@@ -274,10 +273,7 @@ fn lines_query(
         "SELECT r.report_slug, r.number, r.title, (SELECT group_concat({pair}, ',') \
          FROM assignments a WHERE a.recommendation_id = r.id"
     ));
-    if let Some(organisation) = &filters.organisation {
-        q.push(" AND a.organisation = ");
-        q.bind(organisation.to_string());
-    }
+    organisation_filter(&mut q, filters, "a.organisation");
     q.push(") AS recipients FROM recommendations r WHERE 1 = 1");
     recommendation_filters(&mut q, filters);
     q.push(" ORDER BY r.report_slug, r.number");
@@ -413,11 +409,16 @@ fn state_cte(q: &mut Sql, filters: &ReportFilters, past: Option<Past>, lines: bo
         past.holds(q, "a");
     }
     recommendation_filters(q, filters);
+    organisation_filter(q, filters, "a.organisation");
+    q.push(") ");
+}
+
+/// ` AND ` `column` is the filters' organisation, where they name one.
+fn organisation_filter(q: &mut Sql, filters: &ReportFilters, column: &str) {
     if let Some(organisation) = &filters.organisation {
-        q.push(" AND a.organisation = ");
+        q.push(&format!(" AND {column} = "));
         q.bind(organisation.to_string());
     }
-    q.push(") ");
 }
 
 /// ` AND ` the recommendation `r` is in the filters' report and has their
