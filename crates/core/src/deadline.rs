@@ -351,19 +351,39 @@ impl FlagInputs {
     /// and an assignment awaiting a response past its due day whose next
     /// fact may have come earlier is [`ResponseClock::MaybeOverdue`].
     pub fn response_clock(&self, as_of: NaiveDate) -> ResponseClock {
-        if owes_response(self.status) && as_of > self.response_due_on {
-            return if self.uncertain {
-                ResponseClock::MaybeOverdue
-            } else {
-                ResponseClock::Overdue
-            };
-        }
-        match self.first_response {
-            None => ResponseClock::Running,
-            Some((day, _)) if day <= self.response_due_on => ResponseClock::OnTime,
-            Some((_, true)) => ResponseClock::MaybeLate,
-            Some((_, false)) => ResponseClock::Late,
-        }
+        response_clock(
+            self.status,
+            self.response_due_on,
+            self.first_response,
+            self.uncertain,
+            as_of,
+        )
+    }
+}
+
+/// Where an assignment in `status`, due to respond by `response_due_on`,
+/// stands against its response clock on `as_of`: [`FlagInputs::response_clock`]
+/// from only what it reads. Days may be given in any ordered form (dates,
+/// or day numbers as the store keeps them).
+pub fn response_clock<Day: Ord>(
+    status: AssignmentStatus,
+    response_due_on: Day,
+    first_response: Option<(Day, bool)>,
+    uncertain: bool,
+    as_of: Day,
+) -> ResponseClock {
+    if owes_response(status) && as_of > response_due_on {
+        return if uncertain {
+            ResponseClock::MaybeOverdue
+        } else {
+            ResponseClock::Overdue
+        };
+    }
+    match first_response {
+        None => ResponseClock::Running,
+        Some((day, _)) if day <= response_due_on => ResponseClock::OnTime,
+        Some((_, true)) => ResponseClock::MaybeLate,
+        Some((_, false)) => ResponseClock::Late,
     }
 }
 
