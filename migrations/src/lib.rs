@@ -18,8 +18,12 @@ mod m20261201_000005_occurred_on;
 mod m20261202_000006_state_intervals;
 mod m20261203_000007_head_moves_at_commit;
 mod m20261204_000008_report_tallies;
+mod m20261205_000009_past_states_read_whole;
 
 pub use m20261202_000006_state_intervals::{OPEN_DAY, OPEN_US};
+pub use m20261205_000009_past_states_read_whole::{
+    MILESTONE_TEXT, MILESTONES_WHOLE, STATE_TEXT, STATES_WHOLE,
+};
 
 /// Applies rectrack's migrations.
 pub struct Migrator;
@@ -36,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000006_state_intervals::Migration),
             Box::new(m20261203_000007_head_moves_at_commit::Migration),
             Box::new(m20261204_000008_report_tallies::Migration),
+            Box::new(m20261205_000009_past_states_read_whole::Migration),
         ]
     }
 }

@@ -4,10 +4,13 @@
 //! decision, lateness and days to response or verification — so memory grows
 //! with the number of distinct groups, not with the number of assignments.
 //! Only the per-recommendation lines, which the report lists one by one, are
-//! read row by row. On SQLite the live figures read the counts that
-//! triggers keep as states change (`report_tallies`, decision 0011), for
-//! SQLite counts the parts one after another on one core, and the lines
-//! come one row per recommendation.
+//! read row by row. SQLite counts a statement's parts one after another on
+//! one core, so there the whole report, or one organisation's, reads what
+//! is kept for it instead: the live figures the counts that triggers keep
+//! as states change (`report_tallies`, decision 0011), a past day's figures
+//! each organisation's states as texts from one index, counted here with
+//! core's rules (decision 0012); and the lines come one row per
+//! recommendation.
 //! A report as of a past day reads each assignment's state
 //! from `assignment_states`, whose intervals say when each state began and
 //! ended on both time lines: the state recorded by the end of that day
@@ -19,16 +22,20 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
+use foldhash::{HashMap, HashMapExt};
 use futures::StreamExt;
+use rectrack_core::assignment::AssignmentStatus;
 use rectrack_core::deadline::{self, ResponseClock};
 use rectrack_core::milestone::MilestoneStatus;
 use rectrack_core::organisation::OrgCode;
+use rectrack_core::response::ResponseDecision;
 use rectrack_core::status_report::{
     Basis, Group, OrganisationFigures, RecipientStatus, RecommendationStatus, ReportFilters,
     StatusReport, Tally,
 };
 use rectrack_core::text::{Slug, Title};
 use rectrack_core::time::end_of_day;
+use rectrack_migrations::{MILESTONE_TEXT, MILESTONES_WHOLE, STATE_TEXT, STATES_WHOLE};
 use sea_orm::{
     AccessMode, ConnectionTrait, DbBackend, IsolationLevel, QueryResult, StreamTrait,
     TransactionOptions, TransactionTrait,
@@ -43,7 +50,7 @@ impl Store {
     /// The status report as of the end of `as_of` (UTC), on `basis`. A day
     /// that has not ended yet reads the current state (on either basis, for
     /// nothing recorded can have occurred later than it was recorded); a past
-    /// day is rebuilt from events.
+    /// day reads the states that held then.
     pub async fn status_report(
         &self,
         filters: &ReportFilters,
@@ -99,60 +106,72 @@ impl Store {
         // past due. They are one statement: PostgreSQL runs its parts side
         // by side (85 ms against 130 ms one after another, on 100k
         // assignments), and the others save the round trips. The live state
-        // is read from an index by each part, except on SQLite, where the
-        // parts of the whole report or of one organisation's read the
-        // tallies kept as states change (decision 0011); a report or theme
-        // filter counts its few assignments. A past day's state is the
-        // interval of each assignment that held then, read from a range of
-        // interval ends: on PostgreSQL by each part, side by side again
-        // (125–150 ms against 220 ms materialised), on SQLite, which runs
-        // one part at a time, once into a materialised table (0.61 s
-        // against 0.64–0.84 s).
-        let figures = if self.backend == DbBackend::Sqlite
-            && past.is_none()
-            && filters.report.is_none()
-            && filters.theme.is_none()
-        {
-            tallied_figures(filters, as_of, &owing_milestones, &open)
-        } else {
-            let mut q = Sql::new(self.backend);
-            let once = past.is_some() && self.backend == DbBackend::Sqlite;
-            state_cte(&mut q, filters, past, false, once);
-            for (i, part) in Part::ALL.into_iter().enumerate() {
-                if i > 0 {
-                    q.push(" UNION ALL ");
+        // is read from an index by each part; a past day's is the interval
+        // of each assignment that held then, read from a range of interval
+        // ends, on PostgreSQL by each part, side by side again (125–150 ms
+        // against 220 ms materialised). SQLite runs one part at a time, so
+        // there the whole report, or one organisation's, reads what is kept
+        // for it instead: the live figures the tallies kept as states
+        // change (decision 0011), a past day's figures the texts of the
+        // states that held then, one organisation's after another, from an
+        // index (decision 0012). A report or theme filter counts its few
+        // assignments.
+        let tallies = match past {
+            _ if self.backend != DbBackend::Sqlite
+                || filters.report.is_some()
+                || filters.theme.is_some() =>
+            {
+                let mut q = Sql::new(self.backend);
+                let once = past.is_some() && self.backend == DbBackend::Sqlite;
+                state_cte(&mut q, filters, past, false, once);
+                for (i, part) in Part::ALL.into_iter().enumerate() {
+                    if i > 0 {
+                        q.push(" UNION ALL ");
+                    }
+                    figures_part(&mut q, part, as_of, past, &owing_milestones, &open);
                 }
-                figures_part(&mut q, part, as_of, past, &owing_milestones, &open);
+                read_parts(txn.query_all_raw(q.build()).await?)?
             }
-            q.build()
+            None => read_parts(
+                txn.query_all_raw(tallied_figures(filters, as_of, &owing_milestones, &open))
+                    .await?,
+            )?,
+            Some(past) => {
+                let ids = txn
+                    .query_one_raw(overdue_milestones_query(as_of, past, &open))
+                    .await?
+                    .map(|row| row.try_get::<Option<String>>("", "ids"))
+                    .transpose()?
+                    .flatten()
+                    .unwrap_or_default();
+                let mut overdue: HashMap<&str, u64> = HashMap::new();
+                for id in ids.split_terminator(',') {
+                    *overdue.entry(id).or_default() += 1;
+                }
+                let mut tallies = BTreeMap::new();
+                let mut rows = txn.stream_raw(whole_states_query(filters, past)).await?;
+                while let Some(row) = rows.next().await {
+                    let row = row?;
+                    let states: String = row.try_get("", "states")?;
+                    tallies.insert(
+                        row.try_get("", "organisation")?,
+                        count_states(&states, as_of, past.basis, &overdue)?,
+                    );
+                }
+                tallies
+            }
         };
-        let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
-        for row in txn.query_all_raw(figures).await? {
-            let organisation: String = row.try_get("", "organisation")?;
-            let tally = tallies.entry(organisation).or_default();
-            let n = u64::try_from(row.try_get::<i64>("", "n")?).unwrap_or(0);
-            let days = row.try_get::<Option<i64>>("", "days")?;
-            let flag = row.try_get::<Option<i64>>("", "flag")?;
-            match Part::named(&row.try_get::<String>("", "part")?)? {
-                Part::Status => tally.add_group(&group(&row, n)?),
-                Part::DaysToResponse => {
-                    if let Some(days) = days {
-                        tally.add_days_to_response(days, flag == Some(1), n);
-                    }
-                }
-                Part::DaysToVerification => {
-                    if let Some(days) = days {
-                        tally.add_days_to_verification(days, flag == Some(1), n);
-                    }
-                }
-                Part::OverdueMilestones => tally.add_overdue_milestones(n),
-            }
-        }
         // One line per recommendation, each recipient's status. The lines
         // are read as a stream: only the lines built so far are held, never
         // every row at once.
+        // (A report that counts no assignment has none: a day before the
+        // record began lists no recommendation.)
         let mut recommendations: Vec<RecommendationStatus> = Vec::new();
-        if lines {
+        if lines
+            && tallies
+                .values()
+                .any(|tally| tally.figures().assignments > 0)
+        {
             let mut rows = txn
                 .stream_raw(lines_query(self.backend, filters, past))
                 .await?;
@@ -244,22 +263,183 @@ fn tallied_figures(
     q.build()
 }
 
+/// Counts the rows of the four parts ([`figures_part`], [`tallied_figures`])
+/// by organisation.
+fn read_parts(rows: Vec<QueryResult>) -> Result<BTreeMap<String, Tally>> {
+    let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
+    for row in rows {
+        let organisation: String = row.try_get("", "organisation")?;
+        let tally = tallies.entry(organisation).or_default();
+        let n = u64::try_from(row.try_get::<i64>("", "n")?).unwrap_or(0);
+        let days = row.try_get::<Option<i64>>("", "days")?;
+        let flag = row.try_get::<Option<i64>>("", "flag")?;
+        match Part::named(&row.try_get::<String>("", "part")?)? {
+            Part::Status => tally.add_group(&group(&row, n)?),
+            Part::DaysToResponse => {
+                if let Some(days) = days {
+                    tally.add_days_to_response(days, flag == Some(1), n);
+                }
+            }
+            Part::DaysToVerification => {
+                if let Some(days) = days {
+                    tally.add_days_to_verification(days, flag == Some(1), n);
+                }
+            }
+            Part::OverdueMilestones => tally.add_overdue_milestones(n),
+        }
+    }
+    Ok(tallies)
+}
+
+/// The overdue milestones on a past day, on SQLite, as one row: in `ids`,
+/// for each open milestone state that held then and was due before
+/// `as_of`, its assignment's id in hexadecimal ([`MILESTONE_TEXT`]),
+/// joined by commas; read from one range of an index (migration
+/// `m20261205_000009`). The range ends where the day's states end: a state
+/// that ended after the day as it happened was recorded ending after it
+/// too, for nothing is recorded before it happens.
+fn overdue_milestones_query(as_of: NaiveDate, past: Past, open: &str) -> sea_orm::Statement {
+    let mut q = Sql::new(DbBackend::Sqlite);
+    q.push(&format!(
+        "SELECT group_concat({MILESTONE_TEXT}, ',') AS ids \
+         FROM milestone_states m INDEXED BY {MILESTONES_WHOLE} WHERE m.to_us >= "
+    ));
+    q.bind(past.cutoff);
+    past.holds(&mut q, "m");
+    q.push(&format!(" AND m.status IN ({open}) AND m.due_on < "));
+    q.bind(as_of);
+    q.build()
+}
+
+/// The states that held on a past day, on SQLite: one row per
+/// organisation, with the texts of its states ([`STATE_TEXT`]) joined by
+/// commas in `states`, read in order from an index of the texts (migration
+/// `m20261205_000009`), so that only one organisation's are held at once.
+fn whole_states_query(filters: &ReportFilters, past: Past) -> sea_orm::Statement {
+    let mut q = Sql::new(DbBackend::Sqlite);
+    q.push(&format!(
+        "SELECT a.organisation, group_concat({STATE_TEXT}, ',') AS states \
+         FROM assignment_states a INDEXED BY {STATES_WHOLE} WHERE a.to_us >= "
+    ));
+    q.bind(past.cutoff);
+    past.holds(&mut q, "a");
+    organisation_filter(&mut q, filters, "a.organisation");
+    q.push(" GROUP BY a.organisation");
+    q.build()
+}
+
+/// Counts one organisation's `states` ([`whole_states_query`]) with core's
+/// rules: each state as a group of one, and the `overdue` milestones (by
+/// assignment id) of each assignment that still owes its milestones. The
+/// texts are read in one pass, field by field.
+fn count_states(
+    states: &str,
+    as_of: NaiveDate,
+    basis: Basis,
+    overdue: &HashMap<&str, u64>,
+) -> Result<Tally> {
+    let statuses = AssignmentStatus::ALL.map(|status| (wire(&status), status));
+    let decisions = ResponseDecision::ALL.map(|decision| (wire(&decision), decision));
+    let as_of = day_number(as_of);
+    let mut tally = Tally::default();
+    let mut fields = Fields(states);
+    while !fields.0.is_empty() {
+        let text = fields.0;
+        let corrupt = || {
+            let text = text.split(',').next().unwrap_or_default();
+            Error::Corrupt(format!("assignment state text {text}"))
+        };
+        let mut field = || fields.next(false).ok_or_else(corrupt);
+        let status = named(&statuses, field()?).ok_or_else(corrupt)?;
+        let decision = match field()? {
+            "" => None,
+            name => Some(named(&decisions, name).ok_or_else(corrupt)?),
+        };
+        let mut number = || field()?.parse::<i32>().map_err(|_| corrupt());
+        let (due_day, issued_day) = (number()?, number()?);
+        let (first_response_day, verified_day) = (field()?, field()?);
+        let mut flag = || match field()? {
+            "0" => Ok(false),
+            "1" => Ok(true),
+            _ => Err(corrupt()),
+        };
+        let (first_response_bound, verified_bound, next_bound) = (flag()?, flag()?, flag()?);
+        let id = fields.next(true).ok_or_else(corrupt)?;
+        // A day, if there is one, with whether it is a bound.
+        let stamp = |day: &str, bound: bool| -> Result<Option<(i32, bool)>> {
+            match day {
+                "" => Ok(None),
+                day => Ok(Some((day.parse().map_err(|_| corrupt())?, bound))),
+            }
+        };
+        let first_response = stamp(first_response_day, first_response_bound)?;
+        let since_issue =
+            |(day, bound): (i32, bool)| (i64::from(day) - i64::from(issued_day), bound);
+        tally.add_group(&Group {
+            status,
+            decision,
+            // Only a state as it happened can be followed by a change that
+            // may have come earlier than its day.
+            clock: deadline::response_clock(
+                status,
+                due_day,
+                first_response,
+                basis == Basis::Occurred && next_bound,
+                as_of,
+            ),
+            days_to_response: first_response.map(since_issue),
+            days_to_verification: stamp(verified_day, verified_bound)?.map(since_issue),
+            count: 1,
+        });
+        if deadline::owes_milestones(status) {
+            tally.add_overdue_milestones(overdue.get(id).copied().unwrap_or(0));
+        }
+    }
+    Ok(tally)
+}
+
+/// The rest of the texts of states: fields each ended by a space, the last
+/// of a state by a comma (or the end).
+struct Fields<'a>(&'a str);
+
+impl<'a> Fields<'a> {
+    /// The next field, if it is (`last`) or is not the last of its state.
+    fn next(&mut self, last: bool) -> Option<&'a str> {
+        // A plain loop over bytes: `split` searches with `memchr`, which
+        // costs more than it saves on fields of a few bytes.
+        let end = self
+            .0
+            .bytes()
+            .position(|b| b == b' ' || b == b',')
+            .unwrap_or(self.0.len());
+        let separator = self.0.as_bytes().get(end).copied();
+        if (separator == Some(b' ')) == last {
+            return None;
+        }
+        let field = &self.0[..end];
+        self.0 = self.0.get(end + 1..).unwrap_or_default();
+        Some(field)
+    }
+}
+
 /// The rows of the lines, each with its recommendation's report, number
 /// and title and, in `recipients`, `organisation status` pairs joined by
-/// commas. The live report on SQLite has one row per recommendation with
-/// a recipient in the report, its pairs aggregated from the index of each
-/// recommendation's recipients: SQLite hands every row from its connection
-/// thread to the reader, and a third as many rows cost a third as many
-/// hand-overs. Elsewhere, and for a past day, one row per recipient, from
-/// the state that held then (PostgreSQL reads these faster than it
-/// aggregates them).
+/// commas. On SQLite, one row per recommendation: SQLite hands every row
+/// from its connection thread to the reader, and a third as many rows
+/// cost a third as many hand-overs. For the whole report, each
+/// recommendation in order with its pairs aggregated from an index of its
+/// recipients (their states, for a past day); for one organisation's, that
+/// organisation's assignments grouped by recommendation (rather than every
+/// recommendation, most with no recipient to show). Elsewhere, one row per
+/// recipient, from the state that held then (PostgreSQL reads these faster
+/// than it aggregates them).
 fn lines_query(
     backend: DbBackend,
     filters: &ReportFilters,
     past: Option<Past>,
 ) -> sea_orm::Statement {
     let mut q = Sql::new(backend);
-    if past.is_some() || backend != DbBackend::Sqlite {
+    if backend != DbBackend::Sqlite {
         state_cte(&mut q, filters, past, true, false);
         let pair = q.pair("s.organisation", "s.status");
         let order = format!(" ORDER BY {}, s.number", q.bytewise("s.report_slug"));
@@ -269,14 +449,35 @@ fn lines_query(
         return q.build();
     }
     let pair = q.pair("a.organisation", "a.status");
-    q.push(&format!(
-        "SELECT r.report_slug, r.number, r.title, (SELECT group_concat({pair}, ',') \
-         FROM assignments a WHERE a.recommendation_id = r.id"
-    ));
-    organisation_filter(&mut q, filters, "a.organisation");
-    q.push(") AS recipients FROM recommendations r WHERE 1 = 1");
-    recommendation_filters(&mut q, filters);
-    q.push(" ORDER BY r.report_slug, r.number");
+    let table = if past.is_some() {
+        "assignment_states"
+    } else {
+        "assignments"
+    };
+    let holds = |q: &mut Sql| {
+        if let Some(past) = past {
+            past.holds(q, "a");
+        }
+        organisation_filter(q, filters, "a.organisation");
+    };
+    if filters.organisation.is_some() {
+        q.push(&format!(
+            "SELECT r.report_slug, r.number, r.title, group_concat({pair}, ',') AS recipients \
+             FROM {table} a JOIN recommendations r ON r.id = a.recommendation_id WHERE 1 = 1"
+        ));
+        holds(&mut q);
+        recommendation_filters(&mut q, filters);
+        q.push(" GROUP BY r.report_slug, r.number ORDER BY r.report_slug, r.number");
+    } else {
+        q.push(&format!(
+            "SELECT r.report_slug, r.number, r.title, (SELECT group_concat({pair}, ',') \
+             FROM {table} a WHERE a.recommendation_id = r.id"
+        ));
+        holds(&mut q);
+        q.push(") AS recipients FROM recommendations r WHERE 1 = 1");
+        recommendation_filters(&mut q, filters);
+        q.push(" ORDER BY r.report_slug, r.number");
+    }
     q.build()
 }
 
@@ -315,6 +516,14 @@ fn read_line(row: &QueryResult, lines: &mut Vec<RecommendationStatus>) -> Result
         }),
     }
     Ok(())
+}
+
+/// The value of `name` among `names`, pairs of wire names and values.
+fn named<T: Copy>(names: &[(String, T)], name: &str) -> Option<T> {
+    names
+        .iter()
+        .find(|(wire, _)| wire == name)
+        .map(|&(_, value)| value)
 }
 
 /// Quoted, comma-separated SQL literals of wire names (which are `a-z_` only).
@@ -572,4 +781,106 @@ fn group(row: &QueryResult, n: u64) -> Result<Group> {
         days_to_verification: None,
         count: n,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+    use foldhash::{HashMap, HashMapExt};
+    use rectrack_core::assignment::AssignmentStatus;
+    use rectrack_core::status_report::Basis;
+
+    use super::{Fields, count_states};
+    use crate::convert::day_number;
+
+    #[test]
+    fn a_field_ends_at_a_space_and_the_last_of_a_state_at_a_comma() {
+        let mut fields = Fields("a  b,c d");
+        assert_eq!(fields.next(false), Some("a"));
+        assert_eq!(fields.next(false), Some(""));
+        // "b" ends its state: asked for as another field, it is refused
+        // and left in place.
+        assert_eq!(fields.next(false), None);
+        assert_eq!(fields.next(true), Some("b"));
+        assert_eq!(fields.next(true), None);
+        assert_eq!(fields.next(false), Some("c"));
+        assert_eq!(fields.next(true), Some("d"));
+        assert!(fields.0.is_empty());
+    }
+
+    fn day(text: &str) -> i32 {
+        day_number(text.parse::<NaiveDate>().unwrap())
+    }
+
+    #[test]
+    fn states_are_counted_by_core_rules_and_their_overdue_milestones_joined() {
+        let as_of: NaiveDate = "2025-06-01".parse().unwrap();
+        let (issued, due) = (day("2025-01-01"), day("2025-02-26"));
+        let states = [
+            // Awaiting a response past its due day, the next change's day
+            // a bound: overdue as recorded, maybe overdue as it happened.
+            format!(
+                "awaiting_response  {due} {issued}   0 0 1 {}",
+                "A".repeat(32)
+            ),
+            // Accepted late, known only on or before: maybe late; two
+            // overdue milestones.
+            format!(
+                "accepted accepted {due} {issued} {}  1 0 0 {}",
+                due + 3,
+                "B".repeat(32)
+            ),
+            // Verified: a final status owes no milestones.
+            format!(
+                "verified accepted {due} {issued} {} {} 0 0 0 {}",
+                due - 1,
+                due + 50,
+                "C".repeat(32)
+            ),
+        ]
+        .join(",");
+        let mut overdue = HashMap::new();
+        let (b, c) = ("B".repeat(32), "C".repeat(32));
+        overdue.insert(b.as_str(), 2);
+        overdue.insert(c.as_str(), 5);
+
+        let recorded = count_states(&states, as_of, Basis::Recorded, &overdue).unwrap();
+        let occurred = count_states(&states, as_of, Basis::Occurred, &overdue).unwrap();
+
+        let (recorded, occurred) = (recorded.figures(), occurred.figures());
+        assert_eq!(recorded.assignments, 3);
+        assert_eq!(recorded.by_status[&AssignmentStatus::AwaitingResponse], 1);
+        assert_eq!(recorded.by_status[&AssignmentStatus::Verified], 1);
+        assert_eq!(recorded.response_overdue, 1);
+        assert_eq!(recorded.responses_on_time, 1);
+        assert_eq!(recorded.responses_late, 0);
+        assert_eq!(recorded.response_timing_unknown, 1);
+        assert_eq!(occurred.response_overdue, 0);
+        assert_eq!(occurred.response_timing_unknown, 2);
+        // Only the accepted assignment still owes its milestones.
+        assert_eq!(recorded.overdue_milestones, 2);
+        assert_eq!(recorded.days_to_response_unknown, 1);
+        assert_eq!(recorded.median_days_to_response, Some(55.0));
+        assert_eq!(recorded.median_days_to_verification, Some(106.0));
+        assert_eq!(recorded.accepted_rate, Some(1.0));
+    }
+
+    #[test]
+    fn a_state_text_that_does_not_parse_is_corrupt() {
+        let overdue = HashMap::new();
+        let as_of: NaiveDate = "2025-06-01".parse().unwrap();
+        for text in [
+            "adopted  20000 19000   0 0 0 ABCD",
+            "accepted accepted 20000 19000   0 0 2 ABCD",
+            "accepted accepted x 19000   0 0 0 ABCD",
+            "accepted accepted 20000 19000   0 0 0",
+            "accepted accepted 20000 19000   0 0 0 AB CD",
+        ] {
+            let error = count_states(text, as_of, Basis::Recorded, &overdue).unwrap_err();
+            assert!(
+                error.to_string().contains("assignment state text"),
+                "{text}: {error}"
+            );
+        }
+    }
 }
