@@ -37,8 +37,8 @@ use rectrack_core::text::{Slug, Title};
 use rectrack_core::time::end_of_day;
 use rectrack_migrations::{MILESTONE_TEXT, MILESTONES_WHOLE, STATE_TEXT, STATES_WHOLE};
 use sea_orm::{
-    AccessMode, ConnectionTrait, DbBackend, IsolationLevel, QueryResult, StreamTrait,
-    TransactionOptions, TransactionTrait,
+    AccessMode, ConnectionTrait, DatabaseTransaction, DbBackend, IsolationLevel, QueryResult,
+    StreamTrait, TransactionOptions, TransactionTrait,
 };
 
 use crate::Store;
@@ -136,30 +136,7 @@ impl Store {
                 txn.query_all_raw(tallied_figures(filters, as_of, &owing_milestones, &open))
                     .await?,
             )?,
-            Some(past) => {
-                let ids = txn
-                    .query_one_raw(overdue_milestones_query(as_of, past, &open))
-                    .await?
-                    .map(|row| row.try_get::<Option<String>>("", "ids"))
-                    .transpose()?
-                    .flatten()
-                    .unwrap_or_default();
-                let mut overdue: HashMap<&str, u64> = HashMap::new();
-                for id in ids.split_terminator(',') {
-                    *overdue.entry(id).or_default() += 1;
-                }
-                let mut tallies = BTreeMap::new();
-                let mut rows = txn.stream_raw(whole_states_query(filters, past)).await?;
-                while let Some(row) = rows.next().await {
-                    let row = row?;
-                    let states: String = row.try_get("", "states")?;
-                    tallies.insert(
-                        row.try_get("", "organisation")?,
-                        count_states(&states, as_of, past.basis, &overdue)?,
-                    );
-                }
-                tallies
-            }
+            Some(past) => count_whole_states(&txn, filters, as_of, past, &open).await?,
         };
         // One line per recommendation, each recipient's status. The lines
         // are read as a stream: only the lines built so far are held, never
@@ -287,6 +264,40 @@ fn read_parts(rows: Vec<QueryResult>) -> Result<BTreeMap<String, Tally>> {
             }
             Part::OverdueMilestones => tally.add_overdue_milestones(n),
         }
+    }
+    Ok(tallies)
+}
+
+/// A past day's figures on SQLite, by organisation: the ids of the overdue
+/// milestones ([`overdue_milestones_query`]), then each organisation's
+/// states ([`whole_states_query`]), counted as they come.
+async fn count_whole_states(
+    txn: &DatabaseTransaction,
+    filters: &ReportFilters,
+    as_of: NaiveDate,
+    past: Past,
+    open: &str,
+) -> Result<BTreeMap<String, Tally>> {
+    let ids = txn
+        .query_one_raw(overdue_milestones_query(as_of, past, open))
+        .await?
+        .map(|row| row.try_get::<Option<String>>("", "ids"))
+        .transpose()?
+        .flatten()
+        .unwrap_or_default();
+    let mut overdue: HashMap<&str, u64> = HashMap::new();
+    for id in ids.split_terminator(',') {
+        *overdue.entry(id).or_default() += 1;
+    }
+    let mut tallies = BTreeMap::new();
+    let mut rows = txn.stream_raw(whole_states_query(filters, past)).await?;
+    while let Some(row) = rows.next().await {
+        let row = row?;
+        let states: String = row.try_get("", "states")?;
+        tallies.insert(
+            row.try_get("", "organisation")?,
+            count_states(&states, as_of, past.basis, &overdue)?,
+        );
     }
     Ok(tallies)
 }
