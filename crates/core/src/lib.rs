@@ -36,6 +36,7 @@ pub mod milestone;
 pub mod occurrence;
 pub mod organisation;
 pub mod progress;
+pub mod public;
 pub mod recommendation;
 pub mod report;
 pub mod response;

@@ -107,24 +107,53 @@ pub fn csv_field(field: &str) -> String {
     }
 }
 
+/// The report's figures as rows of cells: a header row, one row per
+/// organisation, and a last row `all` with the totals. The CSV and the
+/// spreadsheet are written from these.
+pub fn figure_rows(report: &StatusReport) -> Vec<Vec<String>> {
+    let mut rows = vec![csv_header()];
+    for organisation in &report.by_organisation {
+        let mut cells = vec![organisation.organisation.to_string()];
+        cells.extend(figure_cells(&organisation.figures));
+        rows.push(cells);
+    }
+    let mut cells = vec!["all".to_owned()];
+    cells.extend(figure_cells(&report.totals));
+    rows.push(cells);
+    rows
+}
+
+/// The report's recommendations as rows of cells: a header row, then one
+/// row per recommendation and recipient.
+pub fn recommendation_rows(report: &StatusReport) -> Vec<Vec<String>> {
+    let mut rows = vec![
+        ["report", "number", "title", "organisation", "status"]
+            .map(str::to_owned)
+            .to_vec(),
+    ];
+    for line in &report.recommendations {
+        for recipient in &line.recipients {
+            rows.push(vec![
+                line.report.to_string(),
+                line.number.to_string(),
+                line.title.to_string(),
+                recipient.organisation.to_string(),
+                recipient.status.as_str().to_owned(),
+            ]);
+        }
+    }
+    rows
+}
+
 /// The report as CSV: a header row, one row per organisation, and a last row
 /// `all` with the totals. Lines end in CRLF.
 pub fn to_csv(report: &StatusReport) -> String {
     let mut out = String::new();
-    let mut row = |cells: Vec<String>| {
+    for cells in figure_rows(report) {
         let line: Vec<String> = cells.iter().map(|c| csv_field(c)).collect();
         out.push_str(&line.join(","));
         out.push_str("\r\n");
-    };
-    row(csv_header());
-    for organisation in &report.by_organisation {
-        let mut cells = vec![organisation.organisation.to_string()];
-        cells.extend(figure_cells(&organisation.figures));
-        row(cells);
     }
-    let mut cells = vec!["all".to_owned()];
-    cells.extend(figure_cells(&report.totals));
-    row(cells);
     out
 }
 
