@@ -28,6 +28,7 @@ pub mod milestones;
 pub mod organisations;
 pub mod page;
 pub mod progress;
+pub mod public;
 pub mod recommendations;
 pub mod reports;
 pub mod reviews;

@@ -1,6 +1,8 @@
 //! Recommendations: creating one makes one assignment per recipient;
 //! withdrawing one closes every open assignment of it.
 
+use std::collections::HashMap;
+
 use rectrack_core::assignment::{Assignment, AssignmentStatus};
 use rectrack_core::audit::Action;
 use rectrack_core::ids::{AssignmentId, RecommendationId};
@@ -277,12 +279,8 @@ impl Store {
         let page = Page::from_rows(rows, page.limit(), |row| {
             format!("{}/{}", row.report_slug, row.number)
         });
-        let mut items = Vec::with_capacity(page.items.len());
-        for row in page.items {
-            items.push(view(&self.db, row).await?);
-        }
         Ok(Page {
-            items,
+            items: views(&self.db, page.items).await?,
             next: page.next,
         })
     }
@@ -332,20 +330,69 @@ async fn view(
     db: &impl ConnectionTrait,
     row: recommendations::Model,
 ) -> Result<RecommendationView> {
-    let themes = recommendation_themes::Entity::find()
-        .filter(recommendation_themes::Column::RecommendationId.eq(row.id))
-        .order_by_asc(recommendation_themes::Column::Position)
-        .all(db)
-        .await?;
-    let assignments = records(db, assignments_of(db, row.id).await?).await?;
+    views(db, vec![row])
+        .await?
+        .pop()
+        .ok_or_else(|| Error::Corrupt("recommendations".to_owned()))
+}
+
+/// Recommendations with their themes and assignments, in the order of
+/// `rows`: three queries however many rows there are.
+pub(crate) async fn views(
+    db: &impl ConnectionTrait,
+    rows: Vec<recommendations::Model>,
+) -> Result<Vec<RecommendationView>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+    let mut themes: HashMap<Uuid, Vec<Slug>> = HashMap::new();
+    let mut assigned: HashMap<Uuid, Vec<AssignmentRecord>> = HashMap::new();
+    for chunk in ids.chunks(1000) {
+        for theme in recommendation_themes::Entity::find()
+            .filter(recommendation_themes::Column::RecommendationId.is_in(chunk.to_vec()))
+            .order_by_asc(recommendation_themes::Column::Position)
+            .all(db)
+            .await?
+        {
+            themes
+                .entry(theme.recommendation_id)
+                .or_default()
+                .push(stored(
+                    "recommendation_themes.theme",
+                    Slug::parse(&theme.theme),
+                )?);
+        }
+        let rows = assignments::Entity::find()
+            .filter(assignments::Column::RecommendationId.is_in(chunk.to_vec()))
+            .order_by_asc(assignments::Column::Organisation)
+            .all(db)
+            .await?;
+        for record in records(db, rows).await? {
+            assigned
+                .entry(record.assignment.recommendation_id.as_uuid())
+                .or_default()
+                .push(record);
+        }
+    }
+    rows.into_iter()
+        .map(|row| {
+            let assignments = assigned.remove(&row.id).unwrap_or_default();
+            let themes = themes.remove(&row.id).unwrap_or_default();
+            recommendation_view(row, themes, assignments)
+        })
+        .collect()
+}
+
+fn recommendation_view(
+    row: recommendations::Model,
+    themes: Vec<Slug>,
+    assignments: Vec<AssignmentRecord>,
+) -> Result<RecommendationView> {
     let recipients = assignments
         .iter()
         .map(|a| a.assignment.organisation.clone())
         .collect();
-    let themes = themes
-        .into_iter()
-        .map(|t| stored("recommendation_themes.theme", Slug::parse(&t.theme)))
-        .collect::<Result<Vec<_>>>()?;
     let recommendation = Recommendation {
         id: RecommendationId::from_uuid(row.id),
         report: stored("recommendations.report_slug", Slug::parse(&row.report_slug))?,
