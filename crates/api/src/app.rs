@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use poem::http::{HeaderValue, StatusCode};
 use poem::listener::{Acceptor, Listener, TcpListener};
-use poem::{Body, Endpoint, EndpointExt, IntoResponse, Request, Response, Route, Server};
+use poem::{
+    Body, Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route, Server,
+};
 use poem_openapi::{OpenApiService, Tags};
 use rectrack_store::Store;
 use tracing::Instrument;
@@ -134,14 +136,25 @@ pub fn spec_json(state: &Arc<AppState>) -> String {
 
 /// The whole service as one endpoint.
 pub fn build(state: AppState) -> impl Endpoint<Output = Response> {
+    build_with(state, |_| Route::new())
+}
+
+/// The whole service as one endpoint, with the routes `site` makes from the
+/// shared state (the public web site) mounted beside the API, inside the
+/// same request id, log, limits and error handling.
+pub fn build_with(
+    state: AppState,
+    site: fn(&Arc<AppState>) -> Route,
+) -> impl Endpoint<Output = Response> {
     let state = Arc::new(state);
     let api = openapi(&state);
     let spec = spec_json(&state);
-    let allow = Arc::new(AllowTable::from_spec(&spec));
     let docs = api.swagger_ui();
+    let api = Arc::new(api.into_endpoint());
+    let allow = Arc::new(AllowTable::from_spec(&spec));
     let auth_state = state.clone();
     let limits = state.clone();
-    Route::new()
+    site(&state)
         .at(
             "/openapi.json",
             poem::endpoint::make_sync(move |_| {
@@ -151,7 +164,9 @@ pub fn build(state: AppState) -> impl Endpoint<Output = Response> {
             }),
         )
         .nest("/docs", docs)
-        .nest("/", api)
+        // The API's own paths, whole: everything else is the site's.
+        .nest_no_strip("/v1", api.clone())
+        .at("/healthz", api)
         .data(state.clone())
         .around(|next, req| async move { finish_writes(next, req).await })
         .around(move |next, req| {
@@ -258,8 +273,24 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send,
 ) -> std::io::Result<()> {
-    Server::new_with_acceptor(Guarded::new(acceptor, state.connections))
-        .run_with_graceful_shutdown(build(state), shutdown, Some(Duration::from_secs(30)))
+    serve_with(acceptor, state, |_| Route::new(), shutdown).await
+}
+
+/// [`serve`], with the routes `site` makes mounted beside the API (see
+/// [`build_with`]).
+pub async fn serve_with(
+    acceptor: impl Acceptor + 'static,
+    state: AppState,
+    site: fn(&Arc<AppState>) -> Route,
+    shutdown: impl std::future::Future<Output = ()> + Send,
+) -> std::io::Result<()> {
+    let connections = state.connections;
+    Server::new_with_acceptor(Guarded::new(acceptor, connections))
+        .run_with_graceful_shutdown(
+            build_with(state, site),
+            shutdown,
+            Some(Duration::from_secs(30)),
+        )
         .await
 }
 

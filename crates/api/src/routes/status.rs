@@ -186,37 +186,51 @@ impl StatusApi {
                 wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
             ));
         }
-        // What had been recorded by a past day never changes; what had
-        // occurred by then changes with every backfill.
-        let settled = basis == domain::Basis::Recorded && store.settles(as_of, mark);
-        let render = async {
-            let report = store
-                .status_report_with(&filters, as_of, basis, lines)
-                .await?;
-            let mut body = match format {
-                ReportFormat::Csv => status_render::to_csv(&report),
-                ReportFormat::Markdown => status_render::to_markdown(&report),
-                ReportFormat::Json => {
-                    serde_json::to_string(&StatusReport::from(report)).map_err(|e| {
-                        tracing::error!(error = %e, "a status report could not be written");
-                        Problem::of(ProblemKind::Internal, "the report could not be written")
-                            .into_error()
-                    })?
-                }
-            };
-            // Kept in the cache: without the slack a growing string leaves.
-            body.shrink_to_fit();
-            Ok::<_, ApiError>(Bytes::from(body))
-        };
         let asker = match auth.principal() {
             Some(_) => Asker::Token,
             None => Asker::Anonymous,
         };
-        let rendered = self
-            .state
-            .reports
-            .get_or_render(key, mark.seq, settled, asker, render)
-            .await?;
+        let rendered = render_report(&self.state, key, mark, format, asker).await?;
         Ok(StatusResponse::Report(rendered))
     }
+}
+
+/// The report `key` asks for, in `format`, from the cache or computed now:
+/// what `GET /v1/status` serves, and what the web site's downloads serve.
+/// `mark` is where the chain stood when the request was read.
+pub async fn render_report(
+    state: &AppState,
+    key: ReportKey,
+    mark: rectrack_store::audit::ChainMark,
+    format: ReportFormat,
+    asker: Asker,
+) -> Result<Rendered, ApiError> {
+    let store = &state.store;
+    // What had been recorded by a past day never changes; what had
+    // occurred by then changes with every backfill.
+    let settled = key.basis == domain::Basis::Recorded && store.settles(key.as_of, mark);
+    let (filters, as_of, basis, lines) = (key.filters.clone(), key.as_of, key.basis, key.lines);
+    let render = async move {
+        let report = store
+            .status_report_with(&filters, as_of, basis, lines)
+            .await?;
+        let mut body = match format {
+            ReportFormat::Csv => status_render::to_csv(&report),
+            ReportFormat::Markdown => status_render::to_markdown(&report),
+            ReportFormat::Json => {
+                serde_json::to_string(&StatusReport::from(report)).map_err(|e| {
+                    tracing::error!(error = %e, "a status report could not be written");
+                    Problem::of(ProblemKind::Internal, "the report could not be written")
+                        .into_error()
+                })?
+            }
+        };
+        // Kept in the cache: without the slack a growing string leaves.
+        body.shrink_to_fit();
+        Ok::<_, ApiError>(Bytes::from(body))
+    };
+    state
+        .reports
+        .get_or_render(key, mark.seq, settled, asker, render)
+        .await
 }
