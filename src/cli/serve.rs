@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use rectrack_api::app::{AppState, JSON_LIMIT, UPLOAD_LIMIT, bind, serve};
+use rectrack_api::app::{AppState, JSON_LIMIT, UPLOAD_LIMIT, bind, serve_with};
 use rectrack_api::connection::{self, ConnectionLimits};
 use rectrack_core::role::{Principal, Role};
 use rectrack_store::tokens::TokenDraft;
@@ -124,6 +124,9 @@ pub async fn run(database: &str, blobs: &Path, args: Args) -> Result<ExitCode, E
     // that stops the server as soon as it is up still stops it gracefully.
     let shutdown = shutdown_signal()?;
     println!("rectrack is serving on http://{addr}");
+    if !args.private {
+        println!("The public record: http://{addr}/");
+    }
     println!("API documentation: http://{addr}/docs");
     if let Some((overseer, mps)) = tokens {
         println!("Overseer token (IOPC):");
@@ -143,7 +146,7 @@ pub async fn run(database: &str, blobs: &Path, args: Args) -> Result<ExitCode, E
         },
         ..AppState::new(store)
     };
-    serve(acceptor, state, shutdown).await?;
+    serve_with(acceptor, state, rectrack_web::site, shutdown).await?;
     tracing::info!("rectrack stopped");
     Ok(ExitCode::SUCCESS)
 }

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use rectrack_api::app::{AppState, bind, serve};
+use rectrack_api::app::{AppState, bind, serve_with};
 use rectrack_core::organisation::{OrganisationDraft, OrganisationKind};
 use rectrack_core::role::{Principal, Role};
 use rectrack_store::tokens::TokenDraft;
@@ -59,7 +59,7 @@ impl TestApp {
         let (acceptor, addr) = bind("127.0.0.1:0").await.unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(async move {
-            serve(acceptor, state, async move {
+            serve_with(acceptor, state, rectrack_web::site, async move {
                 let _ = rx.await;
             })
             .await

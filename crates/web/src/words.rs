@@ -1,0 +1,185 @@
+//! The record in plain words: statuses, decisions, outcomes and dates as a
+//! reader says them ("Partially accepted", "8 April 2022"), and the colour
+//! each status's tag takes. Nothing here decides anything; it only names
+//! what core decided.
+
+use chrono::NaiveDate;
+use rectrack_core::assignment::AssignmentStatus;
+use rectrack_core::deadline::ResponseTiming;
+use rectrack_core::occurrence::{DatePrecision, Occurrence};
+use rectrack_core::public::PublicFact;
+use rectrack_core::recommendation::LegalBasis;
+use rectrack_core::response::ResponseDecision;
+use rectrack_core::review::ReviewOutcome;
+
+/// A day as people write it: `8 April 2022`.
+pub fn date(day: NaiveDate) -> String {
+    day.format("%-d %B %Y").to_string()
+}
+
+/// When a fact happened, in words: `8 April 2022`, or `on or before 8 April
+/// 2022` where only a bound is known.
+pub fn occurred(occurrence: &Occurrence) -> String {
+    match occurrence.occurred_on_precision {
+        DatePrecision::Exact => date(occurrence.occurred_on),
+        DatePrecision::OnOrBefore => format!("on or before {}", date(occurrence.occurred_on)),
+    }
+}
+
+/// A status in words.
+pub fn status(status: AssignmentStatus) -> &'static str {
+    match status {
+        AssignmentStatus::AwaitingResponse => "Awaiting response",
+        AssignmentStatus::Accepted => "Accepted",
+        AssignmentStatus::PartiallyAccepted => "Partially accepted",
+        AssignmentStatus::NotAccepted => "Not accepted",
+        AssignmentStatus::InProgress => "In progress",
+        AssignmentStatus::ImplementationClaimed => "Implementation claimed",
+        AssignmentStatus::Verified => "Verified as implemented",
+        AssignmentStatus::ClosedNotImplemented => "Closed, not implemented",
+        AssignmentStatus::Withdrawn => "Withdrawn",
+    }
+}
+
+/// The class of a status's tag (its colour; the words carry the meaning).
+pub fn status_tag(status: AssignmentStatus) -> &'static str {
+    match status {
+        AssignmentStatus::AwaitingResponse => "tag tag-grey",
+        AssignmentStatus::Accepted => "tag tag-blue",
+        AssignmentStatus::PartiallyAccepted => "tag tag-purple",
+        AssignmentStatus::NotAccepted => "tag tag-red",
+        AssignmentStatus::InProgress => "tag tag-turquoise",
+        AssignmentStatus::ImplementationClaimed => "tag tag-yellow",
+        AssignmentStatus::Verified => "tag tag-green",
+        AssignmentStatus::ClosedNotImplemented => "tag tag-orange",
+        AssignmentStatus::Withdrawn => "tag tag-grey",
+    }
+}
+
+/// A response decision in words.
+pub fn decision(decision: ResponseDecision) -> &'static str {
+    match decision {
+        ResponseDecision::Accepted => "Accepted",
+        ResponseDecision::PartiallyAccepted => "Partially accepted",
+        ResponseDecision::NotAccepted => "Not accepted",
+    }
+}
+
+/// A review's outcome in words.
+pub fn outcome(outcome: ReviewOutcome) -> &'static str {
+    match outcome {
+        ReviewOutcome::Verified => "Verified as implemented",
+        ReviewOutcome::Returned => "Claim returned: work to continue",
+        ReviewOutcome::ClosedNotImplemented => "Closed as not implemented",
+        ReviewOutcome::Comment => "Comment from the oversight body",
+    }
+}
+
+/// Whether a response came in time, in words.
+pub fn timing(timing: ResponseTiming) -> &'static str {
+    match timing {
+        ResponseTiming::OnTime => "On time",
+        ResponseTiming::Late => "Late",
+        ResponseTiming::Unknown => "Timing unknown",
+    }
+}
+
+/// The law a recommendation was made under, in words.
+pub fn legal_basis(basis: LegalBasis) -> &'static str {
+    match basis {
+        LegalBasis::Para28a => {
+            "Paragraph 28A of Schedule 3 to the Police Reform Act 2002: a written response is due within 56 days"
+        }
+        LegalBasis::Learning => "A learning recommendation",
+        LegalBasis::Other => "Another basis",
+    }
+}
+
+/// What a published fact was, as a heading: `Response: Accepted`.
+pub fn fact(fact: &PublicFact) -> String {
+    match fact {
+        PublicFact::Response {
+            revision: 1,
+            decision: d,
+            ..
+        } => format!("Response: {}", decision(*d)),
+        PublicFact::Response { decision: d, .. } => {
+            format!("Revised response: {}", decision(*d))
+        }
+        PublicFact::ExtensionDecided {
+            granted: true,
+            requested_due_on,
+            ..
+        } => format!(
+            "More time to respond granted, to {}",
+            date(*requested_due_on)
+        ),
+        PublicFact::ExtensionDecided {
+            granted: false,
+            requested_due_on,
+            ..
+        } => format!(
+            "More time to respond (to {}) refused",
+            date(*requested_due_on)
+        ),
+        PublicFact::Claim { .. } => "Implementation claimed".to_owned(),
+        PublicFact::Review { outcome: o, .. } => format!("Review: {}", outcome(*o)),
+        PublicFact::Withdrawal { .. } => "Recommendation withdrawn".to_owned(),
+    }
+}
+
+/// The words of a published fact, if it has any: a response's reasons, a
+/// claim's summary, a comment, a withdrawal's reason.
+pub fn fact_text(fact: &PublicFact) -> Option<&str> {
+    match fact {
+        PublicFact::Response { rationale, .. } => Some(rationale),
+        PublicFact::Claim { summary } => Some(summary),
+        PublicFact::ExtensionDecided { comment, .. } | PublicFact::Review { comment, .. } => {
+            comment.as_deref()
+        }
+        PublicFact::Withdrawal { reason } => reason.as_deref(),
+    }
+}
+
+/// `1 recommendation`, `2 recommendations`.
+pub fn count(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // a panic in a test is a failed test
+
+    use super::*;
+
+    #[test]
+    fn days_are_written_as_people_write_them() {
+        let day = NaiveDate::from_ymd_opt(2022, 4, 8).unwrap();
+        assert_eq!(date(day), "8 April 2022");
+        let bound = Occurrence {
+            occurred_on: day,
+            occurred_on_precision: DatePrecision::OnOrBefore,
+            source: None,
+        };
+        assert_eq!(occurred(&bound), "on or before 8 April 2022");
+    }
+
+    #[test]
+    fn every_status_has_words_and_no_wire_name_shows_through() {
+        for s in AssignmentStatus::ALL {
+            assert!(!status(s).contains('_'), "{s:?}");
+            assert!(status_tag(s).starts_with("tag "), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn counts_agree_with_their_noun() {
+        assert_eq!(count(1, "response", "responses"), "1 response");
+        assert_eq!(count(15, "response", "responses"), "15 responses");
+        assert_eq!(count(0, "response", "responses"), "0 responses");
+    }
+}
