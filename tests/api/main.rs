@@ -11,6 +11,7 @@
 //! - `history` — facts entered as they happened, and both time lines;
 //! - `transfer` — imports, exports and the OSCAL POA&M;
 //! - `problems` — one problem document of each kind, as a snapshot;
+//! - `site` — the public web pages: snapshots, escaping, what they never show;
 //! - `spec_drift` — the OpenAPI document served is the one committed;
 //! - `cli`, `readme`, `examples` — the command, the README walkthrough and
 //!   the runnable examples.
@@ -30,5 +31,6 @@ mod journey;
 mod problems;
 mod readme;
 mod security;
+mod site;
 mod spec_drift;
 mod transfer;
