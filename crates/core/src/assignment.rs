@@ -9,11 +9,13 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::deadline::{self, AssignmentFlags, ExtensionDecision};
+use crate::error::Refusal;
 use crate::ids::{AssignmentId, RecommendationId};
 use crate::lifecycle::Transition;
 use crate::milestone::MilestoneStatus;
 use crate::occurrence::{NotBefore, Occurrence};
 use crate::organisation::OrgCode;
+use crate::publication::Publication;
 use crate::response::Response;
 
 /// Where an assignment stands.
@@ -207,6 +209,18 @@ impl Assignment {
         }
         self.response = Some(response);
         self.apply(transition, occurred);
+    }
+
+    /// Records the overseer's decision on publishing the current response's
+    /// text (no status moves; the next version, since what the public reads
+    /// changed). Refused when there is no response.
+    pub fn decide_publication(&mut self, publication: Publication) -> Result<(), Refusal> {
+        let response = self.response.as_mut().ok_or_else(|| Refusal::Conflict {
+            reason: "there is no response to publish: the recipient has not responded".to_owned(),
+        })?;
+        response.publication = Some(publication);
+        self.version += 1;
+        Ok(())
     }
 
     /// Records the overseer's decision on an extension request (a grant moves

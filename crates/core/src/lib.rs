@@ -37,6 +37,7 @@ pub mod occurrence;
 pub mod organisation;
 pub mod progress;
 pub mod public;
+pub mod publication;
 pub mod recommendation;
 pub mod report;
 pub mod response;

@@ -2,7 +2,8 @@
 //! the order they happened.
 //!
 //! The published view of an assignment is its status, its response clock
-//! and these facts: every response (the first and each revision), every
+//! and these facts: every response (the first and each revision; its text
+//! only once published, see `publication`), every
 //! extension decision, every claim's summary, every review's outcome and
 //! comment, and a withdrawal. Progress updates, milestones, evidence, the
 //! reasons given for an extension request and who acted stay with token
@@ -13,6 +14,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::ids::AssignmentId;
 use crate::occurrence::Occurrence;
+use crate::publication::PublishedText;
 use crate::response::ResponseDecision;
 use crate::review::ReviewOutcome;
 
@@ -25,8 +27,10 @@ pub enum PublicFact {
         revision: u32,
         /// The decision.
         decision: ResponseDecision,
-        /// The recipient's reasons.
-        rationale: String,
+        /// Its text as the public may read it on the day asked
+        /// (`publication::public_text`): never the whole text before it is
+        /// published.
+        text: PublishedText,
         /// When the recipient plans to have it implemented.
         planned_completion_on: Option<NaiveDate>,
     },

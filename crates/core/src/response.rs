@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::assignment::AssignmentStatus;
 use crate::occurrence::Occurrence;
 use crate::organisation::OrgCode;
+use crate::publication::Publication;
 use crate::text::LongText;
 use crate::time::utc_micros;
 use crate::validation::ValidationErrors;
@@ -72,6 +73,10 @@ pub struct Response {
     /// When it was given: `submitted_at`'s day, unless backfilled.
     #[serde(flatten)]
     pub occurred: Occurrence,
+    /// The overseer's decision on publishing its text, if any
+    /// (`publication`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publication: Option<Publication>,
 }
 
 /// A response as a client sends it, not yet validated.

@@ -73,6 +73,7 @@ fn response(decision: ResponseDecision) -> Response {
         submitted_at: Utc.with_ymd_and_hms(2022, 3, 1, 9, 0, 0).unwrap(),
         submitted_by: code("mps"),
         occurred: Occurrence::on(day("2022-03-01")),
+        publication: None,
     }
 }
 
@@ -347,4 +348,39 @@ fn token_of(actor: Actor) -> Principal {
         token_id: rectrack_core::ids::TokenId::from_uuid(Uuid::nil()),
         actor,
     }
+}
+
+#[test]
+fn a_publication_decision_needs_a_response_and_moves_only_the_version() {
+    use rectrack_core::publication::{Publication, PublicationDecision};
+    let decision = |on: &str| Publication {
+        decision: PublicationDecision::Withhold {
+            reason: LongText::parse("Personal data.").unwrap(),
+        },
+        decided_on: day(on),
+        decided_at: Utc.with_ymd_and_hms(2022, 3, 2, 9, 0, 0).unwrap(),
+    };
+    let mut assignment = issued();
+    assert!(matches!(
+        assignment.decide_publication(decision("2022-03-02")),
+        Err(Refusal::Conflict { .. })
+    ));
+    assert_eq!(assignment.version, 1, "a refused decision changes nothing");
+    respond(&mut assignment, ResponseDecision::Accepted, "2022-03-01");
+    let before = assignment.clone();
+    assignment
+        .decide_publication(decision("2022-03-02"))
+        .unwrap();
+    assert_eq!(assignment.version, before.version + 1);
+    assert_eq!(assignment.status, before.status);
+    assert_eq!(
+        assignment
+            .response
+            .as_ref()
+            .unwrap()
+            .public_text(day("2030-01-01"))
+            .text(),
+        None,
+        "withheld stays withheld"
+    );
 }

@@ -8,6 +8,7 @@ use rectrack_core::audit::Action;
 use rectrack_core::evidence::EvidenceKind;
 use rectrack_core::milestone::MilestoneStatus;
 use rectrack_core::organisation::OrganisationKind;
+use rectrack_core::publication::PublicationAction;
 use rectrack_core::recommendation::LegalBasis;
 use rectrack_core::response::ResponseDecision;
 use rectrack_core::review::ReviewOutcome;
@@ -82,6 +83,11 @@ fn enum_values_are_spelled_as_the_contract_says() {
         &["document", "link", "statement"],
         |k| k.as_str(),
     );
+    check(
+        &PublicationAction::ALL,
+        &["publish", "publish_redacted", "withhold"],
+        |a| a.as_str(),
+    );
 }
 
 #[test]
@@ -95,6 +101,9 @@ fn audit_actions_are_spelled_as_clients_read_them() {
             "recommendation.withdrawn",
             "response.submitted",
             "response.revised",
+            "response.published",
+            "response.published_redacted",
+            "response.withheld",
             "extension.requested",
             "extension.granted",
             "extension.refused",

@@ -21,6 +21,12 @@ pub enum Action {
     ResponseSubmitted,
     /// A later revision of the response.
     ResponseRevised,
+    /// The overseer published a response's text.
+    ResponsePublished,
+    /// The overseer published a redacted text of a response.
+    ResponsePublishedRedacted,
+    /// The overseer withheld a response's text.
+    ResponseWithheld,
     /// A recipient asked for a later response due day.
     ExtensionRequested,
     /// The overseer granted an extension.
@@ -55,13 +61,16 @@ pub enum Action {
 
 impl Action {
     /// Every action.
-    pub const ALL: [Self; 21] = [
+    pub const ALL: [Self; 24] = [
         Self::OrganisationCreated,
         Self::ReportCreated,
         Self::RecommendationCreated,
         Self::RecommendationWithdrawn,
         Self::ResponseSubmitted,
         Self::ResponseRevised,
+        Self::ResponsePublished,
+        Self::ResponsePublishedRedacted,
+        Self::ResponseWithheld,
         Self::ExtensionRequested,
         Self::ExtensionGranted,
         Self::ExtensionRefused,
@@ -88,6 +97,9 @@ impl Action {
             Self::RecommendationWithdrawn => "recommendation.withdrawn",
             Self::ResponseSubmitted => "response.submitted",
             Self::ResponseRevised => "response.revised",
+            Self::ResponsePublished => "response.published",
+            Self::ResponsePublishedRedacted => "response.published_redacted",
+            Self::ResponseWithheld => "response.withheld",
             Self::ExtensionRequested => "extension.requested",
             Self::ExtensionGranted => "extension.granted",
             Self::ExtensionRefused => "extension.refused",
