@@ -19,6 +19,7 @@ mod m20261202_000006_state_intervals;
 mod m20261203_000007_head_moves_at_commit;
 mod m20261204_000008_report_tallies;
 mod m20261205_000009_past_states_read_whole;
+mod m20261206_000010_response_publication;
 
 pub use m20261202_000006_state_intervals::{OPEN_DAY, OPEN_US};
 pub use m20261205_000009_past_states_read_whole::{
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000007_head_moves_at_commit::Migration),
             Box::new(m20261204_000008_report_tallies::Migration),
             Box::new(m20261205_000009_past_states_read_whole::Migration),
+            Box::new(m20261206_000010_response_publication::Migration),
         ]
     }
 }

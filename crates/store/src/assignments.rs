@@ -197,6 +197,7 @@ impl Store {
                 submitted_at: tx.now,
                 submitted_by,
                 occurred: occurrence.clone(),
+                publication: None,
             };
             tx.insert(responses::Model {
                 id: Uuid::new_v4(),
@@ -208,6 +209,7 @@ impl Store {
                 submitted_at_us: micros(tx.now),
                 submitted_by: response.submitted_by.to_string(),
                 occurred: occurrence_json(&occurrence),
+                publication: None,
             })?;
             let decision = response.content.decision;
             held.assignment.respond(&transition, response, &occurrence);
@@ -563,7 +565,7 @@ const ONE_ASSIGNMENT: &str = "SELECT a.*, \
     r.decision AS r_decision, r.rationale AS r_rationale, \
     r.planned_completion_on AS r_planned_completion_on, \
     r.submitted_at_us AS r_submitted_at_us, r.submitted_by AS r_submitted_by, \
-    r.occurred AS r_occurred, \
+    r.occurred AS r_occurred, r.publication AS r_publication, \
     m.id AS m_id, m.assignment_id AS m_assignment_id, m.title AS m_title, \
     m.due_on AS m_due_on, m.status AS m_status, m.completed_on AS m_completed_on, \
     m.created_at_us AS m_created_at_us, m.updated_at_us AS m_updated_at_us \
@@ -613,5 +615,11 @@ fn response(row: responses::Model) -> Result<Response> {
         },
         submitted_at,
         submitted_by: stored("responses.submitted_by", OrgCode::parse(&row.submitted_by))?,
+        publication: row
+            .publication
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| Error::Corrupt(format!("responses.publication: {e}")))?,
     })
 }

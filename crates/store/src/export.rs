@@ -218,6 +218,36 @@ impl Store {
             "responses.occurred",
             |r| (r.assignment_id, r.submitted_at_us, r.occurred.as_deref()),
         )?;
+        // A response's text goes to those who may see the recipient's data
+        // whole; to everyone else, only what is published of it on the day
+        // of the export (none while pending or withheld).
+        let recipients: HashMap<Uuid, &str> = rows
+            .iter()
+            .map(|row| (row.id, row.organisation.as_str()))
+            .collect();
+        for (assignment, list) in &mut responses {
+            if recipients.get(assignment).is_some_and(|org| sees(org)) {
+                continue;
+            }
+            for response in list.iter_mut() {
+                let publication: Option<rectrack_core::publication::Publication> = response
+                    .row
+                    .publication
+                    .as_deref()
+                    .map(serde_json::from_str)
+                    .transpose()
+                    .map_err(|e| Error::Corrupt(format!("responses.publication: {e}")))?;
+                let public = rectrack_core::publication::public_text(
+                    &response.row.rationale,
+                    response.occurred.occurred_on,
+                    publication.as_ref(),
+                    at.date_naive(),
+                )
+                .text()
+                .map(str::to_owned);
+                response.row.rationale = public.unwrap_or_default();
+            }
+        }
         let mut updates = facts(
             progress_updates::Entity::find()
                 .filter(progress_updates::Column::AssignmentId.in_subquery(ids()))

@@ -29,6 +29,7 @@ pub mod organisations;
 pub mod page;
 pub mod progress;
 pub mod public;
+pub mod publication;
 pub mod recommendations;
 pub mod reports;
 pub mod reviews;

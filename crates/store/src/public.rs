@@ -9,10 +9,12 @@
 
 use std::collections::HashMap;
 
+use chrono::NaiveDate;
 use rectrack_core::audit::Action;
 use rectrack_core::deadline::ExtensionStatus;
 use rectrack_core::ids::{AssignmentId, RecommendationId};
 use rectrack_core::public::{PublicEntry, PublicFact, in_order_of_occurrence};
+use rectrack_core::publication::{Publication, public_text};
 use rectrack_core::report::Report;
 use rectrack_core::text::Title;
 use sea_orm::sea_query::{Query, SelectStatement};
@@ -180,9 +182,13 @@ impl Store {
         Ok(lines)
     }
 
-    /// The published history of the assignments `ids`, in the order it
-    /// happened: five queries in all.
-    pub async fn public_history(&self, ids: &[AssignmentId]) -> Result<Vec<PublicEntry>> {
+    /// The published history of the assignments `ids` as the public reads
+    /// it on `today`, in the order it happened: five queries in all.
+    pub async fn public_history(
+        &self,
+        ids: &[AssignmentId],
+        today: NaiveDate,
+    ) -> Result<Vec<PublicEntry>> {
         let uuids: Vec<Uuid> = ids.iter().map(|id| id.as_uuid()).collect();
         let mut entries = Vec::new();
         for chunk in uuids.chunks(IN_LIST) {
@@ -193,7 +199,7 @@ impl Store {
                     .and_where(assignments::Column::Id.is_in(chunk.to_vec()))
                     .take()
             };
-            entries.extend(self.published(scope, None).await?);
+            entries.extend(self.published(scope, None, today).await?);
         }
         entries.extend(
             self.withdrawals(None)
@@ -206,13 +212,14 @@ impl Store {
         Ok(entries)
     }
 
-    /// The latest `limit` published changes in `scope`, newest recorded
-    /// first: a query per kind of change and one for the recommendations
-    /// they concern.
+    /// The latest `limit` published changes in `scope` as the public reads
+    /// them on `today`, newest recorded first: a query per kind of change
+    /// and two for what they concern.
     pub async fn public_changes(
         &self,
         scope: &ChangeScope,
         limit: u64,
+        today: NaiveDate,
     ) -> Result<Vec<PublicChange>> {
         let assignments_in_scope = || {
             let mut query = Query::select();
@@ -235,7 +242,9 @@ impl Store {
             }
             query.take()
         };
-        let mut entries = self.published(assignments_in_scope, Some(limit)).await?;
+        let mut entries = self
+            .published(assignments_in_scope, Some(limit), today)
+            .await?;
         for withdrawal in self.withdrawals(Some(limit)).await? {
             entries.extend(withdrawal.entries);
         }
@@ -301,12 +310,14 @@ impl Store {
     }
 
     /// The responses, extension decisions, claims and reviews of the
-    /// assignments `scope` selects; with `latest`, only that many of each
-    /// kind, most recently recorded first.
+    /// assignments `scope` selects, responses' texts as the public reads them
+    /// on `today`; with `latest`, only that many of each kind, most recently
+    /// recorded first.
     async fn published(
         &self,
         scope: impl Fn() -> SelectStatement,
         latest: Option<u64>,
+        today: NaiveDate,
     ) -> Result<Vec<PublicEntry>> {
         let mut entries = Vec::new();
         let mut responses = responses::Entity::find()
@@ -330,15 +341,28 @@ impl Store {
         }
         for row in responses.all(&self.db).await? {
             let recorded_at = from_micros(row.submitted_at_us)?;
+            let occurred = occurrence("responses.occurred", row.occurred.as_deref(), recorded_at)?;
+            let publication: Option<Publication> = row
+                .publication
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()
+                .map_err(|e| Error::Corrupt(format!("responses.publication: {e}")))?;
             entries.push(PublicEntry {
                 assignment_id: AssignmentId::from_uuid(row.assignment_id),
                 recorded_at,
-                occurred: occurrence("responses.occurred", row.occurred.as_deref(), recorded_at)?,
+                occurred: occurred.clone(),
                 fact: PublicFact::Response {
                     revision: u32::try_from(row.revision)
                         .map_err(|_| Error::Corrupt("responses.revision".to_owned()))?,
                     decision: from_wire("responses.decision", &row.decision)?,
-                    rationale: row.rationale,
+                    text: public_text(
+                        &row.rationale,
+                        occurred.occurred_on,
+                        publication.as_ref(),
+                        today,
+                    )
+                    .into(),
                     planned_completion_on: row.planned_completion_on,
                 },
             });

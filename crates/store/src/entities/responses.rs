@@ -17,6 +17,7 @@ pub struct Model {
     pub submitted_at_us: i64,
     pub submitted_by: String,
     pub occurred: Option<String>,
+    pub publication: Option<String>,
 }
 
 /// No relations are declared: queries join explicitly.

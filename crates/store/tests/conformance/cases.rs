@@ -2412,3 +2412,147 @@ pub async fn an_import_is_all_or_nothing_and_an_export_goes_round(h: Harness) {
     other.finish().await;
     h.finish().await;
 }
+
+/// The reads of the public pages, and the publication of responses, give
+/// the same record on every backend: each published fact once, in the order
+/// it happened, and a response's text only as core allows on the day.
+pub async fn the_published_record_and_its_publication(h: Harness) {
+    use rectrack_core::public::PublicFact;
+    use rectrack_core::publication::{PublicationAction, PublicationDraft, PublishedText};
+    use rectrack_store::public::ChangeScope;
+    whole_lifecycle(&h).await;
+    let store = &h.store;
+    let today = store.now().date_naive();
+    let reports = store.reports_with_counts().await.unwrap();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(
+        (reports[0].0.slug.as_str(), reports[0].1),
+        ("operation-hotton", 1)
+    );
+    let views = store
+        .report_recommendations("operation-hotton")
+        .await
+        .unwrap();
+    assert_eq!(views.len(), 1);
+    let codes: Vec<&str> = views[0]
+        .assignments
+        .iter()
+        .map(|a| a.assignment.organisation.as_str())
+        .collect();
+    assert_eq!(codes, ["mps", "wmp"]);
+    let lines = store.organisation_assignments("mps").await.unwrap();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(
+        lines[0].record.assignment.status,
+        AssignmentStatus::Verified
+    );
+    assert!(!store.themes().await.unwrap().is_empty());
+    assert_eq!(
+        store.organisation_names().await.unwrap()["wmp"],
+        "West Midlands Police"
+    );
+
+    let mps_id = lines[0].record.assignment.id;
+    let history = store.public_history(&[mps_id], today).await.unwrap();
+    let kinds: Vec<&str> = history
+        .iter()
+        .map(|e| match e.fact {
+            PublicFact::Response { .. } => "response",
+            PublicFact::Claim { .. } => "claim",
+            PublicFact::Review { .. } => "review",
+            PublicFact::ExtensionDecided { .. } => "extension",
+            PublicFact::Withdrawal { .. } => "withdrawal",
+        })
+        .collect();
+    assert_eq!(kinds.first(), Some(&"response"));
+    assert_eq!(kinds.last(), Some(&"review"));
+    assert!(kinds.contains(&"claim"));
+    let changes = store
+        .public_changes(
+            &ChangeScope {
+                report: Some("operation-hotton".to_owned()),
+                organisation: Some("mps".to_owned()),
+            },
+            2,
+            today,
+        )
+        .await
+        .unwrap();
+    assert_eq!(changes.len(), 2);
+    assert!(changes[0].entry.recorded_at >= changes[1].entry.recorded_at);
+    assert!(matches!(changes[0].entry.fact, PublicFact::Review { .. }));
+
+    // WMP answers now: its text is pending, listed, then withheld.
+    let wmp_id = views[0].assignments[1].assignment.id;
+    fresh(
+        store
+            .respond(
+                &Ctx::new(&wmp()),
+                wmp_id,
+                None,
+                &accept(),
+                &OccurrenceDraft::now(),
+            )
+            .await,
+    );
+    let pending = store
+        .awaiting_publication(today, &PageRequest::first(50))
+        .await
+        .unwrap();
+    // The MPS's response, given days ago, is due first; WMP's today.
+    let order: Vec<AssignmentId> = pending.items.iter().map(|p| p.assignment_id).collect();
+    assert_eq!(order, [mps_id, wmp_id]);
+    assert!(pending.items[0].due_on < pending.items[1].due_on);
+    let text = |history: &[rectrack_core::public::PublicEntry]| {
+        history
+            .iter()
+            .find_map(|e| match &e.fact {
+                PublicFact::Response { text, .. } => Some(text.clone()),
+                _ => None,
+            })
+            .unwrap()
+    };
+    let before = store.public_history(&[wmp_id], today).await.unwrap();
+    assert!(matches!(text(&before), PublishedText::Pending { .. }));
+    let withhold = PublicationDraft {
+        action: PublicationAction::Withhold,
+        text: None,
+        reason: Some("Personal data.".into()),
+    };
+    // Only the overseer decides.
+    assert!(
+        store
+            .decide_publication(&Ctx::new(&wmp()), wmp_id, None, &withhold)
+            .await
+            .is_err()
+    );
+    let record = fresh(
+        store
+            .decide_publication(&Ctx::new(&overseer()), wmp_id, None, &withhold)
+            .await,
+    );
+    assert!(record.assignment.response.unwrap().publication.is_some());
+    let after = store.public_history(&[wmp_id], today).await.unwrap();
+    assert!(matches!(text(&after), PublishedText::Withheld { .. }));
+    let left: Vec<AssignmentId> = store
+        .awaiting_publication(today, &PageRequest::first(50))
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .map(|p| p.assignment_id)
+        .collect();
+    assert_eq!(left, [mps_id], "a decided response is no longer awaiting");
+    // Read back whole, the decision is what was written.
+    let reread = store.assignment(wmp_id).await.unwrap();
+    assert_eq!(
+        reread
+            .assignment
+            .response
+            .unwrap()
+            .public_text(today)
+            .state(),
+        "withheld"
+    );
+    h.finish().await;
+}

@@ -63,6 +63,7 @@ conformance!(
     a_copy_holds_every_row_and_the_same_chain,
     backfilled_facts_count_where_they_happened,
     an_import_is_all_or_nothing_and_an_export_goes_round,
+    the_published_record_and_its_publication,
 );
 
 /// SQLite only. Writers dropped midway must leave whole commands or nothing:
