@@ -9,6 +9,7 @@
 //! - `http_conventions` — request ids, idempotency, cursors, negotiation;
 //! - `security` — tokens, private mode, uploads and downloads;
 //! - `history` — facts entered as they happened, and both time lines;
+//! - `publication` — when a response's text is public, and who decides;
 //! - `transfer` — imports, exports and the OSCAL POA&M;
 //! - `problems` — one problem document of each kind, as a snapshot;
 //! - `site` — the public web pages: snapshots, escaping, what they never show;
@@ -29,6 +30,7 @@ mod hostile;
 mod http_conventions;
 mod journey;
 mod problems;
+mod publication;
 mod readme;
 mod security;
 mod site;

@@ -523,3 +523,28 @@ dated_draft!(
     ExtensionDecisionBody => domain::deadline::ExtensionDecisionDraft,
     NewReview => domain::review::ReviewDraft,
 );
+
+/// The overseer's decision on publishing the current response's text.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct PublicationBody {
+    /// `publish`, `publish_redacted` or `withhold`.
+    pub action: crate::models::PublicationAction,
+    /// The redacted text to publish (`publish_redacted` only).
+    #[oai(nullable)]
+    pub text: Option<Text>,
+    /// Why the text, or part of it, is held back (`publish_redacted` and
+    /// `withhold`); shown to the public.
+    #[oai(nullable)]
+    pub reason: Option<Text>,
+}
+
+impl From<PublicationBody> for rectrack_core::publication::PublicationDraft {
+    fn from(body: PublicationBody) -> Self {
+        Self {
+            action: body.action.into(),
+            text: body.text.map(|t| t.0),
+            reason: body.reason.map(|t| t.0),
+        }
+    }
+}

@@ -123,3 +123,27 @@ impl From<LegalBasis> for domain::recommendation::LegalBasis {
         }
     }
 }
+
+wire_enum!(
+    /// What the overseer decides about a response's text: `publish` it
+    /// whole now, `publish_redacted` (a redacted text instead, with a
+    /// reason) or `withhold` it (with a reason).
+    PublicationAction => domain::publication::PublicationAction { Publish, PublishRedacted, Withhold }
+);
+
+/// Whether a response's text is public: `pending` (public by itself on
+/// `publish_by` unless withheld), `published` (whole), `redacted` (a
+/// redacted text) or `withheld`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, serde::Serialize)]
+#[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum PublicationState {
+    #[allow(missing_docs)]
+    Pending,
+    #[allow(missing_docs)]
+    Published,
+    #[allow(missing_docs)]
+    Redacted,
+    #[allow(missing_docs)]
+    Withheld,
+}

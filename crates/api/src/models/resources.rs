@@ -13,7 +13,7 @@ use crate::http::{Located, Shows, Versioned};
 use crate::models::bodies::Source;
 use crate::models::enums::{
     AssignmentStatus, DatePrecision, Decision, EvidenceKind, ExtensionStatus, LegalBasis,
-    MilestoneStatus, OrganisationKind, ResponseTiming, ReviewOutcome, Role,
+    MilestoneStatus, OrganisationKind, PublicationState, ResponseTiming, ReviewOutcome, Role,
 };
 use crate::types::{Date, Timestamp};
 
@@ -109,8 +109,14 @@ impl Occurred {
 pub struct ResponseDto {
     /// The decision.
     pub decision: Decision,
-    /// Why, and what will be done.
-    pub rationale: String,
+    /// Why, and what will be done: the whole text for the recipient that
+    /// gave it and for oversight bodies; for everyone else, the text the
+    /// public may read (`publication.published_text`), null while it is
+    /// pending or withheld.
+    #[oai(nullable)]
+    pub rationale: Option<String>,
+    /// Whether its text is public, and since when or until when.
+    pub publication: PublicationDto,
     /// Planned completion day (none when not accepted).
     #[oai(nullable)]
     pub planned_completion_on: Option<Date>,
@@ -121,6 +127,124 @@ pub struct ResponseDto {
     /// When it happened, beside when it was recorded.
     #[oai(flatten)]
     pub occurred: Occurred,
+}
+
+/// A response whose text is not yet public and not yet decided on.
+#[derive(Debug, Clone, Object)]
+pub struct AwaitingPublication {
+    /// Its assignment.
+    pub assignment_id: Uuid,
+    /// The recipient that gave it.
+    pub organisation: String,
+    /// The recommendation's report.
+    pub report: String,
+    /// The recommendation's number.
+    pub number: u32,
+    /// 1 for a first response, then 2, 3, … for revisions.
+    pub revision: u32,
+    /// Its decision.
+    pub decision: Decision,
+    /// The day it was given.
+    pub given_on: Date,
+    /// The day its text becomes public by itself unless withheld.
+    pub publish_by: Date,
+}
+
+impl From<rectrack_store::publication::AwaitingPublication> for AwaitingPublication {
+    fn from(a: rectrack_store::publication::AwaitingPublication) -> Self {
+        Self {
+            assignment_id: a.assignment_id.as_uuid(),
+            organisation: a.organisation,
+            report: a.report,
+            number: a.number,
+            revision: a.revision,
+            decision: a.decision.into(),
+            given_on: a.given_on.into(),
+            publish_by: a.due_on.into(),
+        }
+    }
+}
+
+/// Whether a response's text is public.
+#[derive(Debug, Clone, Object)]
+pub struct PublicationDto {
+    /// `pending`, `published`, `redacted` or `withheld`.
+    pub state: PublicationState,
+    /// The day its text becomes public by itself unless withheld: 21 days
+    /// after the response was given.
+    pub publish_by: Date,
+    /// The day it became public (`published`, `redacted`), or was withheld.
+    #[oai(nullable)]
+    pub since: Option<Date>,
+    /// The text the public reads: the whole (`published`) or the redacted
+    /// text (`redacted`); null otherwise.
+    #[oai(nullable)]
+    pub published_text: Option<String>,
+    /// Why it is withheld, or redacted.
+    #[oai(nullable)]
+    pub reason: Option<String>,
+}
+
+impl PublicationDto {
+    /// What the public reads of `response` on `today`.
+    pub fn of(response: &domain::response::Response, today: NaiveDate) -> Self {
+        use domain::publication::PublicText;
+        let text = response.public_text(today);
+        let publish_by = domain::publication::due_on(response.occurred.occurred_on).into();
+        let (state, since, reason) = match text {
+            PublicText::Pending { .. } => (PublicationState::Pending, None, None),
+            PublicText::Published { since, .. } => (PublicationState::Published, Some(since), None),
+            PublicText::Redacted { reason, since, .. } => (
+                PublicationState::Redacted,
+                Some(since),
+                Some(reason.to_owned()),
+            ),
+            PublicText::Withheld { reason, since } => (
+                PublicationState::Withheld,
+                Some(since),
+                Some(reason.to_owned()),
+            ),
+        };
+        Self {
+            state,
+            publish_by,
+            since: since.map(Into::into),
+            published_text: text.text().map(str::to_owned),
+            reason,
+        }
+    }
+}
+
+impl Recommendation {
+    /// The recommendation as `viewer` may read it (see
+    /// [`Assignment::seen_by`]).
+    pub fn seen_by(mut self, viewer: Option<&domain::role::Principal>) -> Self {
+        self.assignments = self
+            .assignments
+            .into_iter()
+            .map(|a| a.seen_by(viewer))
+            .collect();
+        self
+    }
+}
+
+impl Assignment {
+    /// The assignment as `viewer` may read it: a response's whole text only
+    /// for the recipient that gave it and for oversight bodies, the
+    /// published text for everyone else.
+    pub fn seen_by(mut self, viewer: Option<&domain::role::Principal>) -> Self {
+        let entitled = match viewer {
+            Some(domain::role::Principal::Console) => true,
+            Some(principal) => principal.actor().is_some_and(|actor| {
+                actor.sees_everything() || actor.organisation.as_str() == self.organisation
+            }),
+            None => false,
+        };
+        if !entitled && let Some(response) = self.response.as_mut() {
+            response.rationale = response.publication.published_text.clone();
+        }
+        self
+    }
 }
 
 /// One recommendation as made to one recipient, with flags derived as of today.
@@ -176,7 +300,8 @@ impl Shows<AssignmentRecord> for Assignment {
             status: a.status.into(),
             response: a.response.as_ref().map(|r| ResponseDto {
                 decision: r.content.decision.into(),
-                rationale: r.content.rationale.to_string(),
+                rationale: Some(r.content.rationale.to_string()),
+                publication: PublicationDto::of(r, today),
                 planned_completion_on: r.content.planned_completion_on.map(Into::into),
                 submitted_at: r.submitted_at.into(),
                 submitted_by: r.submitted_by.to_string(),
@@ -636,6 +761,11 @@ page!(
     "A page of recommendations."
 );
 page!(AssignmentPage, Assignment, "A page of assignments.");
+page!(
+    AwaitingPublicationPage,
+    AwaitingPublication,
+    "A page of responses whose text awaits publication."
+);
 page!(TokenPage, Token, "A page of tokens.");
 page!(MilestoneList, Milestone, "An assignment's milestones.");
 page!(EvidenceList, Evidence, "An assignment's evidence.");

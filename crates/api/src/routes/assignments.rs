@@ -15,8 +15,9 @@ use crate::app::{AppState, Tag};
 use crate::auth::{OptionalAuth, TokenAuth};
 use crate::http::{Shows, page, slug_filter, write};
 use crate::models::{
-    Assignment, AssignmentPage, AssignmentStatus, ClaimResult, EventList, ExtensionDecisionBody,
-    ExtensionRequest, NewClaim, NewExtensionRequest, NewReview, ResponseBody, ReviewResult,
+    Assignment, AssignmentPage, AssignmentStatus, AwaitingPublicationPage, ClaimResult, EventList,
+    ExtensionDecisionBody, ExtensionRequest, NewClaim, NewExtensionRequest, NewReview,
+    PublicationBody, ResponseBody, ReviewResult,
 };
 use crate::preconditions::{Bound, IdempotencyKey, IfMatch, Optional, Required};
 use crate::problem::ApiError;
@@ -52,6 +53,9 @@ pub type ExtensionList = crate::http::Found<Vec<ExtensionRequest>>;
 /// An assignment's history.
 pub type History = crate::http::Found<EventList>;
 
+/// A page of responses awaiting publication.
+pub type AwaitingList = crate::http::Found<AwaitingPublicationPage>;
+
 #[OpenApi]
 impl AssignmentsApi {
     /// List assignments (published status, responses and flags)
@@ -86,7 +90,7 @@ impl AssignmentsApi {
         let mut items: Vec<Assignment> = got
             .items
             .iter()
-            .map(|r| Assignment::shows(r, today))
+            .map(|r| Assignment::shows(r, today).seen_by(auth.principal()))
             .collect();
         if overdue.0 == Some(false) {
             items.retain(|a| !a.response_overdue && a.overdue_milestones == 0);
@@ -102,7 +106,9 @@ impl AssignmentsApi {
     async fn get(&self, auth: OptionalAuth, id: Path<Uuid>) -> Result<One, ApiError> {
         auth.allow(&self.state)?;
         let record = self.state.store.assignment(id.0.into()).await?;
-        Ok(One::of(Assignment::shows(&record, today(&self.state))))
+        Ok(One::of(
+            Assignment::shows(&record, today(&self.state)).seen_by(auth.principal()),
+        ))
     }
 
     /// Submit or revise the recipient's response (needs If-Match)
@@ -131,6 +137,72 @@ impl AssignmentsApi {
             },
         )
         .await
+    }
+
+    /// Publish, publish redacted or withhold the current response's text
+    /// (overseer)
+    ///
+    /// A response's decision is public at once; its text becomes public
+    /// when the overseer publishes it, or by itself 21 days after it was
+    /// given, unless withheld. `publish` makes the whole text public now;
+    /// `publish_redacted` makes `text` public instead, saying why in
+    /// `reason`; `withhold` makes no text public, saying why in `reason`.
+    /// The latest decision stands. 409 when there is no response yet.
+    #[oai(
+        path = "/v1/assignments/:id/response/publication",
+        method = "post",
+        tag = "Tag::Assignments"
+    )]
+    async fn decide_publication(
+        &self,
+        auth: TokenAuth,
+        id: Path<Uuid>,
+        body: Json<PublicationBody>,
+        #[oai(name = "If-Match")] if_match: IfMatch<Optional>,
+        #[oai(name = "Idempotency-Key")] key: IdempotencyKey,
+    ) -> Result<One, ApiError> {
+        let expected = if_match.version()?;
+        write(&self.state, &auth, key.bind(body)?, async |ctx, draft| {
+            self.state
+                .store
+                .decide_publication(ctx, id.0.into(), expected, &draft)
+                .await
+        })
+        .await
+    }
+
+    /// List responses whose text awaits publication, soonest due first
+    /// (overseer)
+    ///
+    /// Current responses whose text is neither public yet nor decided on:
+    /// each becomes public by itself on `publish_by` unless the overseer
+    /// withholds it first.
+    #[oai(
+        path = "/v1/responses/awaiting-publication",
+        method = "get",
+        tag = "Tag::Assignments"
+    )]
+    async fn awaiting_publication(
+        &self,
+        auth: TokenAuth,
+        limit: Query<Option<i64>>,
+        cursor: Query<Option<String>>,
+    ) -> Result<AwaitingList, ApiError> {
+        auth.0
+            .require_overseer("list_responses_awaiting_publication")
+            .map_err(rectrack_store::Error::from)?;
+        let got = self
+            .state
+            .store
+            .awaiting_publication(
+                today(&self.state),
+                &page("awaiting-publication", limit.0, cursor.0)?,
+            )
+            .await?;
+        Ok(AwaitingList::Ok(Json(AwaitingPublicationPage {
+            items: got.items.into_iter().map(Into::into).collect(),
+            next_cursor: crate::http::cursor("awaiting-publication", got.next),
+        })))
     }
 
     /// Ask for a later response due day

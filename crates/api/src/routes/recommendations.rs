@@ -95,7 +95,7 @@ impl RecommendationsApi {
             items: got
                 .items
                 .iter()
-                .map(|v| Recommendation::shows(v, today))
+                .map(|v| Recommendation::shows(v, today).seen_by(auth.principal()))
                 .collect(),
             next_cursor: crate::http::cursor("recommendations", got.next),
         })))
@@ -110,10 +110,9 @@ impl RecommendationsApi {
     async fn get(&self, auth: OptionalAuth, id: Path<Uuid>) -> Result<One, ApiError> {
         auth.allow(&self.state)?;
         let view = self.state.store.recommendation(id.0.into()).await?;
-        Ok(One::Ok(Json(Recommendation::shows(
-            &view,
-            today(&self.state),
-        ))))
+        Ok(One::Ok(Json(
+            Recommendation::shows(&view, today(&self.state)).seen_by(auth.principal()),
+        )))
     }
 
     /// Withdraw a recommendation: every open assignment becomes withdrawn
