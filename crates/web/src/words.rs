@@ -8,6 +8,7 @@ use rectrack_core::assignment::AssignmentStatus;
 use rectrack_core::deadline::ResponseTiming;
 use rectrack_core::occurrence::{DatePrecision, Occurrence};
 use rectrack_core::public::PublicFact;
+use rectrack_core::publication::PublishedText;
 use rectrack_core::recommendation::LegalBasis;
 use rectrack_core::response::ResponseDecision;
 use rectrack_core::review::ReviewOutcome;
@@ -132,12 +133,43 @@ pub fn fact(fact: &PublicFact) -> String {
 /// claim's summary, a comment, a withdrawal's reason.
 pub fn fact_text(fact: &PublicFact) -> Option<&str> {
     match fact {
-        PublicFact::Response { rationale, .. } => Some(rationale),
+        PublicFact::Response { text, .. } => text.text(),
         PublicFact::Claim { summary } => Some(summary),
         PublicFact::ExtensionDecided { comment, .. } | PublicFact::Review { comment, .. } => {
             comment.as_deref()
         }
         PublicFact::Withdrawal { reason } => reason.as_deref(),
+    }
+}
+
+/// What a reader should know about a response's text beside it: when it
+/// will be published, or that it is withheld or redacted, and why.
+pub fn publication_note(text: &PublishedText) -> Option<String> {
+    match text {
+        PublishedText::Pending { due_on } => Some(format!(
+            "The text of this response will be published by {}, unless the oversight body withholds it.",
+            date(*due_on)
+        )),
+        PublishedText::Published { .. } => None,
+        PublishedText::Redacted { reason, since, .. } => Some(format!(
+            "Published on {} with parts withheld. Why: {}",
+            date(*since),
+            reason
+        )),
+        PublishedText::Withheld { reason, since } => Some(format!(
+            "The oversight body withheld the text of this response on {}. Why: {}",
+            date(*since),
+            reason
+        )),
+    }
+}
+
+/// The note on a published fact, if it is a response (see
+/// [`publication_note`]).
+pub fn fact_note(fact: &PublicFact) -> Option<String> {
+    match fact {
+        PublicFact::Response { text, .. } => publication_note(text),
+        _ => None,
     }
 }
 

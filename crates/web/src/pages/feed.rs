@@ -94,7 +94,7 @@ async fn render(
         .into_iter()
         .map(|(r, _)| (r.slug.to_string(), r.title.to_string()))
         .collect();
-    let changes = ctx.store.public_changes(&scope, ENTRIES).await?;
+    let changes = ctx.store.public_changes(&scope, ENTRIES, ctx.today).await?;
     let updated = changes.first().map_or_else(
         || ctx.mark.at.to_rfc3339(),
         |c| c.entry.recorded_at.to_rfc3339(),

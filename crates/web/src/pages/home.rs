@@ -194,7 +194,7 @@ async fn render(ctx: Ctx) -> Result<Kept, PageError> {
     }
     let changes = ctx
         .store
-        .public_changes(&ChangeScope::default(), CHANGES)
+        .public_changes(&ChangeScope::default(), CHANGES, ctx.today)
         .await?
         .iter()
         .map(|change| change_view(change, &titles, &names))

@@ -49,7 +49,10 @@ struct ResponseView {
     given: String,
     timing: String,
     planned: Option<String>,
-    rationale: String,
+    /// Its text as the public may read it, if it may.
+    text: Option<String>,
+    /// When it will be published, or why it is withheld or redacted.
+    note: Option<String>,
     source: Option<SourceView>,
 }
 
@@ -58,6 +61,7 @@ struct Event {
     heading: String,
     when: String,
     text: Option<String>,
+    note: Option<String>,
     source: Option<SourceView>,
 }
 
@@ -77,7 +81,7 @@ async fn render(ctx: Ctx, id: String) -> Result<Kept, PageError> {
     let report = ctx.store.report(recommendation.report.as_str()).await?;
     let names = ctx.store.organisation_names().await?;
     let ids: Vec<_> = view.assignments.iter().map(|a| a.assignment.id).collect();
-    let history = ctx.store.public_history(&ids).await?;
+    let history = ctx.store.public_history(&ids, ctx.today).await?;
     let recipients = view
         .assignments
         .iter()
@@ -166,7 +170,8 @@ fn recipient<'h>(
                 None => "Not known".to_owned(),
             },
             planned: response.content.planned_completion_on.map(words::date),
-            rationale: response.content.rationale.to_string(),
+            text: response.public_text(today).text().map(str::to_owned),
+            note: words::publication_note(&response.public_text(today).into()),
             source: current.and_then(source),
         }
     });
@@ -193,6 +198,7 @@ fn recipient<'h>(
                 heading: words::fact(&entry.fact),
                 when: words::occurred(&entry.occurred),
                 text: words::fact_text(&entry.fact).map(str::to_owned),
+                note: words::fact_note(&entry.fact),
                 source: source(entry),
             })
             .collect(),
