@@ -126,8 +126,13 @@ async fn page(app: &TestApp, path: &str, status: u16, media: &str) -> String {
 fn normalised(text: &str) -> String {
     let today = chrono::Utc::now().date_naive();
     let words = today.format("%-d %B %Y").to_string();
+    // The day a response given today becomes public by itself.
+    let published = (today + chrono::Days::new(21))
+        .format("%-d %B %Y")
+        .to_string();
     let mut out = text
         .replace(&words, "[today]")
+        .replace(&published, "[today + 21 days]")
         .replace(&today.to_string(), "[today]");
     for (pattern, name) in [
         (
