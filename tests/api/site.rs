@@ -420,6 +420,8 @@ async fn bad_addresses_get_clear_pages_and_change_nothing() {
         ),
         ("/reports/op-test?status=finished", 400, "status"),
         ("/organisations/mps?page=0", 400, "page"),
+        ("/?page=2", 404, "page"),
+        ("/?page=first", 400, "page"),
     ] {
         let body = page(&app, path, status, "text/html").await;
         assert!(body.contains(words), "{path}: {body}");

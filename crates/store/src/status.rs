@@ -122,7 +122,12 @@ impl Store {
                 || filters.theme.is_some() =>
             {
                 let mut q = Sql::new(self.backend);
-                let once = past.is_some() && self.backend == DbBackend::Sqlite;
+                // SQLite runs the parts one after another: a past day's
+                // states, or a report's or theme's few assignments, are
+                // found once and kept for all four rather than each part
+                // seeking them again.
+                let once = self.backend == DbBackend::Sqlite
+                    && (past.is_some() || filters.report.is_some() || filters.theme.is_some());
                 state_cte(&mut q, filters, past, false, once);
                 for (i, part) in Part::ALL.into_iter().enumerate() {
                     if i > 0 {

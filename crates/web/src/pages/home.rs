@@ -18,12 +18,18 @@ use crate::words;
 /// How many changes the page lists.
 const CHANGES: u64 = 10;
 
+/// Reports per page, each with its figures computed.
+const PER_PAGE: usize = 20;
+
 #[derive(Template)]
 #[template(path = "home.html")]
 struct Home {
     layout: Layout,
     reports: Vec<ReportCard>,
     changes: Vec<ChangeView>,
+    total: String,
+    page: usize,
+    pages: usize,
 }
 
 /// A report and its headline figures.
@@ -163,11 +169,36 @@ pub async fn page(site: Arc<Site>, req: Request) -> Response {
 }
 
 async fn render(ctx: Ctx) -> Result<Kept, PageError> {
+    let page: usize = ctx
+        .params
+        .parsed("page", |p| match p.parse::<usize>() {
+            Ok(n) if n >= 1 => Ok(n),
+            _ => Err("it is not a page number"),
+        })?
+        .unwrap_or(1);
     let names = ctx.store.organisation_names().await?;
-    let reports = ctx.store.reports_with_counts().await?;
-    let mut cards = Vec::with_capacity(reports.len());
-    let mut titles = HashMap::new();
-    for (report, count) in reports {
+    let mut reports = ctx.store.reports_with_counts().await?;
+    // The latest first: what people come to read.
+    reports.sort_by(|(a, _), (b, _)| {
+        (b.published_on, a.slug.as_str()).cmp(&(a.published_on, b.slug.as_str()))
+    });
+    let pages = reports.len().div_ceil(PER_PAGE).max(1);
+    if page > pages {
+        return Err(PageError::NotFound(format!(
+            "There are {pages} page(s) of reports."
+        )));
+    }
+    let total = words::count(reports.len() as u64, "report", "reports");
+    let titles: HashMap<String, String> = reports
+        .iter()
+        .map(|(r, _)| (r.slug.to_string(), r.title.to_string()))
+        .collect();
+    let mut cards = Vec::with_capacity(PER_PAGE);
+    for (report, count) in reports
+        .into_iter()
+        .skip((page - 1) * PER_PAGE)
+        .take(PER_PAGE)
+    {
         let filters = ReportFilters {
             report: Some(report.slug.clone()),
             ..ReportFilters::default()
@@ -180,7 +211,6 @@ async fn render(ctx: Ctx) -> Result<Kept, PageError> {
             .get(report.issued_by.as_str())
             .cloned()
             .unwrap_or_else(|| report.issued_by.to_string());
-        titles.insert(report.slug.to_string(), report.title.to_string());
         cards.push(ReportCard {
             href: format!("/reports/{}", report.slug),
             title: report.title.to_string(),
@@ -192,13 +222,16 @@ async fn render(ctx: Ctx) -> Result<Kept, PageError> {
             figures: headlines(&status.totals),
         });
     }
-    let changes = ctx
-        .store
-        .public_changes(&ChangeScope::default(), CHANGES, ctx.today)
-        .await?
-        .iter()
-        .map(|change| change_view(change, &titles, &names))
-        .collect();
+    let changes = if page == 1 {
+        ctx.store
+            .public_changes(&ChangeScope::default(), CHANGES, ctx.today)
+            .await?
+            .iter()
+            .map(|change| change_view(change, &titles, &names))
+            .collect()
+    } else {
+        Vec::new()
+    };
     html(&Home {
         layout: Layout::new(
             "Recommendations and how they are being carried out",
@@ -208,5 +241,8 @@ async fn render(ctx: Ctx) -> Result<Kept, PageError> {
         .top(),
         reports: cards,
         changes,
+        total,
+        page,
+        pages,
     })
 }
