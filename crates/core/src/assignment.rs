@@ -242,20 +242,22 @@ impl Assignment {
         milestones: impl IntoIterator<Item = (NaiveDate, MilestoneStatus)>,
         as_of: NaiveDate,
     ) -> AssignmentFlags {
-        deadline::flags(
-            &deadline::FlagInputs {
-                status: self.status,
-                issued_on: self.issued_on,
-                response_due_on: self.response_due_on,
-                first_response: self
-                    .first_response_on
-                    .map(|day| (day, self.first_response_bound)),
-                closed_on: self.closed_on,
-                uncertain: false,
-            },
-            milestones,
-            as_of,
-        )
+        deadline::flags(&self.flag_inputs(), milestones, as_of)
+    }
+
+    /// The inputs of its flags and response clock, as it stands (nothing in
+    /// it is in doubt: it is the record, not a rebuilt past).
+    pub fn flag_inputs(&self) -> deadline::FlagInputs {
+        deadline::FlagInputs {
+            status: self.status,
+            issued_on: self.issued_on,
+            response_due_on: self.response_due_on,
+            first_response: self
+                .first_response_on
+                .map(|day| (day, self.first_response_bound)),
+            closed_on: self.closed_on,
+            uncertain: false,
+        }
     }
 }
 

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::assignment::{AssignmentStatus, Stamps};
+use crate::assignment::{Assignment, AssignmentStatus, Stamps};
 use crate::deadline::{self, FlagInputs, ResponseClock};
 use crate::ids::{AssignmentId, MilestoneId};
 use crate::milestone::MilestoneStatus;
@@ -379,23 +379,55 @@ pub struct Tally {
 impl Tally {
     /// Counts one assignment as it stands on `as_of`.
     pub fn add(&mut self, snapshot: &AssignmentSnapshot, as_of: NaiveDate) {
-        let inputs = snapshot.flag_inputs();
-        let flags = deadline::flags(
-            &inputs,
+        self.add_one(
+            &snapshot.flag_inputs(),
+            snapshot.decision,
+            snapshot
+                .verified_on
+                .map(|day| (day, snapshot.verified_bound)),
             snapshot.milestones.iter().map(|m| (m.due_on, m.status)),
             as_of,
         );
-        let days_since_issue = |day: NaiveDate| (day - snapshot.issued_on).num_days();
-        self.add_group(&Group {
-            status: snapshot.status,
-            decision: snapshot.decision,
-            clock: inputs.response_clock(as_of),
-            days_to_response: snapshot
-                .first_response_on
-                .map(|day| (days_since_issue(day), snapshot.first_response_bound)),
-            days_to_verification: snapshot
+    }
+
+    /// Counts one assignment as the record holds it now, with its
+    /// milestones' due days and statuses, on `as_of` (today): the figures a
+    /// live status report gives it.
+    pub fn add_current(
+        &mut self,
+        assignment: &Assignment,
+        milestones: impl IntoIterator<Item = (NaiveDate, MilestoneStatus)>,
+        as_of: NaiveDate,
+    ) {
+        self.add_one(
+            &assignment.flag_inputs(),
+            assignment.response.as_ref().map(|r| r.content.decision),
+            assignment
                 .verified_on
-                .map(|day| (days_since_issue(day), snapshot.verified_bound)),
+                .map(|day| (day, assignment.verified_bound)),
+            milestones,
+            as_of,
+        );
+    }
+
+    fn add_one(
+        &mut self,
+        inputs: &deadline::FlagInputs,
+        decision: Option<ResponseDecision>,
+        verified: Option<(NaiveDate, bool)>,
+        milestones: impl IntoIterator<Item = (NaiveDate, MilestoneStatus)>,
+        as_of: NaiveDate,
+    ) {
+        let flags = deadline::flags(inputs, milestones, as_of);
+        let days_since_issue = |day: NaiveDate| (day - inputs.issued_on).num_days();
+        self.add_group(&Group {
+            status: inputs.status,
+            decision,
+            clock: inputs.response_clock(as_of),
+            days_to_response: inputs
+                .first_response
+                .map(|(day, bound)| (days_since_issue(day), bound)),
+            days_to_verification: verified.map(|(day, bound)| (days_since_issue(day), bound)),
             count: 1,
         });
         self.add_overdue_milestones(u64::from(flags.overdue_milestones));
