@@ -16,6 +16,7 @@ use rectrack_core::ids::{AssignmentId, RecommendationId};
 use rectrack_core::public::{PublicEntry, PublicFact, in_order_of_occurrence};
 use rectrack_core::publication::{Publication, public_text};
 use rectrack_core::report::Report;
+use rectrack_core::status_report::{Figures, Tally};
 use rectrack_core::text::Title;
 use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -131,6 +132,47 @@ impl Store {
         Ok(reports)
     }
 
+    /// The live figures of each report in `slugs` on `today`, counted by
+    /// core's rules (`Tally::add_current`, as the live status report counts
+    /// them): four queries however many reports and assignments.
+    pub async fn report_figures(
+        &self,
+        slugs: &[String],
+        today: NaiveDate,
+    ) -> Result<HashMap<String, Figures>> {
+        let recommended = recommendations::Entity::find()
+            .filter(recommendations::Column::ReportSlug.is_in(slugs.to_vec()))
+            .all(&self.db)
+            .await?;
+        let report_of: HashMap<Uuid, String> = recommended
+            .into_iter()
+            .map(|r| (r.id, r.report_slug))
+            .collect();
+        let ids: Vec<Uuid> = report_of.keys().copied().collect();
+        let mut tallies: HashMap<String, Tally> = slugs
+            .iter()
+            .map(|slug| (slug.clone(), Tally::default()))
+            .collect();
+        for chunk in ids.chunks(IN_LIST) {
+            let rows = assignments::Entity::find()
+                .filter(assignments::Column::RecommendationId.is_in(chunk.to_vec()))
+                .all(&self.db)
+                .await?;
+            for record in records(&self.db, rows).await? {
+                let slug = report_of
+                    .get(&record.assignment.recommendation_id.as_uuid())
+                    .ok_or_else(|| Error::Corrupt("assignments.recommendation_id".to_owned()))?;
+                if let Some(tally) = tallies.get_mut(slug) {
+                    tally.add_current(&record.assignment, record.milestones.iter().copied(), today);
+                }
+            }
+        }
+        Ok(tallies
+            .into_iter()
+            .map(|(slug, tally)| (slug, tally.figures()))
+            .collect())
+    }
+
     /// Every recommendation of report `slug`, in number order, with its
     /// assignments: four queries in all.
     pub async fn report_recommendations(&self, slug: &str) -> Result<Vec<RecommendationView>> {
@@ -199,7 +241,7 @@ impl Store {
                     .and_where(assignments::Column::Id.is_in(chunk.to_vec()))
                     .take()
             };
-            entries.extend(self.published(scope, None, today).await?);
+            entries.extend(self.published(Some(scope), None, today).await?);
         }
         entries.extend(
             self.withdrawals(None)
@@ -242,8 +284,9 @@ impl Store {
             }
             query.take()
         };
+        let scoped = scope.report.is_some() || scope.organisation.is_some();
         let mut entries = self
-            .published(assignments_in_scope, Some(limit), today)
+            .published(scoped.then_some(assignments_in_scope), Some(limit), today)
             .await?;
         for withdrawal in self.withdrawals(Some(limit)).await? {
             entries.extend(withdrawal.entries);
@@ -310,29 +353,32 @@ impl Store {
     }
 
     /// The responses, extension decisions, claims and reviews of the
-    /// assignments `scope` selects, responses' texts as the public reads them
+    /// assignments `scope` selects (every assignment without one), responses' texts as the public reads them
     /// on `today`; with `latest`, only that many of each kind, most recently
     /// recorded first.
     async fn published(
         &self,
-        scope: impl Fn() -> SelectStatement,
+        scope: Option<impl Fn() -> SelectStatement>,
         latest: Option<u64>,
         today: NaiveDate,
     ) -> Result<Vec<PublicEntry>> {
         let mut entries = Vec::new();
-        let mut responses = responses::Entity::find()
-            .filter(responses::Column::AssignmentId.in_subquery(scope()))
-            .order_by_desc(responses::Column::SubmittedAtUs);
+        // Without a scope every assignment counts: no filter, so that the
+        // latest of each kind is read backwards from an index on its time.
+        let mut responses =
+            responses::Entity::find().order_by_desc(responses::Column::SubmittedAtUs);
         let mut decisions = extension_requests::Entity::find()
-            .filter(extension_requests::Column::AssignmentId.in_subquery(scope()))
             .filter(extension_requests::Column::DecidedAtUs.is_not_null())
             .order_by_desc(extension_requests::Column::DecidedAtUs);
-        let mut claims = claims::Entity::find()
-            .filter(claims::Column::AssignmentId.in_subquery(scope()))
-            .order_by_desc(claims::Column::SubmittedAtUs);
-        let mut reviews = reviews::Entity::find()
-            .filter(reviews::Column::AssignmentId.in_subquery(scope()))
-            .order_by_desc(reviews::Column::AtUs);
+        let mut claims = claims::Entity::find().order_by_desc(claims::Column::SubmittedAtUs);
+        let mut reviews = reviews::Entity::find().order_by_desc(reviews::Column::AtUs);
+        if let Some(scope) = scope {
+            responses = responses.filter(responses::Column::AssignmentId.in_subquery(scope()));
+            decisions =
+                decisions.filter(extension_requests::Column::AssignmentId.in_subquery(scope()));
+            claims = claims.filter(claims::Column::AssignmentId.in_subquery(scope()));
+            reviews = reviews.filter(reviews::Column::AssignmentId.in_subquery(scope()));
+        }
         if let Some(limit) = latest {
             responses = responses.limit(limit);
             decisions = decisions.limit(limit);

@@ -2440,6 +2440,20 @@ pub async fn the_published_record_and_its_publication(h: Harness) {
         .map(|a| a.assignment.organisation.as_str())
         .collect();
     assert_eq!(codes, ["mps", "wmp"]);
+    // The home page's figures of a report are the live status report's.
+    let figures = store
+        .report_figures(&["operation-hotton".to_owned()], today)
+        .await
+        .unwrap();
+    let filters = ReportFilters {
+        report: Some(Slug::parse("operation-hotton").unwrap()),
+        ..ReportFilters::default()
+    };
+    let report = store
+        .status_report_with(&filters, today, Basis::Recorded, false)
+        .await
+        .unwrap();
+    assert_eq!(figures["operation-hotton"], report.totals);
     let lines = store.organisation_assignments("mps").await.unwrap();
     assert_eq!(lines.len(), 1);
     assert_eq!(
