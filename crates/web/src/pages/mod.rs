@@ -47,6 +47,7 @@ pub(crate) const SOURCES: &[&str] = &[
     include_str!("../../templates/chart.html"),
     include_str!("../../templates/source.html"),
     include_str!("../../templates/lines.html"),
+    include_str!("../../templates/selects.html"),
     include_str!("../../assets/site.css"),
 ];
 

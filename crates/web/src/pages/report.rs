@@ -29,9 +29,7 @@ struct ReportPage {
     report: Figured,
     chart: Vec<Bar>,
     chart_caption: String,
-    statuses: Vec<Choice>,
-    themes: Vec<Choice>,
-    recipients: Vec<Choice>,
+    selects: Vec<Select>,
     words: String,
     filtered: bool,
     shown: String,
@@ -73,6 +71,18 @@ pub(crate) fn chart(by_status: &BTreeMap<AssignmentStatus, u64>) -> Vec<Bar> {
             }
         })
         .collect()
+}
+
+/// A filter chosen from a list, with "any" first.
+pub(crate) struct Select {
+    /// Its parameter's name (and the element's id).
+    pub name: &'static str,
+    /// Its label.
+    pub label: &'static str,
+    /// The words of choosing none.
+    pub any: &'static str,
+    /// Its options.
+    pub choices: Vec<Choice>,
 }
 
 /// An option of a filter.
@@ -276,33 +286,50 @@ async fn render(ctx: Ctx, slug: String) -> Result<Kept, PageError> {
         },
         chart: chart(&figures.totals.by_status),
         chart_caption,
-        statuses: AssignmentStatus::ALL
-            .into_iter()
-            .map(|s| Choice {
-                value: s.as_str().to_owned(),
-                label: words::status(s).to_owned(),
-                selected: filters.status == Some(s),
-            })
-            .collect(),
-        themes: themes
-            .into_iter()
-            .map(|t| Choice {
-                value: t.to_string(),
-                label: t.to_string(),
-                selected: filters.theme.as_ref() == Some(t),
-            })
-            .collect(),
-        recipients: recipients
-            .into_iter()
-            .map(|code| Choice {
-                value: code.to_owned(),
-                label: name(code),
-                selected: filters
-                    .recipient
-                    .as_ref()
-                    .is_some_and(|r| r.as_str() == code),
-            })
-            .collect(),
+        selects: vec![
+            Select {
+                name: "status",
+                label: "Status",
+                any: "Any status",
+                choices: AssignmentStatus::ALL
+                    .into_iter()
+                    .map(|s| Choice {
+                        value: s.as_str().to_owned(),
+                        label: words::status(s).to_owned(),
+                        selected: filters.status == Some(s),
+                    })
+                    .collect(),
+            },
+            Select {
+                name: "theme",
+                label: "Theme",
+                any: "Any theme",
+                choices: themes
+                    .into_iter()
+                    .map(|t| Choice {
+                        value: t.to_string(),
+                        label: t.to_string(),
+                        selected: filters.theme.as_ref() == Some(t),
+                    })
+                    .collect(),
+            },
+            Select {
+                name: "recipient",
+                label: "Recipient",
+                any: "Any recipient",
+                choices: recipients
+                    .into_iter()
+                    .map(|code| Choice {
+                        value: code.to_owned(),
+                        label: name(code),
+                        selected: filters
+                            .recipient
+                            .as_ref()
+                            .is_some_and(|r| r.as_str() == code),
+                    })
+                    .collect(),
+            },
+        ],
         words: ctx.params.get("q").unwrap_or_default().to_owned(),
         filtered: filters.any(),
         shown,

@@ -23,7 +23,7 @@ use rectrack_core::text::Slug;
 use super::{Ctx, HTML, Layout, PageError, Site, answer, html};
 use crate::headers::Kept;
 use crate::pages::home::{Headline, headlines};
-use crate::pages::report::{Bar, Choice, chart};
+use crate::pages::report::{Bar, Choice, Select, chart};
 use crate::words;
 
 /// The media type of the spreadsheet download.
@@ -40,9 +40,7 @@ struct StatusPage {
     as_of_words: String,
     basis_words: &'static str,
     occurred: bool,
-    reports: Vec<Choice>,
-    organisations: Vec<Choice>,
-    themes: Vec<Choice>,
+    selects: Vec<Select>,
     query: String,
     report: Figured,
     chart: Vec<Bar>,
@@ -235,33 +233,50 @@ async fn status_page(
         layout: Layout::new("Status report", "status", ctx.today).top(),
         as_of: question.as_of.to_string(),
         occurred: question.basis == Basis::Occurred,
-        reports: reports
-            .iter()
-            .map(|(r, _)| Choice {
-                value: r.slug.to_string(),
-                label: r.title.to_string(),
-                selected: filters.report.as_ref() == Some(&r.slug),
-            })
-            .collect(),
-        organisations: organisations
-            .into_iter()
-            .map(|(code, label)| Choice {
-                value: code.clone(),
-                label: label.clone(),
-                selected: filters
-                    .organisation
-                    .as_ref()
-                    .is_some_and(|o| o.as_str() == code),
-            })
-            .collect(),
-        themes: themes
-            .into_iter()
-            .map(|t| Choice {
-                selected: filters.theme.as_ref().is_some_and(|f| f.as_str() == t),
-                label: t.clone(),
-                value: t,
-            })
-            .collect(),
+        selects: vec![
+            Select {
+                name: "report",
+                label: "Report",
+                any: "Every report",
+                choices: reports
+                    .iter()
+                    .map(|(r, _)| Choice {
+                        value: r.slug.to_string(),
+                        label: r.title.to_string(),
+                        selected: filters.report.as_ref() == Some(&r.slug),
+                    })
+                    .collect(),
+            },
+            Select {
+                name: "organisation",
+                label: "Organisation",
+                any: "Every organisation",
+                choices: organisations
+                    .into_iter()
+                    .map(|(code, label)| Choice {
+                        value: code.clone(),
+                        label: label.clone(),
+                        selected: filters
+                            .organisation
+                            .as_ref()
+                            .is_some_and(|o| o.as_str() == code),
+                    })
+                    .collect(),
+            },
+            Select {
+                name: "theme",
+                label: "Theme",
+                any: "Every theme",
+                choices: themes
+                    .into_iter()
+                    .map(|t| Choice {
+                        selected: filters.theme.as_ref().is_some_and(|f| f.as_str() == t),
+                        label: t.clone(),
+                        value: t,
+                    })
+                    .collect(),
+            },
+        ],
         report: Figured {
             figures: headlines(&report.totals),
         },
