@@ -235,8 +235,10 @@ impl Assignment {
     pub fn seen_by(mut self, viewer: Option<&domain::role::Principal>) -> Self {
         let entitled = match viewer {
             Some(domain::role::Principal::Console) => true,
+            // Core's rule of who sees an organisation's data whole.
             Some(principal) => principal.actor().is_some_and(|actor| {
-                actor.sees_everything() || actor.organisation.as_str() == self.organisation
+                domain::organisation::OrgCode::parse(&self.organisation)
+                    .is_ok_and(|code| actor.sees(&code))
             }),
             None => false,
         };
