@@ -45,6 +45,9 @@ RULES_NO_SCHEMA_STATES = [
     ("text", r"^is only for a statement"),
     ("url", r"^is only for a link"),
     ("", r"^name at least one of title, due_on, status$"),
+    # A publication decision takes its text and reason by its action.
+    ("text", r"^(?:is required|must be left out) to (?:publish|publish redacted|withhold)$"),
+    ("reason", r"^(?:is required|must be left out) to (?:publish|publish redacted|withhold)$"),
     # A move over what is stored: a started milestone stays started.
     ("status", r"^a started milestone cannot go back to planned$"),
     # When a fact happened: never after today, never before what is already

@@ -130,6 +130,8 @@ fn body_fields() -> Vec<(&'static str, &'static str, Value)> {
         ("NewRecommendation", "recipients", list(1, MAX_RECIPIENTS)),
         ("Withdrawal", "reason", long_text()),
         ("ResponseBody", "rationale", long_text()),
+        ("PublicationBody", "text", long_text()),
+        ("PublicationBody", "reason", long_text()),
         ("NewMilestone", "title", single_line()),
         ("MilestonePatch", "title", single_line()),
         (

@@ -196,12 +196,12 @@ impl AssignmentsApi {
             .store
             .awaiting_publication(
                 today(&self.state),
-                &page("awaiting-publication", limit.0, cursor.0)?,
+                &page("awaiting publication", limit.0, cursor.0)?,
             )
             .await?;
         Ok(AwaitingList::Ok(Json(AwaitingPublicationPage {
             items: got.items.into_iter().map(Into::into).collect(),
-            next_cursor: crate::http::cursor("awaiting-publication", got.next),
+            next_cursor: crate::http::cursor("awaiting publication", got.next),
         })))
     }
 
