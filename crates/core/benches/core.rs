@@ -111,6 +111,7 @@ fn chain(n: u64) -> Vec<AuditEvent> {
     let start = Utc.with_ymd_and_hms(2022, 2, 1, 9, 0, 0).unwrap();
     let actor = AuditActor {
         token_id: Some(uuid::Uuid::from_u128(7).into()),
+        person_id: None,
         organisation: Some(OrgCode::parse("mps").unwrap()),
         role: Some(Role::Recipient),
     };

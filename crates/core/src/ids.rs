@@ -89,3 +89,7 @@ entity_id!(
     /// Identifies an API token (never the secret itself).
     TokenId
 );
+entity_id!(
+    /// Identifies a person's account.
+    PersonId
+);

@@ -35,6 +35,7 @@ pub mod lifecycle;
 pub mod milestone;
 pub mod occurrence;
 pub mod organisation;
+pub mod person;
 pub mod progress;
 pub mod public;
 pub mod publication;

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::AuditActor;
 use crate::error::Refusal;
-use crate::ids::TokenId;
+use crate::ids::{PersonId, TokenId};
 use crate::organisation::{OrgCode, OrganisationKind};
 
 /// What a token may do.
@@ -76,8 +76,9 @@ impl Actor {
     }
 }
 
-/// Who is behind a change: a token, or the operator at the console running
-/// `rectrack init`, `seed` or `token` (who holds the database itself).
+/// Who is behind a change: a token, a signed-in person, or the operator at
+/// the console running `rectrack init`, `seed` or `token` (who holds the
+/// database itself).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
     /// The operator at the console; audited with no token.
@@ -89,14 +90,21 @@ pub enum Principal {
         /// The token's organisation and role.
         actor: Actor,
     },
+    /// A person signed in to the workspace.
+    Person {
+        /// The person's id.
+        person_id: PersonId,
+        /// The person's organisation and role.
+        actor: Actor,
+    },
 }
 
 impl Principal {
-    /// The actor of a token; none for the console.
+    /// The actor of a token or person; none for the console.
     pub fn actor(&self) -> Option<&Actor> {
         match self {
             Self::Console => None,
-            Self::Token { actor, .. } => Some(actor),
+            Self::Token { actor, .. } | Self::Person { actor, .. } => Some(actor),
         }
     }
 
@@ -106,6 +114,13 @@ impl Principal {
             Self::Console => AuditActor::default(),
             Self::Token { token_id, actor } => AuditActor {
                 token_id: Some(*token_id),
+                person_id: None,
+                organisation: Some(actor.organisation.clone()),
+                role: Some(actor.role),
+            },
+            Self::Person { person_id, actor } => AuditActor {
+                token_id: None,
+                person_id: Some(*person_id),
                 organisation: Some(actor.organisation.clone()),
                 role: Some(actor.role),
             },
@@ -113,13 +128,13 @@ impl Principal {
     }
 
     /// Creating organisations, reports and recommendations, and managing
-    /// tokens, is for the overseer (or the console); `action` names the
-    /// refused action, e.g. `create_report`.
+    /// tokens and people, is for the overseer (or the console); `action`
+    /// names the refused action, e.g. `create_report`.
     pub fn require_overseer(&self, action: &str) -> Result<(), Refusal> {
-        match self {
-            Self::Console => Ok(()),
-            Self::Token { actor, .. } if actor.role == Role::Overseer => Ok(()),
-            Self::Token { actor, .. } => Err(Refusal::NotPermitted {
+        match self.actor() {
+            None => Ok(()),
+            Some(actor) if actor.role == Role::Overseer => Ok(()),
+            Some(actor) => Err(Refusal::NotPermitted {
                 action: action.to_owned(),
                 role: Some(actor.role),
             }),
@@ -130,10 +145,10 @@ impl Principal {
     /// who see everything: the overseer, an oversight body's observer, and
     /// the console.
     pub fn require_sees_everything(&self, action: &str) -> Result<(), Refusal> {
-        match self {
-            Self::Console => Ok(()),
-            Self::Token { actor, .. } if actor.sees_everything() => Ok(()),
-            Self::Token { actor, .. } => Err(Refusal::NotPermitted {
+        match self.actor() {
+            None => Ok(()),
+            Some(actor) if actor.sees_everything() => Ok(()),
+            Some(actor) => Err(Refusal::NotPermitted {
                 action: action.to_owned(),
                 role: Some(actor.role),
             }),

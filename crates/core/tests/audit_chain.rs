@@ -24,6 +24,7 @@ fn chain(payloads: &[serde_json::Value]) -> Vec<AuditEvent> {
             at: start + Duration::microseconds(1_234_567 * i as i64),
             actor: AuditActor {
                 token_id: Some(uuid::Uuid::from_u128(i as u128 + 1).into()),
+                person_id: None,
                 organisation: Some(OrgCode::parse("mps").unwrap()),
                 role: Some(Role::Recipient),
             },
@@ -180,4 +181,49 @@ proptest! {
         let texts: Vec<String> = events.iter().map(AuditEvent::to_canonical_json).collect();
         prop_assert!(verify_serialized(&texts).valid);
     }
+}
+
+/// The hash is SHA-256 over the previous hash and the canonical JSON of every
+/// field but the two hashes: the rule a verifier in any language follows.
+fn hash_by_the_rule(event: &AuditEvent) -> String {
+    use sha2::{Digest, Sha256};
+    let mut value = serde_json::to_value(event).unwrap();
+    let object = value.as_object_mut().unwrap();
+    object.remove("hash");
+    object.remove("prev_hash");
+    let mut hasher = Sha256::new();
+    hasher.update(event.prev_hash.as_bytes());
+    hasher.update(canonical_json(&value).as_bytes());
+    hex::encode(hasher.finalize())
+}
+
+#[test]
+fn a_persons_id_is_hashed_and_a_tokens_event_has_no_person_key() {
+    let by_token = chain(&[json!({"n": 1})]).remove(0);
+    assert_eq!(by_token.hash, hash_by_the_rule(&by_token));
+    assert!(!by_token.to_canonical_json().contains("person_id"));
+
+    let by_person = NewAuditEvent {
+        at: Utc.with_ymd_and_hms(2022, 2, 1, 9, 0, 0).unwrap(),
+        actor: AuditActor {
+            token_id: None,
+            person_id: Some(uuid::Uuid::from_u128(42).into()),
+            organisation: Some(OrgCode::parse("mps").unwrap()),
+            role: Some(Role::Recipient),
+        },
+        action: "progress.posted".to_owned(),
+        entity_type: "assignment".to_owned(),
+        entity_id: "a-1".to_owned(),
+        payload: json!({"n": 1}),
+    }
+    .seal(1, GENESIS_HASH);
+    assert_eq!(by_person.hash, hash_by_the_rule(&by_person));
+    assert!(
+        by_person
+            .to_canonical_json()
+            .contains(r#""person_id":"00000000-0000-0000-0000-00000000002a""#)
+    );
+    let mut forged = by_person.clone();
+    forged.actor.person_id = Some(uuid::Uuid::from_u128(43).into());
+    assert!(!verify_chain(&[forged]).valid);
 }

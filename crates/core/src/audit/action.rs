@@ -57,11 +57,31 @@ pub enum Action {
     TokenRevoked,
     /// A file was imported: the event names its SHA-256 and every row.
     ImportCompleted,
+    /// A person was invited (the invitation's secret is never recorded).
+    PersonInvited,
+    /// A person's invitation was sent again: a new link, the old one void.
+    PersonInvitationRenewed,
+    /// An invited person set a password: the account is active.
+    PersonActivated,
+    /// A person signed in.
+    PersonSignedIn,
+    /// A person signed out.
+    PersonSignedOut,
+    /// A person changed their password; their other sessions ended.
+    PersonPasswordChanged,
+    /// A person set up a second factor (TOTP).
+    PersonTwoFactorEnabled,
+    /// A person removed their second factor.
+    PersonTwoFactorDisabled,
+    /// An overseer disabled an account; its sessions ended.
+    PersonDisabled,
+    /// An overseer enabled a disabled account again.
+    PersonEnabled,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Self; 24] = [
+    pub const ALL: [Self; 34] = [
         Self::OrganisationCreated,
         Self::ReportCreated,
         Self::RecommendationCreated,
@@ -86,6 +106,16 @@ impl Action {
         Self::TokenCreated,
         Self::TokenRevoked,
         Self::ImportCompleted,
+        Self::PersonInvited,
+        Self::PersonInvitationRenewed,
+        Self::PersonActivated,
+        Self::PersonSignedIn,
+        Self::PersonSignedOut,
+        Self::PersonPasswordChanged,
+        Self::PersonTwoFactorEnabled,
+        Self::PersonTwoFactorDisabled,
+        Self::PersonDisabled,
+        Self::PersonEnabled,
     ];
 
     /// The name in the audit event, e.g. `response.submitted`.
@@ -115,6 +145,16 @@ impl Action {
             Self::TokenCreated => "token.created",
             Self::TokenRevoked => "token.revoked",
             Self::ImportCompleted => "import.completed",
+            Self::PersonInvited => "person.invited",
+            Self::PersonInvitationRenewed => "person.invitation_renewed",
+            Self::PersonActivated => "person.activated",
+            Self::PersonSignedIn => "person.signed_in",
+            Self::PersonSignedOut => "person.signed_out",
+            Self::PersonPasswordChanged => "person.password_changed",
+            Self::PersonTwoFactorEnabled => "person.two_factor_enabled",
+            Self::PersonTwoFactorDisabled => "person.two_factor_disabled",
+            Self::PersonDisabled => "person.disabled",
+            Self::PersonEnabled => "person.enabled",
         }
     }
 

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::ids::TokenId;
+use crate::ids::{PersonId, TokenId};
 use crate::organisation::OrgCode;
 use crate::role::Role;
 use crate::time::{format_timestamp, truncate_to_micros, utc_micros};
@@ -36,14 +36,19 @@ pub use action::Action;
 /// The `prev_hash` of the first event.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// Who made a change: the token's id, organisation and role. A command run at
-/// the console (`rectrack init`, `rectrack seed`) has no token: all three are
-/// null.
+/// Who made a change: the token's or the person's id, and the organisation
+/// and role it acted for. A command run at the console (`rectrack init`,
+/// `rectrack seed`) has neither: all are null. `person_id` is present only
+/// when a person acted, so events written before people existed keep their
+/// form and their hashes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditActor {
     /// The token used, if any.
     pub token_id: Option<TokenId>,
+    /// The person who acted, if one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person_id: Option<PersonId>,
     /// The token's organisation.
     pub organisation: Option<OrgCode>,
     /// The token's role.
@@ -125,6 +130,10 @@ impl AuditEvent {
         match &self.actor.organisation {
             Some(organisation) => write_string(organisation.as_str(), &mut body),
             None => body.push_str("null"),
+        }
+        if let Some(person_id) = self.actor.person_id {
+            body.push_str(",\"person_id\":");
+            write_string(&person_id.to_string(), &mut body);
         }
         body.push_str(",\"role\":");
         match self.actor.role {
