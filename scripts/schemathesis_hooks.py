@@ -24,7 +24,7 @@ RULES_NO_SCHEMA_STATES = [
     ("issued_by", r"^no organisation has the code|is not an oversight body"),
     ("organisation", r"^no organisation has the code"),
     ("recipients", r"^no organisation has the code|is not a recipient"),
-    ("role", r"token cannot belong to a"),
+    ("role", r"cannot belong to a"),
     # Days that must fall after another day: of the recommendation's issue
     # (stored, or sent beside it), of today, of the current due day.
     ("response_due_on", r"^must not be before the issue date"),

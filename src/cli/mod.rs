@@ -16,6 +16,7 @@ mod export;
 mod import;
 mod init;
 mod openapi;
+mod person;
 mod report;
 mod seed;
 mod serve;
@@ -65,6 +66,10 @@ pub enum Command {
     /// Create, list or revoke API tokens.
     #[command(subcommand)]
     Token(token::Action),
+    /// Invite people, list them, send invitations again, disable or enable
+    /// accounts.
+    #[command(subcommand)]
+    Person(person::Action),
     /// Import a record kept elsewhere, from a CSV or XLSX file
     /// (docs/import.md), entering its history as backfills.
     Import(import::Args),
@@ -111,6 +116,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Error> {
         }
         Command::Seed(which) => seed::run(&cli.database, &cli.blobs, which).await,
         Command::Token(action) => token::run(&open(&cli.database, &cli.blobs).await?, action).await,
+        Command::Person(action) => {
+            person::run(&open(&cli.database, &cli.blobs).await?, action).await
+        }
         Command::Import(args) => import::run(&open(&cli.database, &cli.blobs).await?, args).await,
         Command::Export(args) => export::run(&open(&cli.database, &cli.blobs).await?, args).await,
         Command::Report(args) => report::run(&open(&cli.database, &cli.blobs).await?, args).await,

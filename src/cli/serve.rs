@@ -36,6 +36,11 @@ pub struct Args {
         default_value = "rectrack-demo-tokens.json"
     )]
     pub demo_tokens: PathBuf,
+    /// Where people reach the service (scheme, host and port), when not at
+    /// the address it listens on: behind a proxy, say. Invitation links
+    /// start with it, and the workspace's forms are accepted only from it.
+    #[arg(long, env = "RECTRACK_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// Make every /v1 read need a token.
     #[arg(long, env = "RECTRACK_PRIVATE")]
     pub private: bool,
@@ -144,6 +149,10 @@ pub async fn run(database: &str, blobs: &Path, args: Args) -> Result<ExitCode, E
             idle: Duration::from_secs(args.idle_timeout),
             max_connections: args.max_connections.unwrap_or_else(default_max_connections),
         },
+        public_url: args
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}")),
         ..AppState::new(store)
     };
     serve_with(acceptor, state, rectrack_web::site, shutdown).await?;

@@ -120,6 +120,17 @@ impl Fixture {
                 .unwrap()
                 .to_owned(),
         );
+        let invited: Value = app
+            .post(
+                "/v1/people",
+                Some(&overseer),
+                &json!({"organisation": "mps", "role": "recipient", "email": "p@met.example", "name": "P"}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        ids.insert("P", invited["person"]["id"].as_str().unwrap().to_owned());
         // A document on A, uploaded by the MPS once A is accepted (below).
         Self { app, tokens, ids }
     }
@@ -184,6 +195,9 @@ impl Fixture {
                     if let Some(Value::String(s)) = body.get_mut(key) {
                         *s = format!("{s}-{i}");
                     }
+                }
+                if let Some(Value::String(s)) = body.get_mut("email") {
+                    *s = format!("{i}.{s}");
                 }
                 if let Some(Value::Number(n)) = body.get("number").cloned() {
                     body["number"] = json!(n.as_i64().unwrap() + i as i64);
@@ -260,6 +274,13 @@ async fn every_endpoint_answers_each_caller_as_the_contract_says() {
                                                                                                                [401, 401, 403, 403, 201, 403]),
         (Method::GET,   "/v1/tokens",                            None, None,                                   [401, 401, 403, 403, 200, 403]),
         (Method::DELETE, "/v1/tokens/{T}",                       None, None,                                   [401, 401, 403, 403, 200, 403]),
+        (Method::POST,  "/v1/people",                            Some(json!({"organisation": "mps", "role": "recipient", "email": "q@met.example", "name": "Q"})), None,
+                                                                                                               [401, 401, 403, 403, 201, 403]),
+        (Method::GET,   "/v1/people",                            None, None,                                   [401, 401, 403, 403, 200, 403]),
+        (Method::GET,   "/v1/people/{P}",                        None, None,                                   [401, 401, 403, 403, 200, 403]),
+        (Method::POST,  "/v1/people/{P}/invitation",             None, None,                                   [401, 401, 403, 403, 200, 403]),
+        (Method::POST,  "/v1/people/{P}/disable",                None, None,                                   [401, 401, 403, 403, 200, 403]),
+        (Method::POST,  "/v1/people/{P}/enable",                 None, None,                                   [401, 401, 403, 403, 200, 403]),
     ];
     let mut mismatches = Vec::new();
     f.check(table, &mut mismatches).await;

@@ -41,6 +41,10 @@ pub struct AppState {
     pub reports: Arc<ReportCache>,
     /// Time-outs and the cap on open connections.
     pub connections: ConnectionLimits,
+    /// Where people reach this service (scheme, host and port, no path):
+    /// invitation links point here, and the workspace's forms must come
+    /// from here.
+    pub public_url: String,
 }
 
 impl AppState {
@@ -53,9 +57,13 @@ impl AppState {
             upload_limit: UPLOAD_LIMIT,
             reports: Arc::default(),
             connections: ConnectionLimits::default(),
+            public_url: DEFAULT_PUBLIC_URL.to_owned(),
         }
     }
 }
+
+/// Where people reach the service unless told otherwise: the default bind.
+pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 
 /// The groups operations are listed under.
 #[derive(Tags)]
@@ -80,6 +88,8 @@ pub enum Tag {
     Status,
     /// API tokens.
     Tokens,
+    /// People's accounts: invitations, disabling.
+    People,
     /// Importing a record kept elsewhere, and exporting the record.
     Imports,
 }

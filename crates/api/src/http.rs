@@ -111,6 +111,7 @@ where
     let principal = &auth.0;
     let scope = match principal {
         Principal::Token { token_id, .. } => token_id.to_string(),
+        Principal::Person { person_id, .. } => format!("person:{person_id}"),
         Principal::Console => "console".to_owned(),
     };
     let ctx = Ctx {

@@ -405,6 +405,14 @@ pub fn store_problem(error: StoreError) -> Problem {
             problem
         }
         StoreError::Conflict(detail) => Problem::of(ProblemKind::Conflict, detail),
+        StoreError::SignInRefused => Problem::of(
+            ProblemKind::Unauthorized,
+            StoreError::SignInRefused.to_string(),
+        ),
+        StoreError::Throttled { retry_after_secs } => Problem::of(
+            ProblemKind::TooManyRequests,
+            format!("too many failed sign-ins: try again in {retry_after_secs} seconds"),
+        ),
         StoreError::Import(errors) => {
             let mut problem = Problem::of(
                 ProblemKind::Validation,

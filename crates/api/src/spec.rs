@@ -15,6 +15,7 @@
 //! refused.
 
 use rectrack_core::evidence::URL_MAX;
+use rectrack_core::person::EMAIL_MAX;
 use rectrack_core::recommendation::{MAX_RECIPIENTS, MAX_THEMES};
 use rectrack_core::review::MAX_CITED;
 use rectrack_core::text::{HIDDEN_FORMAT, LONG_TEXT_MAX, TITLE_MAX};
@@ -96,6 +97,16 @@ fn url() -> Value {
     })
 }
 
+/// An e-mail address (core's `Email`): one `@`, a domain with a dot inside
+/// it, no spaces, control or hidden characters.
+fn email() -> Value {
+    let c = format!("{SPACE}{CONTROL}{}@", hidden());
+    json!({
+        "pattern": format!("^[^{c}]+@[^{c}.][^{c}]*\\.[^{c}]*[^{c}.]$"),
+        "maxLength": EMAIL_MAX,
+    })
+}
+
 /// A list of `min` to `max` distinct items.
 fn list(min: usize, max: usize) -> Value {
     json!({ "minItems": min, "maxItems": max, "uniqueItems": true })
@@ -155,6 +166,9 @@ fn body_fields() -> Vec<(&'static str, &'static str, Value)> {
         ("Source", "url", url()),
         ("NewToken", "organisation", slug()),
         ("NewToken", "label", optional_single_line()),
+        ("NewPerson", "organisation", slug()),
+        ("NewPerson", "email", email()),
+        ("NewPerson", "name", single_line()),
     ]
 }
 

@@ -104,8 +104,13 @@ impl Person {
     }
 }
 
-/// An e-mail address as people type it: trimmed, one `@` with something on
-/// each side, no spaces, at most 254 characters. Compared without regard to
+/// The longest e-mail address taken (RFC 5321's path limit less its brackets).
+pub const EMAIL_MAX: usize = 254;
+
+/// An e-mail address: one `@` with something before it and a domain after
+/// it that has a dot and neither starts nor ends with one; no spaces,
+/// control or hidden characters; at most [`EMAIL_MAX`] characters. Forms
+/// trim what people type before it is parsed. Compared without regard to
 /// case ([`Email::key`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -113,28 +118,29 @@ pub struct Email(String);
 
 impl Email {
     /// Parses an address, or says what is wrong with it.
-    pub fn parse(raw: &str) -> Result<Self, String> {
-        let email = raw.trim();
+    pub fn parse(email: &str) -> Result<Self, String> {
         if email.is_empty() {
             return Err("must not be empty".to_owned());
         }
-        if email.chars().count() > 254 {
-            return Err("must be at most 254 characters".to_owned());
+        if email.chars().count() > EMAIL_MAX {
+            return Err(format!("must be at most {EMAIL_MAX} characters"));
         }
-        if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err("must not contain spaces".to_owned());
+        if email
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || crate::text::is_hidden_format(c))
+        {
+            return Err("must not contain spaces or hidden characters".to_owned());
         }
-        match email.rsplit_once('@') {
-            Some((local, domain))
-                if !local.is_empty() && !domain.is_empty() && !domain.contains('@') =>
-            {
-                if !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') {
-                    return Err("must end in a domain such as example.org".to_owned());
-                }
-                Ok(Self(email.to_owned()))
-            }
-            _ => Err("must be an address such as name@example.org".to_owned()),
+        let Some((local, domain)) = email.split_once('@') else {
+            return Err("must be an address such as name@example.org".to_owned());
+        };
+        if local.is_empty() || domain.contains('@') {
+            return Err("must be an address such as name@example.org, with one @".to_owned());
         }
+        if !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') {
+            return Err("must end in a domain such as example.org".to_owned());
+        }
+        Ok(Self(email.to_owned()))
     }
 
     /// The address as given.
@@ -188,7 +194,10 @@ pub fn check_password(password: &str, context: &[&str]) -> Result<(), String> {
     let mut words: Vec<&str> = Vec::new();
     for item in context {
         words.push(item);
-        words.extend(item.split(|c: char| !c.is_alphanumeric()).filter(|w| w.len() > 2));
+        words.extend(
+            item.split(|c: char| !c.is_alphanumeric())
+                .filter(|w| w.len() > 2),
+        );
     }
     words.push("rectrack");
     let estimate = zxcvbn::zxcvbn(password, &words);
@@ -255,10 +264,22 @@ mod tests {
 
     #[test]
     fn emails_are_checked_and_compared_without_case() {
-        let email = Email::parse("  Priya.Sharma@Met.Police.UK ").expect("valid");
+        let email = Email::parse("Priya.Sharma@Met.Police.UK").expect("valid");
         assert_eq!(email.as_str(), "Priya.Sharma@Met.Police.UK");
         assert_eq!(email.key(), "priya.sharma@met.police.uk");
-        for bad in ["", "priya", "@met.police.uk", "priya@", "pri ya@met.uk", "a@b", "a@b."] {
+        for bad in [
+            "",
+            "priya",
+            "@met.police.uk",
+            "priya@",
+            "pri ya@met.uk",
+            " priya@met.uk",
+            "a@b",
+            "a@b.",
+            "a@.b",
+            "a@b@c.d",
+            "a\u{200B}b@c.d",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad} should be refused");
         }
     }
@@ -266,7 +287,10 @@ mod tests {
     #[test]
     fn invitations_sessions_and_throttling_run_out_on_time() {
         let t0 = DateTime::from_timestamp(1_700_000_000, 0).expect("time");
-        assert!(invitation_open(t0, t0 + Duration::days(7) - Duration::seconds(1)));
+        assert!(invitation_open(
+            t0,
+            t0 + Duration::days(7) - Duration::seconds(1)
+        ));
         assert!(!invitation_open(t0, t0 + Duration::days(7)));
         assert!(session_open(t0, t0, t0 + Duration::minutes(29)));
         assert!(!session_open(t0, t0, t0 + Duration::minutes(30)));

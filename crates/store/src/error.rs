@@ -33,6 +33,18 @@ pub enum Error {
     /// what they ask cannot be done (422); nothing was written.
     #[error("the import was refused: {} error(s), the first in row {}", .0.len(), .0.first().map_or(0, |e| e.row))]
     Import(Vec<rectrack_core::import::RowError>),
+    /// Sign-in refused (401): an unknown address, a wrong password or code,
+    /// or an account that is not active, all in the same words so that the
+    /// answer tells nothing about which accounts exist.
+    #[error("the address, password or code is not right")]
+    SignInRefused,
+    /// Too many sign-ins failed lately for this account or from this
+    /// address (429); nothing was checked.
+    #[error("too many failed sign-ins: try again in {retry_after_secs} seconds")]
+    Throttled {
+        /// Seconds until the oldest counted failure ages out.
+        retry_after_secs: i64,
+    },
     /// An idempotency key was reused with a different request (422).
     #[error("this Idempotency-Key was already used with a different request")]
     IdempotencyMismatch,

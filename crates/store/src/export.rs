@@ -134,9 +134,11 @@ impl Store {
         let at = self.clock.now();
         let sees = |organisation: &str| match principal {
             Some(Principal::Console) => true,
-            Some(Principal::Token { actor, .. }) => OrgCode::parse(organisation)
-                .map(|code| actor.sees(&code))
-                .unwrap_or(false),
+            Some(Principal::Token { actor, .. } | Principal::Person { actor, .. }) => {
+                OrgCode::parse(organisation)
+                    .map(|code| actor.sees(&code))
+                    .unwrap_or(false)
+            }
             None => false,
         };
         let ids = || -> SelectStatement {

@@ -27,6 +27,7 @@ pub mod import;
 pub mod milestones;
 pub mod organisations;
 pub mod page;
+pub mod people;
 pub mod progress;
 pub mod public;
 pub mod publication;

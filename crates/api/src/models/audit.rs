@@ -8,16 +8,22 @@ use uuid::Uuid;
 use crate::models::enums::Role;
 use crate::types::Timestamp;
 
-/// Who made a change; all null for the console.
+/// Who made a change: a token or a person, with the organisation and role
+/// it acted for; all null for the console.
 #[derive(Debug, Clone, Object)]
 pub struct AuditActor {
     /// The token used.
     #[oai(nullable)]
     pub token_id: Option<Uuid>,
-    /// The token's organisation.
+    /// The person who acted; present only when a person did (so that the
+    /// event's canonical JSON, and its hash, are as they were before people
+    /// existed).
+    #[oai(skip_serializing_if_is_none)]
+    pub person_id: Option<Uuid>,
+    /// The organisation the token or person acted for.
     #[oai(nullable)]
     pub organisation: Option<String>,
-    /// The token's role.
+    /// The token's or person's role.
     #[oai(nullable)]
     pub role: Option<Role>,
 }
@@ -52,6 +58,7 @@ impl From<CoreEvent> for AuditEvent {
             at: e.at.into(),
             actor: AuditActor {
                 token_id: e.actor.token_id.map(|t| t.as_uuid()),
+                person_id: e.actor.person_id.map(|p| p.as_uuid()),
                 organisation: e.actor.organisation.map(|o| o.to_string()),
                 role: e.actor.role.map(Into::into),
             },

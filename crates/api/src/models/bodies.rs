@@ -409,6 +409,21 @@ pub struct NewToken {
     pub label: Option<Text>,
 }
 
+/// An invitation to a person.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct NewPerson {
+    /// The organisation the person will act for.
+    pub organisation: Text,
+    /// What the person may do (as for tokens: overseers only in oversight
+    /// bodies, recipients never).
+    pub role: Role,
+    /// The address the person will sign in with; one account per address.
+    pub email: Text,
+    /// The person's name, as the record will show it.
+    pub name: Text,
+}
+
 impl From<Withdrawal> for domain::review::WithdrawalDraft {
     fn from(b: Withdrawal) -> Self {
         Self { reason: b.reason.0 }

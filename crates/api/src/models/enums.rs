@@ -68,6 +68,11 @@ wire_enum!(
     Role => domain::role::Role { Overseer, Recipient, Observer }
 );
 wire_enum!(
+    /// Where a person's account stands: `invited` (no password set yet),
+    /// `active`, or `disabled`.
+    PersonState => domain::person::PersonState { Invited, Active, Disabled }
+);
+wire_enum!(
     /// Where an extension request stands.
     ExtensionStatus => domain::deadline::ExtensionStatus { Pending, Granted, Refused }
 );

@@ -13,7 +13,8 @@ use crate::http::{Located, Shows, Versioned};
 use crate::models::bodies::Source;
 use crate::models::enums::{
     AssignmentStatus, DatePrecision, Decision, EvidenceKind, ExtensionStatus, LegalBasis,
-    MilestoneStatus, OrganisationKind, PublicationState, ResponseTiming, ReviewOutcome, Role,
+    MilestoneStatus, OrganisationKind, PersonState, PublicationState, ResponseTiming,
+    ReviewOutcome, Role,
 };
 use crate::types::{Date, Timestamp};
 
@@ -733,6 +734,54 @@ pub struct CreatedToken {
     pub label: Option<String>,
 }
 
+/// A person's account, without any secret.
+#[derive(Debug, Clone, Object)]
+pub struct Person {
+    /// Its id.
+    pub id: Uuid,
+    /// The organisation the person acts for.
+    pub organisation: String,
+    /// What the person may do.
+    pub role: Role,
+    /// The address the person signs in with.
+    pub email: String,
+    /// The person's name.
+    pub name: String,
+    /// Where the account stands.
+    pub state: PersonState,
+    /// Whether a second factor (TOTP) is set up.
+    pub two_factor: bool,
+    /// When the person was invited.
+    pub created_at: Timestamp,
+}
+
+impl From<rectrack_core::person::Person> for Person {
+    fn from(p: rectrack_core::person::Person) -> Self {
+        Self {
+            id: p.id.as_uuid(),
+            organisation: p.organisation.to_string(),
+            role: p.role.into(),
+            email: p.email.to_string(),
+            name: p.name.to_string(),
+            state: p.state.into(),
+            two_factor: p.two_factor,
+            created_at: p.created_at.into(),
+        }
+    }
+}
+
+/// An invitation just made or sent again: the only time its link is shown.
+#[derive(Debug, Clone, Object)]
+pub struct PersonInvitation {
+    /// The account, `invited`.
+    pub person: Person,
+    /// The one-time link on which the person sets a password. Give it to
+    /// them privately: whoever holds it can take the account.
+    pub invitation_url: String,
+    /// When the link stops working (seven days on).
+    pub invitation_expires_at: Timestamp,
+}
+
 /// Whether the service is up.
 #[derive(Debug, Clone, Object)]
 pub struct Health {
@@ -769,6 +818,7 @@ page!(
     "A page of responses whose text awaits publication."
 );
 page!(TokenPage, Token, "A page of tokens.");
+page!(PersonPage, Person, "A page of people.");
 page!(MilestoneList, Milestone, "An assignment's milestones.");
 page!(EvidenceList, Evidence, "An assignment's evidence.");
 page!(

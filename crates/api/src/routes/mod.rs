@@ -12,6 +12,7 @@ pub mod exports;
 pub mod imports;
 pub mod milestones;
 pub mod organisations;
+pub mod people;
 pub mod recommendations;
 pub mod reports;
 pub mod service;
@@ -30,6 +31,7 @@ pub type Api = (
     audit::AuditApi,
     status::StatusApi,
     tokens::TokensApi,
+    people::PeopleApi,
     imports::ImportsApi,
     exports::ExportsApi,
 );
@@ -65,6 +67,9 @@ pub fn api(state: Arc<AppState>) -> Api {
             state: state.clone(),
         },
         tokens::TokensApi {
+            state: state.clone(),
+        },
+        people::PeopleApi {
             state: state.clone(),
         },
         imports::ImportsApi {

@@ -228,6 +228,7 @@ fn event_row(event: &AuditEvent, seq: i64) -> audit_events::Model {
         seq,
         at_us: micros(event.at),
         actor_token_id: event.actor.token_id.map(|id| id.as_uuid()),
+        actor_person_id: event.actor.person_id.map(|id| id.as_uuid()),
         actor_organisation: event.actor.organisation.as_ref().map(|o| o.to_string()),
         actor_role: event.actor.role.map(|r| wire(&r)),
         action: event.action.clone(),

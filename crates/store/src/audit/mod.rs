@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rectrack_core::audit::{AuditActor, AuditEvent, ChainVerdict, ChainVerifier};
-use rectrack_core::ids::{AssignmentId, TokenId};
+use rectrack_core::ids::{AssignmentId, PersonId, TokenId};
 use rectrack_core::organisation::OrgCode;
 use rectrack_core::time::end_of_day;
 use sea_orm::sea_query::Query;
@@ -148,6 +148,7 @@ pub(crate) fn event(row: audit_events::Model) -> Result<AuditEvent> {
         at: from_micros(row.at_us)?,
         actor: AuditActor {
             token_id: row.actor_token_id.map(TokenId::from_uuid),
+            person_id: row.actor_person_id.map(PersonId::from_uuid),
             organisation: stored(
                 "audit_events.actor_organisation",
                 row.actor_organisation

@@ -10,6 +10,7 @@ pub struct Model {
     pub seq: i64,
     pub at_us: i64,
     pub actor_token_id: Option<Uuid>,
+    pub actor_person_id: Option<Uuid>,
     pub actor_organisation: Option<String>,
     pub actor_role: Option<String>,
     pub action: String,

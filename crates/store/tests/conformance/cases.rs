@@ -31,6 +31,7 @@ use rectrack_store::{Ctx, Error, Idempotency, Store, Written};
 use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, Statement};
 
 use crate::harness::{Backend, Harness, mps, overseer, wmp};
+pub use crate::people::people_sign_in_with_passwords_second_factors_and_sessions;
 
 pub struct Seeded {
     pub recommendation: RecommendationId,

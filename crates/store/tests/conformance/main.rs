@@ -7,6 +7,7 @@
 
 mod cases;
 mod harness;
+mod people;
 
 macro_rules! conformance {
     ($($case:ident),* $(,)?) => {
@@ -64,6 +65,7 @@ conformance!(
     backfilled_facts_count_where_they_happened,
     an_import_is_all_or_nothing_and_an_export_goes_round,
     the_published_record_and_its_publication,
+    people_sign_in_with_passwords_second_factors_and_sessions,
 );
 
 /// SQLite only. Writers dropped midway must leave whole commands or nothing:
