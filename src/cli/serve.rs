@@ -124,6 +124,11 @@ pub async fn run(database: &str, blobs: &Path, args: Args) -> Result<ExitCode, E
     } else {
         None
     };
+    let people = if args.demo {
+        Some(demo_people(&store, &args.demo_tokens).await?)
+    } else {
+        None
+    };
     let (acceptor, addr) = bind(&args.bind).await?;
     // Listening for the stop before the address is printed: a supervisor
     // that stops the server as soon as it is up still stops it gracefully.
@@ -138,6 +143,17 @@ pub async fn run(database: &str, blobs: &Path, args: Args) -> Result<ExitCode, E
         println!("{overseer}");
         println!("Recipient token (MPS):");
         println!("{mps}");
+    }
+    if let Some(people) = &people {
+        println!("The workspace: http://{addr}/workspace/sign-in");
+        for person in people {
+            println!("Demo sign-in, {}:", person.label);
+            println!("  email: {}", person.email);
+            println!("  password: {}", person.password);
+            if let Some(secret) = &person.totp_secret {
+                println!("  authenticator secret (TOTP): {secret}");
+            }
+        }
     }
     let state = AppState {
         private: args.private,
@@ -201,6 +217,123 @@ async fn demo_tokens(store: &Store, path: &Path) -> Result<(String, String), Err
         &serde_json::json!({"overseer": overseer, "mps": mps}).to_string(),
     )?;
     Ok((overseer, mps))
+}
+
+/// A demo person's sign-in, as printed.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct DemoPerson {
+    label: String,
+    email: String,
+    password: String,
+    totp_secret: Option<String>,
+}
+
+/// The demo's two caseworkers, an IOPC overseer (with a second factor, as
+/// overseers must have) and an MPS recipient: those kept beside the demo
+/// tokens if their accounts exist, else new accounts with random passwords
+/// (kept there for the next start). Their making is audited as any
+/// account's is: invited, activated, second factor set up.
+async fn demo_people(store: &Store, tokens: &Path) -> Result<Vec<DemoPerson>, Error> {
+    let path = tokens.with_extension("people.json");
+    let console = Principal::Console;
+    let existing = store
+        .people(&console, &rectrack_store::page::PageRequest::first(500))
+        .await?
+        .items;
+    if let Ok(text) = std::fs::read_to_string(&path)
+        && let Ok(kept) = serde_json::from_str::<Vec<DemoPerson>>(&text)
+        && kept.iter().all(|p| {
+            existing
+                .iter()
+                .any(|e| e.email.key() == p.email.to_lowercase())
+        })
+    {
+        return Ok(kept);
+    }
+    let wanted = [
+        (
+            "iopc",
+            Role::Overseer,
+            "caseworker@iopc.example",
+            "Demo IOPC caseworker",
+            "IOPC caseworker (overseer)",
+        ),
+        (
+            "mps",
+            Role::Recipient,
+            "caseworker@met.example",
+            "Demo MPS caseworker",
+            "MPS caseworker (recipient)",
+        ),
+    ];
+    let mut people = Vec::new();
+    for (organisation, role, email, name, label) in wanted {
+        if existing.iter().any(|e| e.email.key() == email) {
+            tracing::warn!(
+                email,
+                "a demo account exists but its password was not kept; it is not printed"
+            );
+            continue;
+        }
+        let invitation = store
+            .invite_person(
+                &Ctx::new(&console),
+                &rectrack_store::people::PersonDraft {
+                    organisation: organisation.to_owned(),
+                    role,
+                    email: email.to_owned(),
+                    name: name.to_owned(),
+                },
+            )
+            .await?
+            .fresh()
+            .ok_or_else(|| Error::Message("no demo person was invited".to_owned()))?;
+        let password = random_words()?;
+        let signed = store
+            .accept_invitation(&invitation.secret, &password)
+            .await?;
+        let mut totp_secret = None;
+        if signed.session.stage == rectrack_store::people::Stage::Enrol {
+            let setup = store.begin_two_factor(&signed.session.person, None)?;
+            let code = totp_now(&setup.secret)?;
+            store
+                .enable_two_factor(&signed.session, &setup.secret, &code)
+                .await?;
+            totp_secret = Some(setup.secret);
+        }
+        store.sign_out(&signed.secret).await?;
+        people.push(DemoPerson {
+            label: label.to_owned(),
+            email: email.to_owned(),
+            password,
+            totp_secret,
+        });
+    }
+    write_private(&path, &serde_json::to_string(&people).unwrap_or_default())?;
+    Ok(people)
+}
+
+/// A random password for a demo account: 16 base64url characters.
+fn random_words() -> Result<String, Error> {
+    use base64::Engine as _;
+    let mut bytes = [0u8; 12];
+    getrandom::fill(&mut bytes).map_err(|e| Error::Message(format!("no randomness: {e}")))?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// The TOTP code of `secret` (base32) now, as an authenticator app shows it.
+fn totp_now(secret: &str) -> Result<String, Error> {
+    let bytes = totp_rs::Secret::try_from_base32(secret)
+        .map_err(|e| Error::Message(format!("a demo secret: {e}")))?;
+    let totp = totp_rs::Builder::new()
+        .with_secret(bytes.as_ref().to_vec())
+        .with_account_name("demo")
+        .build()
+        .map_err(|e| Error::Message(format!("a demo secret: {e}")))?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|e| Error::Message(format!("the clock: {e}")))?;
+    Ok(totp.generate(now.as_secs()).to_string())
 }
 
 /// Writes `text` to `path`, readable by its owner only.

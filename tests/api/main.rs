@@ -13,6 +13,7 @@
 //! - `transfer` — imports, exports and the OSCAL POA&M;
 //! - `problems` — one problem document of each kind, as a snapshot;
 //! - `site` — the public web pages: snapshots, escaping, what they never show;
+//! - `workspace` — signing in, sessions, forms' tokens, throttling, the second factor;
 //! - `spec_drift` — the OpenAPI document served is the one committed;
 //! - `cli`, `readme`, `examples` — the command, the README walkthrough and
 //!   the runnable examples.
@@ -36,3 +37,4 @@ mod security;
 mod site;
 mod spec_drift;
 mod transfer;
+mod workspace;

@@ -359,9 +359,9 @@ impl Store {
         else {
             return Ok(None);
         };
-        Ok(open_invitation(&row, self.clock.now())?
+        open_invitation(&row, self.clock.now())?
             .then(|| person_of(&row))
-            .transpose()?)
+            .transpose()
     }
 
     /// Accepts an invitation: checks the new password (422 on `password`),
@@ -639,11 +639,23 @@ impl Store {
         self.signed_in(session_secret, person).await
     }
 
-    /// A fresh second-factor secret for `person`, to show while it is set up.
-    pub fn begin_two_factor(&self, person: &Person) -> Result<TwoFactorSetup> {
-        let mut bytes = vec![0u8; 20];
-        getrandom::fill(&mut bytes)
-            .map_err(|e| Error::Corrupt(format!("no randomness available: {e}")))?;
+    /// A second-factor secret for `person` to set up: `shown` again if it
+    /// is a secret as this function gives (a form sent back with a wrong
+    /// code shows the same one), else a fresh one.
+    pub fn begin_two_factor(&self, person: &Person, shown: Option<&str>) -> Result<TwoFactorSetup> {
+        let kept = shown
+            .and_then(|secret| totp_rs::Secret::try_from_base32(secret.trim()).ok())
+            .map(|secret| secret.as_ref().to_vec())
+            .filter(|bytes| bytes.len() == 20);
+        let bytes = match kept {
+            Some(bytes) => bytes,
+            None => {
+                let mut bytes = vec![0u8; 20];
+                getrandom::fill(&mut bytes)
+                    .map_err(|e| Error::Corrupt(format!("no randomness available: {e}")))?;
+                bytes
+            }
+        };
         let totp = totp(bytes, person.email.as_str())?;
         Ok(TwoFactorSetup {
             secret: totp_rs::Secret::from(totp_secret_bytes(&totp)).to_base32(),

@@ -17,12 +17,14 @@
 //! | `/status` | the status report as of a day, with downloads |
 //! | `/audit` | the audit chain, verified now |
 //! | `…/feed.atom` | a report's or an organisation's changes as Atom |
+//! | `/workspace/…` | pages for signed-in people (`workspace`) |
 
 #![forbid(unsafe_code)]
 
 pub mod headers;
 pub mod pages;
 pub mod words;
+pub mod workspace;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -40,7 +42,7 @@ pub fn site(state: &Arc<AppState>) -> Route {
         state: state.clone(),
         pages: headers::PageCache::default(),
     });
-    Route::new()
+    let route = Route::new()
         .at("/reports/:slug", page(&site, pages::report::page))
         .at("/reports/:slug/feed.atom", page(&site, pages::feed::report))
         .at(
@@ -67,7 +69,8 @@ pub fn site(state: &Arc<AppState>) -> Route {
         )
         // The router prefers a catch-all to `/` itself, so the home page
         // is answered from the catch-all.
-        .at("/*path", page(&site, pages::home_or_not_found))
+        .at("/*path", page(&site, pages::home_or_not_found));
+    workspace::routes(route, state)
 }
 
 /// A `GET` (and `HEAD`) route answered by `handler` with the site's state.

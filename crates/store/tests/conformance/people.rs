@@ -231,8 +231,14 @@ pub async fn people_sign_in_with_passwords_second_factors_and_sessions(h: Harnes
         enrolling.session.principal().is_none(),
         "no acting before 2FA"
     );
-    let setup = store.begin_two_factor(&enrolling.session.person).unwrap();
+    let setup = store
+        .begin_two_factor(&enrolling.session.person, None)
+        .unwrap();
     assert!(setup.uri.starts_with("otpauth://totp/"), "{}", setup.uri);
+    let again = store
+        .begin_two_factor(&enrolling.session.person, Some(&setup.secret))
+        .unwrap();
+    assert_eq!(again, setup, "a form sent back shows the same secret");
     assert!(matches!(
         store
             .enable_two_factor(&enrolling.session, &setup.secret, "000000")

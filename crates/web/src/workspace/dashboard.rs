@@ -1,0 +1,185 @@
+//! `/workspace`: what needs doing, for the person signed in. A recipient's
+//! staff see their organisation's assignments; those who see everything
+//! (core's `Actor::sees_everything`: the overseer, an oversight body's
+//! observer) see every organisation's.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use askama::Template;
+use poem::http::StatusCode;
+use poem::{Request, Response};
+use rectrack_core::assignment::AssignmentStatus;
+use rectrack_core::ids::RecommendationId;
+use rectrack_store::assignments::{AssignmentFilter, AssignmentRecord};
+use rectrack_store::page::PageRequest;
+
+use super::{Layout, Workspace, failed, render, signed_in};
+use crate::words;
+
+/// How many of each list the dashboard shows.
+const SHOWN: u64 = 50;
+
+/// One assignment as a dashboard row.
+struct Row {
+    number: u32,
+    due_on: chrono::NaiveDate,
+    recommendation: String,
+    href: String,
+    organisation: String,
+    status: &'static str,
+    tag: &'static str,
+    due: String,
+}
+
+/// One list of the dashboard.
+struct Section {
+    id: &'static str,
+    title: &'static str,
+    empty: &'static str,
+    rows: Vec<Row>,
+    more: bool,
+}
+
+#[derive(Template)]
+#[template(path = "workspace/dashboard.html")]
+struct DashboardPage {
+    layout: Layout,
+    scope: String,
+    sections: Vec<Section>,
+}
+
+/// `GET /workspace`.
+pub async fn page(ws: Arc<Workspace>, req: Request) -> Response {
+    let session = match signed_in(&ws, &req).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    let store = &ws.state.store;
+    let today = store.now().date_naive();
+    let organisation =
+        (!session.actor.sees_everything()).then(|| session.person.organisation.to_string());
+    let filter = |status: Option<AssignmentStatus>, overdue: bool| AssignmentFilter {
+        organisation: organisation.clone(),
+        status,
+        overdue_on: overdue.then_some(today),
+        ..AssignmentFilter::default()
+    };
+    let lists: [(
+        &'static str,
+        &'static str,
+        &'static str,
+        Vec<AssignmentFilter>,
+    ); 5] = [
+        (
+            "overdue",
+            "Overdue",
+            "Nothing is overdue.",
+            vec![filter(None, true)],
+        ),
+        (
+            "awaiting-response",
+            "Awaiting a response",
+            "No recommendation awaits a response.",
+            vec![filter(Some(AssignmentStatus::AwaitingResponse), false)],
+        ),
+        (
+            "claims",
+            "Implementation claimed, awaiting review",
+            "No claim awaits review.",
+            vec![filter(Some(AssignmentStatus::ImplementationClaimed), false)],
+        ),
+        (
+            "in-progress",
+            "In progress (returned claims among them)",
+            "Nothing is in progress.",
+            vec![filter(Some(AssignmentStatus::InProgress), false)],
+        ),
+        (
+            "accepted",
+            "Accepted, work not yet reported",
+            "Nothing accepted waits for its first progress.",
+            vec![
+                filter(Some(AssignmentStatus::Accepted), false),
+                filter(Some(AssignmentStatus::PartiallyAccepted), false),
+            ],
+        ),
+    ];
+    let mut titles: HashMap<RecommendationId, (u32, String)> = HashMap::new();
+    let mut sections = Vec::new();
+    for (id, title, empty, filters) in lists {
+        let mut rows = Vec::new();
+        let mut more = false;
+        for filter in filters {
+            let page = match store.assignments(&filter, &PageRequest::first(SHOWN)).await {
+                Ok(page) => page,
+                Err(error) => {
+                    tracing::error!(%error, "the dashboard could not be read");
+                    return failed();
+                }
+            };
+            more |= page.next.is_some();
+            for record in &page.items {
+                match row(&ws, record, &mut titles).await {
+                    Ok(row) => rows.push(row),
+                    Err(error) => {
+                        tracing::error!(%error, "a dashboard row could not be read");
+                        return failed();
+                    }
+                }
+            }
+        }
+        rows.sort_by(|a, b| a.due_on.cmp(&b.due_on).then(a.number.cmp(&b.number)));
+        sections.push(Section {
+            id,
+            title,
+            empty,
+            rows,
+            more,
+        });
+    }
+    let scope = match &organisation {
+        Some(code) => format!("The assignments of {code}"),
+        None => "Every organisation's assignments".to_owned(),
+    };
+    render(
+        StatusCode::OK,
+        &DashboardPage {
+            layout: Layout::of("Dashboard", "dashboard", &session),
+            scope,
+            sections,
+        },
+    )
+}
+
+async fn row(
+    ws: &Workspace,
+    record: &AssignmentRecord,
+    titles: &mut HashMap<RecommendationId, (u32, String)>,
+) -> Result<Row, rectrack_store::Error> {
+    let assignment = &record.assignment;
+    let id = assignment.recommendation_id;
+    let (number, recommendation) = match titles.get(&id) {
+        Some(title) => title.clone(),
+        None => {
+            let view = ws.state.store.recommendation(id).await?;
+            let content = &view.recommendation.content;
+            let title = (
+                content.number,
+                format!("{}. {}", content.number, content.title),
+            );
+            titles.insert(id, title.clone());
+            title
+        }
+    };
+    Ok(Row {
+        number,
+        due_on: assignment.response_due_on,
+        recommendation,
+        href: format!("/recommendations/{id}"),
+        organisation: assignment.organisation.to_string(),
+        status: words::status(assignment.status),
+        tag: words::status_tag(assignment.status),
+        due: words::date(assignment.response_due_on),
+    })
+}

@@ -1,0 +1,470 @@
+//! The workspace at `/workspace`: pages for signed-in people, the oversight
+//! body's caseworkers and the staff of recipient organisations.
+//!
+//! Every page and form here calls the same store commands as the API, as
+//! the person signed in (`Principal::Person`); who may do what is core's to
+//! say, never this module's. What this module owns is the web's own
+//! security, stated in `docs/security.md`:
+//!
+//! - **Sessions** are server-side (`rectrack_store::people`). The cookie
+//!   `__Host-rectrack-session` holds only a random secret, and is
+//!   `HttpOnly`, `Secure`, `SameSite=Lax`, host-only and for path `/`.
+//! - **Forms** are protected against cross-site requests twice: each carries
+//!   a token (derived from the session's secret once signed in; before, the
+//!   random value of the `__Host-rectrack-form` cookie, which the form must
+//!   echo), and a `POST` whose `Origin` (or `Sec-Fetch-Site`) shows another
+//!   site is refused before anything is read.
+//! - **Pages** are never cached (`no-store`) and carry the site's content
+//!   security policy: no script at all.
+
+// A handler's early answer (a redirect, a refusal) travels as the `Err` of
+// its checks; it is built once per request, so its size costs nothing.
+#![allow(clippy::result_large_err)]
+
+pub mod account;
+pub mod dashboard;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+
+use askama::Template;
+use base64::Engine as _;
+use poem::http::{HeaderValue, StatusCode, header};
+use poem::{Endpoint, Request, Response, Route, get};
+use rectrack_api::app::AppState;
+use rectrack_core::role::Role;
+use rectrack_store::people::{Session, Stage};
+use subtle::ConstantTimeEq;
+
+use crate::pages::{HTML, secure};
+
+/// The session cookie: the `__Host-` prefix makes browsers keep it only if
+/// it is `Secure`, for path `/`, and bound to this host alone.
+pub(crate) const SESSION_COOKIE: &str = "__Host-rectrack-session";
+
+/// Before sign-in, a form's token is this cookie's value, echoed by the form.
+pub(crate) const FORM_COOKIE: &str = "__Host-rectrack-form";
+
+/// What workspace handlers share.
+#[derive(Debug)]
+pub struct Workspace {
+    /// The service's state: the store, the public URL.
+    pub state: Arc<AppState>,
+}
+
+/// Adds the workspace's routes to `route`.
+pub(crate) fn routes(route: Route, state: &Arc<AppState>) -> Route {
+    let ws = Arc::new(Workspace {
+        state: state.clone(),
+    });
+    route
+        .at("/workspace", get(handler(&ws, dashboard::page)))
+        .at(
+            "/workspace/sign-in",
+            get(handler(&ws, account::sign_in_form)).post(handler(&ws, account::sign_in)),
+        )
+        .at(
+            "/workspace/sign-in/code",
+            get(handler(&ws, account::code_form)).post(handler(&ws, account::code)),
+        )
+        .at(
+            "/workspace/sign-out",
+            poem::post(handler(&ws, account::sign_out)),
+        )
+        .at(
+            "/workspace/invitations/:secret",
+            get(handler(&ws, account::invitation_form)).post(handler(&ws, account::accept)),
+        )
+        .at("/workspace/account", get(handler(&ws, account::page)))
+        .at(
+            "/workspace/account/password",
+            get(handler(&ws, account::password_form)).post(handler(&ws, account::password)),
+        )
+        .at(
+            "/workspace/account/two-factor",
+            get(handler(&ws, account::two_factor_form)).post(handler(&ws, account::two_factor)),
+        )
+}
+
+fn handler<F, Fut>(ws: &Arc<Workspace>, f: F) -> impl Endpoint<Output = Response> + use<F, Fut>
+where
+    F: Fn(Arc<Workspace>, Request) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Response> + Send + 'static,
+{
+    let ws = ws.clone();
+    poem::endpoint::make(move |req| f(ws.clone(), req))
+}
+
+/// Who is signed in, as the layout shows them.
+#[derive(Debug, Clone)]
+pub(crate) struct Who {
+    pub name: String,
+    pub organisation: String,
+    pub role: &'static str,
+}
+
+/// What the workspace's layout shows around every page.
+#[derive(Debug, Clone)]
+pub(crate) struct Layout {
+    /// The page's title; prefixed "Error: " when the page shows errors.
+    pub title: String,
+    /// The part of the workspace it belongs to, for the navigation.
+    pub section: &'static str,
+    /// The person signed in, if sign-in is complete.
+    pub who: Option<Who>,
+    /// The token the sign-out form carries.
+    pub csrf_token: String,
+}
+
+impl Layout {
+    pub(crate) fn anonymous(title: impl Into<String>) -> Self {
+        Self {
+            title: title.into(),
+            section: "",
+            who: None,
+            csrf_token: String::new(),
+        }
+    }
+
+    pub(crate) fn of(title: impl Into<String>, section: &'static str, session: &Session) -> Self {
+        Self {
+            title: title.into(),
+            section,
+            who: (session.stage == Stage::Complete).then(|| Who {
+                name: session.person.name.to_string(),
+                organisation: session.person.organisation.to_string(),
+                role: role_words(session.person.role),
+            }),
+            csrf_token: session.csrf_token.clone(),
+        }
+    }
+
+    /// The title a page with errors has (the GOV.UK error summary pattern).
+    pub(crate) fn title(&self, errors: &Errors) -> String {
+        if errors.is_empty() {
+            self.title.clone()
+        } else {
+            format!("Error: {}", self.title)
+        }
+    }
+}
+
+/// A role in words.
+pub(crate) fn role_words(role: Role) -> &'static str {
+    match role {
+        Role::Overseer => "caseworker (overseer)",
+        Role::Recipient => "staff (recipient)",
+        Role::Observer => "observer (read only)",
+    }
+}
+
+/// A form's errors, each with the id of the field it is about, in the
+/// order the fields appear.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Errors(Vec<(String, String)>);
+
+impl Errors {
+    pub(crate) fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push((field.into(), message.into()));
+    }
+
+    pub(crate) fn one(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let mut errors = Self::default();
+        errors.add(field, message);
+        errors
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Every error, as (field id, message).
+    pub(crate) fn all(&self) -> &[(String, String)] {
+        &self.0
+    }
+
+    /// The error about `field`, if any.
+    pub(crate) fn of(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, message)| message.as_str())
+    }
+
+    /// Core's field errors, named by the form's fields (`names` maps core's
+    /// field name to the form's, and gives each its label).
+    pub(crate) fn from_validation(
+        errors: &rectrack_core::ValidationErrors,
+        names: &[(&str, &str, &str)],
+    ) -> Self {
+        let mut out = Self::default();
+        for error in errors.errors() {
+            match names.iter().find(|(core, _, _)| *core == error.field) {
+                Some((_, field, label)) => out.add(*field, format!("{label} {}", error.message)),
+                None => out.add("", format!("{} {}", error.field, error.message)),
+            }
+        }
+        out
+    }
+}
+
+/// A form as sent (`application/x-www-form-urlencoded`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Form(HashMap<String, Vec<String>>);
+
+impl Form {
+    /// Reads the request's body as a form; a page saying what is wrong if
+    /// it is not one.
+    pub(crate) async fn read(req: &mut Request) -> Result<Self, Response> {
+        let urlencoded = req
+            .content_type()
+            .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+        if !urlencoded {
+            return Err(message_page(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "This form could not be read",
+                "The form was not sent as a web form. Go back and try again.",
+            ));
+        }
+        let body = req.take_body().into_bytes().await.map_err(|_| {
+            message_page(
+                StatusCode::BAD_REQUEST,
+                "This form could not be read",
+                "The form was too large or did not arrive whole. Go back and try again.",
+            )
+        })?;
+        let mut fields: HashMap<String, Vec<String>> = HashMap::new();
+        for (key, value) in url::form_urlencoded::parse(&body) {
+            fields
+                .entry(key.into_owned())
+                .or_default()
+                .push(value.into_owned());
+        }
+        Ok(Self(fields))
+    }
+
+    /// The first value of `name`, or "" when absent.
+    pub(crate) fn get(&self, name: &str) -> &str {
+        self.0
+            .get(name)
+            .and_then(|values| values.first())
+            .map_or("", String::as_str)
+    }
+}
+
+/// The value of the cookie `name`, if the request carries it.
+pub(crate) fn cookie<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+    req.headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+}
+
+/// Sets the cookie `name` (for the browser's session when `max_age` is
+/// none; removed when it is zero).
+pub(crate) fn set_cookie(response: &mut Response, name: &str, value: &str, max_age: Option<i64>) {
+    let mut cookie = format!("{name}={value}; Path=/; Secure; HttpOnly; SameSite=Lax");
+    if let Some(seconds) = max_age {
+        cookie.push_str(&format!("; Max-Age={seconds}"));
+    }
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+}
+
+/// A fresh random value for the pre-sign-in form cookie.
+pub(crate) fn new_form_token() -> String {
+    let mut bytes = [0u8; 32];
+    // Without randomness the form token would be guessable: an empty one
+    // matches nothing, so every form is refused until it is back.
+    if getrandom::fill(&mut bytes).is_err() {
+        tracing::error!("no randomness available for a form token");
+        return String::new();
+    }
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The scheme, host and port of `url`, as an `Origin` header names them.
+fn origin_of(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    Some(parsed.origin().ascii_serialization())
+}
+
+/// Whether a `POST` comes from this site: its `Origin` is the public URL's
+/// or this host's; without `Origin`, `Sec-Fetch-Site` (if sent) says
+/// same-origin. A client that sends neither (not a browser) still needs the
+/// form's token.
+pub(crate) fn same_origin(req: &Request, public_url: &str) -> bool {
+    let headers = req.headers();
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        if origin_of(public_url).as_deref() == Some(origin) {
+            return true;
+        }
+        let host = headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        return !host.is_empty()
+            && (origin == format!("http://{host}") || origin == format!("https://{host}"));
+    }
+    match headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        Some(site) => site == "same-origin" || site == "none",
+        None => true,
+    }
+}
+
+/// Refuses a `POST` from another site, or whose form token is not
+/// `expected` (403, nothing read further, nothing changed).
+pub(crate) fn check_form(
+    ws: &Workspace,
+    req: &Request,
+    form: &Form,
+    expected: &str,
+) -> Result<(), Response> {
+    if !same_origin(req, &ws.state.public_url) {
+        tracing::warn!("a workspace form was posted from another site");
+        return Err(message_page(
+            StatusCode::FORBIDDEN,
+            "This form came from another site",
+            "Nothing was changed. If you meant to do this, go to the workspace and try again there.",
+        ));
+    }
+    let sent = form.get("csrf_token");
+    if expected.is_empty() || !bool::from(sent.as_bytes().ct_eq(expected.as_bytes())) {
+        tracing::warn!("a workspace form's token did not match");
+        return Err(message_page(
+            StatusCode::FORBIDDEN,
+            "This form has expired",
+            "Nothing was changed. The form was older than your sign-in, or did not come from this site. Go back, reload the page and try again.",
+        ));
+    }
+    Ok(())
+}
+
+/// The client's address, for throttling sign-in.
+pub(crate) fn address(req: &Request) -> String {
+    req.remote_addr()
+        .as_socket_addr()
+        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
+}
+
+/// The live session of the request's cookie, with the cookie's secret.
+pub(crate) async fn visitor(
+    ws: &Workspace,
+    req: &Request,
+) -> Result<Option<(String, Session)>, Response> {
+    let Some(secret) = cookie(req, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    match ws.state.store.session(secret).await {
+        Ok(found) => Ok(found.map(|session| (secret.to_owned(), session))),
+        Err(error) => {
+            tracing::error!(%error, "a session could not be read");
+            Err(failed())
+        }
+    }
+}
+
+/// The session of a person whose sign-in is complete; otherwise a redirect
+/// to where sign-in goes on (the sign-in page, the code, setting up a
+/// second factor).
+pub(crate) async fn signed_in(ws: &Workspace, req: &Request) -> Result<Session, Response> {
+    match visitor(ws, req).await? {
+        Some((_, session)) => match session.stage {
+            Stage::Complete => Ok(session),
+            Stage::SecondFactor => Err(see_other("/workspace/sign-in/code")),
+            Stage::Enrol => Err(see_other("/workspace/account/two-factor")),
+        },
+        None => {
+            let here = req.uri().path();
+            Err(see_other(&format!(
+                "/workspace/sign-in?next={}",
+                url::form_urlencoded::byte_serialize(here.as_bytes()).collect::<String>()
+            )))
+        }
+    }
+}
+
+/// A `303 See Other` to `location` (a path on this site).
+pub(crate) fn see_other(location: &str) -> Response {
+    let mut response = Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header(header::LOCATION, location)
+        .finish();
+    private(&mut response);
+    response
+}
+
+/// A rendered workspace page with `status`.
+pub(crate) fn render(status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(body) => {
+            let mut response = Response::builder()
+                .status(status)
+                .content_type(HTML)
+                .body(body);
+            private(&mut response);
+            response
+        }
+        Err(error) => {
+            tracing::error!(%error, "a workspace page could not be rendered");
+            failed()
+        }
+    }
+}
+
+/// Headers of every workspace answer: never kept by any cache, and the
+/// site's security headers.
+fn private(response: &mut Response) {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    secure(response);
+}
+
+#[derive(Template)]
+#[template(path = "workspace/message.html")]
+struct MessagePage {
+    layout: Layout,
+    heading: String,
+    message: String,
+}
+
+/// A page that only says something (an error, a refusal), with `status`.
+pub(crate) fn message_page(status: StatusCode, heading: &str, message: &str) -> Response {
+    render(
+        status,
+        &MessagePage {
+            layout: Layout::anonymous(heading),
+            heading: heading.to_owned(),
+            message: message.to_owned(),
+        },
+    )
+}
+
+/// The page for a failure on our side (logged where it happened).
+pub(crate) fn failed() -> Response {
+    let mut response = Response::builder()
+        .status(StatusCode::INTERNAL_SERVER_ERROR)
+        .content_type(HTML)
+        .body(
+            "<!DOCTYPE html><html lang=\"en\"><title>Sorry, there is a problem with the service</title><h1>Sorry, there is a problem with the service</h1><p>Nothing was changed. Try again later.</p></html>",
+        );
+    private(&mut response);
+    response
+}
+
+/// Where to go after sign-in: `next` if it is a workspace path, else the
+/// dashboard (never another site).
+pub(crate) fn next_or_dashboard(next: &str) -> &str {
+    if next.starts_with("/workspace") && !next.starts_with("//") && !next.contains('\\') {
+        next
+    } else {
+        "/workspace"
+    }
+}

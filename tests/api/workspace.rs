@@ -1,0 +1,602 @@
+//! The workspace's security, over real HTTP with cookies handled as a
+//! browser would (tests/browser/workspace.test.mjs clicks the same through
+//! in Chromium): invitations and passwords, session cookies and their
+//! flags, forms refused without their token or from another site, sessions
+//! ended by sign-out, a password change or disabling, throttling, and the
+//! overseer's required second factor. Each refusal is checked to change
+//! nothing.
+
+use std::collections::HashMap;
+
+use reqwest::header::{HeaderMap, LOCATION, ORIGIN, SET_COOKIE};
+use reqwest::redirect::Policy;
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+
+const SESSION: &str = "__Host-rectrack-session";
+const GOOD: &str = "kettle orbit lantern";
+const BETTER: &str = "saffron glacier tandem";
+
+/// A browser's share of the conversation: the cookies it keeps, no
+/// redirects followed, and the `Origin` it sends with forms.
+struct Browser<'a> {
+    app: &'a TestApp,
+    client: reqwest::Client,
+    cookies: HashMap<String, String>,
+    origin: String,
+}
+
+/// What came back: status, `Location`, `Set-Cookie` lines and the body.
+struct Answer {
+    status: u16,
+    location: String,
+    set_cookies: Vec<String>,
+    body: String,
+}
+
+impl<'a> Browser<'a> {
+    fn new(app: &'a TestApp) -> Self {
+        Self {
+            app,
+            client: reqwest::Client::builder()
+                .redirect(Policy::none())
+                .build()
+                .unwrap(),
+            cookies: HashMap::new(),
+            origin: format!("http://{}", app.addr),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn answer(&mut self, response: reqwest::Response) -> Answer {
+        let status = response.status().as_u16();
+        let headers: HeaderMap = response.headers().clone();
+        let set_cookies: Vec<String> = headers
+            .get_all(SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect();
+        for line in &set_cookies {
+            let pair = line.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            if line.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        Answer {
+            status,
+            location: headers
+                .get(LOCATION)
+                .map(|v| v.to_str().unwrap().to_owned())
+                .unwrap_or_default(),
+            set_cookies,
+            body: response.text().await.unwrap(),
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Answer {
+        let response = self
+            .client
+            .get(self.app.url(path))
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.answer(response).await
+    }
+
+    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let response = self
+            .client
+            .post(self.app.url(path))
+            .header("cookie", self.cookie_header())
+            .header(ORIGIN, self.origin.clone())
+            .form(fields)
+            .send()
+            .await
+            .unwrap();
+        self.answer(response).await
+    }
+
+    /// Gets the form at `path` and posts `fields` with its token.
+    async fn submit(&mut self, path: &str, action: &str, fields: &[(&str, &str)]) -> Answer {
+        let page = self.get(path).await;
+        assert_eq!(page.status, 200, "{path}: {}", page.body);
+        let token = csrf(&page.body);
+        let mut all = vec![("csrf_token", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post(action, &all).await
+    }
+
+    fn session(&self) -> Option<String> {
+        self.cookies.get(SESSION).cloned()
+    }
+}
+
+/// The `csrf_token` a page's first form carries.
+fn csrf(body: &str) -> String {
+    let at = body
+        .find("name=\"csrf_token\" value=\"")
+        .expect("the page has a form with a token");
+    let rest = &body[at + "name=\"csrf_token\" value=\"".len()..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
+/// Invites a person over the API; returns the invitation's path and the
+/// person's id.
+async fn invite(app: &TestApp, organisation: &str, role: &str, email: &str) -> (String, String) {
+    let response = app
+        .post(
+            "/v1/people",
+            Some(&app.overseer),
+            &json!({"organisation": organisation, "role": role, "email": email, "name": "Priya Sharma"}),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let created: Value = response.json().await.unwrap();
+    let url = created["invitation_url"].as_str().unwrap();
+    let path = url[url.find("/workspace/").unwrap()..].to_owned();
+    (path, created["person"]["id"].as_str().unwrap().to_owned())
+}
+
+/// An MPS caseworker who has accepted an invitation and is signed in.
+async fn caseworker(app: &TestApp) -> (Browser<'_>, String) {
+    app.add_mps().await;
+    let (invitation, id) = invite(app, "mps", "recipient", "priya@met.example").await;
+    let mut browser = Browser::new(app);
+    let accepted = browser
+        .submit(
+            &invitation,
+            &invitation,
+            &[("password", GOOD), ("confirm_password", GOOD)],
+        )
+        .await;
+    assert_eq!(
+        (accepted.status, accepted.location.as_str()),
+        (303, "/workspace")
+    );
+    (browser, id)
+}
+
+async fn sign_in(browser: &mut Browser<'_>, email: &str, password: &str) -> Answer {
+    browser
+        .submit(
+            "/workspace/sign-in",
+            "/workspace/sign-in",
+            &[("email", email), ("password", password)],
+        )
+        .await
+}
+
+#[tokio::test]
+async fn an_invited_person_sets_a_password_and_the_session_cookie_is_locked_down() {
+    let app = TestApp::spawn().await;
+    app.add_mps().await;
+    let (invitation, _) = invite(&app, "mps", "recipient", "priya@met.example").await;
+    let mut browser = Browser::new(&app);
+    let page = browser.get(&invitation).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("Metropolitan Police Service"),
+        "{}",
+        page.body
+    );
+    let form_cookie = page
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("__Host-rectrack-form="))
+        .expect("the form cookie is set");
+    for flag in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/"] {
+        assert!(form_cookie.contains(flag), "{form_cookie} lacks {flag}");
+    }
+
+    let length = app.chain_length().await;
+    let token = csrf(&page.body);
+    let weak = browser
+        .post(
+            &invitation,
+            &[
+                ("csrf_token", &token),
+                ("password", "password1"),
+                ("confirm_password", "password1"),
+            ],
+        )
+        .await;
+    assert_eq!(weak.status, 422);
+    assert!(weak.body.contains("too easy to guess"), "{}", weak.body);
+    assert!(weak.body.contains("<title>Error: Set your password"));
+    let mismatch = browser
+        .post(
+            &invitation,
+            &[
+                ("csrf_token", &token),
+                ("password", GOOD),
+                ("confirm_password", BETTER),
+            ],
+        )
+        .await;
+    assert_eq!(mismatch.status, 422);
+    assert!(mismatch.body.contains("href=\"#confirm_password\""));
+    assert_eq!(app.chain_length().await, length, "refusals record nothing");
+
+    let accepted = browser
+        .post(
+            &invitation,
+            &[
+                ("csrf_token", &token),
+                ("password", GOOD),
+                ("confirm_password", GOOD),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (accepted.status, accepted.location.as_str()),
+        (303, "/workspace")
+    );
+    let cookie = accepted
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with(&format!("{SESSION}=")))
+        .expect("a session cookie");
+    for flag in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/"] {
+        assert!(cookie.contains(flag), "{cookie} lacks {flag}");
+    }
+    assert!(
+        !cookie.contains("Domain"),
+        "a __Host- cookie names no domain"
+    );
+    let dashboard = browser.get("/workspace").await;
+    assert_eq!(dashboard.status, 200);
+    assert!(
+        dashboard
+            .body
+            .contains("Signed in as <strong>Priya Sharma</strong>")
+    );
+
+    // The link works once.
+    let mut other = Browser::new(&app);
+    assert_eq!(other.get(&invitation).await.status, 404);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn after_sign_out_the_old_session_cookie_is_refused() {
+    let app = TestApp::spawn().await;
+    let (mut browser, _) = caseworker(&app).await;
+    let old = browser.session().unwrap();
+    let out = browser
+        .submit("/workspace", "/workspace/sign-out", &[])
+        .await;
+    assert_eq!(out.status, 303);
+    assert!(browser.session().is_none(), "the cookie is removed");
+    browser.cookies.insert(SESSION.to_owned(), old);
+    let again = browser.get("/workspace").await;
+    assert_eq!(again.status, 303);
+    assert!(
+        again.location.starts_with("/workspace/sign-in"),
+        "{}",
+        again.location
+    );
+
+    // Who acted is the person, in the chain.
+    let events: Value = app
+        .get("/v1/audit/events?limit=500", Some(&app.overseer))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let signed_out = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "person.signed_out")
+        .unwrap();
+    assert!(signed_out["actor"]["person_id"].is_string(), "{signed_out}");
+    assert_eq!(signed_out["actor"]["token_id"], Value::Null);
+    assert_eq!(signed_out["actor"]["organisation"], "mps");
+    let by_token = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "person.invited")
+        .unwrap();
+    assert!(
+        by_token["actor"].get("person_id").is_none(),
+        "a token's event has no person key: {by_token}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn forms_without_their_token_or_from_another_site_are_refused_and_change_nothing() {
+    let app = TestApp::spawn().await;
+    let (mut browser, _) = caseworker(&app).await;
+    let length = app.chain_length().await;
+    let page = browser.get("/workspace/account/password").await;
+    let token = csrf(&page.body);
+    let change = [
+        ("current_password", GOOD),
+        ("new_password", BETTER),
+        ("confirm_password", BETTER),
+    ];
+
+    let mut without: Vec<(&str, &str)> = change.to_vec();
+    let refused = browser.post("/workspace/account/password", &without).await;
+    assert_eq!(refused.status, 403, "no token");
+    without.push(("csrf_token", "not-the-token"));
+    let refused = browser.post("/workspace/account/password", &without).await;
+    assert_eq!(refused.status, 403, "a wrong token");
+    assert!(refused.body.contains("Nothing was changed"));
+
+    let mut with: Vec<(&str, &str)> = change.to_vec();
+    with.push(("csrf_token", &token));
+    browser.origin = "http://attacker.example".to_owned();
+    let refused = browser.post("/workspace/account/password", &with).await;
+    assert_eq!(refused.status, 403, "another site's form");
+    let refused = browser
+        .post("/workspace/sign-out", &[("csrf_token", &token)])
+        .await;
+    assert_eq!(refused.status, 403);
+    assert_eq!(app.chain_length().await, length, "nothing was recorded");
+    assert_eq!(
+        browser.get("/workspace").await.status,
+        200,
+        "still signed in"
+    );
+
+    // Sign-in itself: a form from another site, or without the form cookie.
+    let mut stranger = Browser::new(&app);
+    stranger.origin = "http://attacker.example".to_owned();
+    let refused = sign_in(&mut stranger, "priya@met.example", GOOD).await;
+    assert_eq!(refused.status, 403);
+    let mut cookieless = Browser::new(&app);
+    let page = cookieless.get("/workspace/sign-in").await;
+    cookieless.cookies.clear();
+    let refused = cookieless
+        .post(
+            "/workspace/sign-in",
+            &[
+                ("csrf_token", &csrf(&page.body)),
+                ("email", "priya@met.example"),
+                ("password", GOOD),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 400);
+    assert!(refused.body.contains("cookie"), "{}", refused.body);
+    assert_eq!(app.chain_length().await, length, "nothing was recorded");
+
+    // The password is as it was: the old one signs in.
+    let mut fresh = Browser::new(&app);
+    assert_eq!(
+        sign_in(&mut fresh, "priya@met.example", GOOD).await.status,
+        303
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_password_change_ends_every_other_session() {
+    let app = TestApp::spawn().await;
+    let (mut first, _) = caseworker(&app).await;
+    let mut second = Browser::new(&app);
+    assert_eq!(
+        sign_in(&mut second, "priya@met.example", GOOD).await.status,
+        303
+    );
+    let before = first.session().unwrap();
+    let changed = first
+        .submit(
+            "/workspace/account/password",
+            "/workspace/account/password",
+            &[
+                ("current_password", GOOD),
+                ("new_password", BETTER),
+                ("confirm_password", BETTER),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, 303, "{}", changed.body);
+    assert_ne!(
+        first.session().unwrap(),
+        before,
+        "a new session for the changer"
+    );
+    assert_eq!(first.get("/workspace").await.status, 200);
+    assert_eq!(
+        second.get("/workspace").await.status,
+        303,
+        "the other session ended"
+    );
+    first.cookies.insert(SESSION.to_owned(), before);
+    assert_eq!(
+        first.get("/workspace").await.status,
+        303,
+        "the old cookie is refused"
+    );
+    let mut again = Browser::new(&app);
+    assert_eq!(
+        sign_in(&mut again, "priya@met.example", GOOD).await.status,
+        401
+    );
+    assert_eq!(
+        sign_in(&mut again, "priya@met.example", BETTER)
+            .await
+            .status,
+        303
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_disabled_accounts_open_sessions_stop_at_once() {
+    let app = TestApp::spawn().await;
+    let (mut browser, id) = caseworker(&app).await;
+    assert_eq!(browser.get("/workspace").await.status, 200);
+    let disabled = app
+        .post(
+            &format!("/v1/people/{id}/disable"),
+            Some(&app.overseer),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(disabled.status(), 200);
+    let after = browser.get("/workspace").await;
+    assert_eq!(after.status, 303);
+    let mut again = Browser::new(&app);
+    assert_eq!(
+        sign_in(&mut again, "priya@met.example", GOOD).await.status,
+        401
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn repeated_failed_passwords_are_throttled() {
+    let app = TestApp::spawn().await;
+    let (_, _) = caseworker(&app).await;
+    let mut guesser = Browser::new(&app);
+    for _ in 0..5 {
+        let wrong = sign_in(&mut guesser, "priya@met.example", "wrong horse").await;
+        assert_eq!(wrong.status, 401);
+        assert!(
+            wrong
+                .body
+                .contains("The email address or password is not right")
+        );
+    }
+    let page = guesser.get("/workspace/sign-in").await;
+    let response = guesser
+        .client
+        .post(app.url("/workspace/sign-in"))
+        .header("cookie", guesser.cookie_header())
+        .form(&[
+            ("csrf_token", csrf(&page.body).as_str()),
+            ("email", "priya@met.example"),
+            ("password", GOOD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 429, "even the right password waits");
+    assert!(response.headers().contains_key("retry-after"));
+    let body = response.text().await.unwrap();
+    assert!(body.contains("too many failed attempts"), "{body}");
+    app.stop().await;
+}
+
+/// The code an authenticator app given `secret` shows now.
+fn totp(secret: &str) -> String {
+    let bytes = totp_rs::Secret::try_from_base32(secret).unwrap();
+    let totp = totp_rs::Builder::new()
+        .with_secret(bytes.as_ref().to_vec())
+        .with_account_name("test")
+        .build()
+        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    totp.generate(now).to_string()
+}
+
+#[tokio::test]
+async fn an_overseer_sets_up_a_second_factor_before_anything_else() {
+    let app = TestApp::spawn().await;
+    let (invitation, _) = invite(&app, "iopc", "overseer", "sam@iopc.example").await;
+    let mut browser = Browser::new(&app);
+    let accepted = browser
+        .submit(
+            &invitation,
+            &invitation,
+            &[("password", GOOD), ("confirm_password", GOOD)],
+        )
+        .await;
+    assert_eq!(accepted.location, "/workspace/account/two-factor");
+    let elsewhere = browser.get("/workspace").await;
+    assert_eq!(
+        elsewhere.location, "/workspace/account/two-factor",
+        "nothing else first"
+    );
+
+    let setup = browser.get("/workspace/account/two-factor").await;
+    assert!(setup.body.contains("<svg"), "a QR code");
+    let at = setup.body.find("name=\"secret\" value=\"").unwrap() + 21;
+    let secret = setup.body[at..at + 32].to_owned();
+    let token = csrf(&setup.body);
+    let wrong = browser
+        .post(
+            "/workspace/account/two-factor",
+            &[
+                ("csrf_token", &token),
+                ("secret", &secret),
+                ("code", "000000"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 422);
+    assert!(
+        wrong.body.contains(&secret),
+        "the same secret is shown again"
+    );
+    let done = browser
+        .post(
+            "/workspace/account/two-factor",
+            &[
+                ("csrf_token", &token),
+                ("secret", &secret),
+                ("code", &totp(&secret)),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 200);
+    let codes: Vec<String> = done
+        .body
+        .split("<li>")
+        .skip(1)
+        .filter_map(|s| s.split("</li>").next())
+        .filter(|s| s.len() == 11 && s.as_bytes()[5] == b'-')
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(codes.len(), 10, "{}", done.body);
+    assert_eq!(browser.get("/workspace").await.status, 200);
+
+    // Signing in again asks for the code; a recovery code does once.
+    browser
+        .submit("/workspace", "/workspace/sign-out", &[])
+        .await;
+    let signed = sign_in(&mut browser, "sam@iopc.example", GOOD).await;
+    assert_eq!(signed.location, "/workspace/sign-in/code");
+    assert_eq!(
+        browser.get("/workspace").await.location,
+        "/workspace/sign-in/code"
+    );
+    let bad = browser
+        .submit(
+            "/workspace/sign-in/code",
+            "/workspace/sign-in/code",
+            &[("code", "123456")],
+        )
+        .await;
+    assert_eq!(bad.status, 401);
+    let good = browser
+        .submit(
+            "/workspace/sign-in/code",
+            "/workspace/sign-in/code",
+            &[("code", &codes[0])],
+        )
+        .await;
+    assert_eq!((good.status, good.location.as_str()), (303, "/workspace"));
+    assert_eq!(browser.get("/workspace").await.status, 200);
+    app.stop().await;
+}
