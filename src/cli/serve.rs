@@ -133,26 +133,44 @@ pub async fn run(database: &str, blobs: &Path, args: Args) -> Result<ExitCode, E
     // Listening for the stop before the address is printed: a supervisor
     // that stops the server as soon as it is up still stops it gracefully.
     let shutdown = shutdown_signal()?;
-    println!("rectrack is serving on http://{addr}");
+    // Written at once, and a reader that has gone (`serve --demo | head`)
+    // does not stop the server: `println!` would panic on the closed pipe.
+    let mut said = String::new();
+    let mut say = |line: String| {
+        said.push_str(&line);
+        said.push('\n');
+    };
+    say(format!("rectrack is serving on http://{addr}"));
     if !args.private {
-        println!("The public record: http://{addr}/");
+        say(format!("The public record: http://{addr}/"));
     }
-    println!("API documentation: http://{addr}/docs");
+    say(format!("API documentation: http://{addr}/docs"));
     if let Some((overseer, mps)) = tokens {
-        println!("Overseer token (IOPC):");
-        println!("{overseer}");
-        println!("Recipient token (MPS):");
-        println!("{mps}");
+        say("Overseer token (IOPC):".to_owned());
+        say(overseer);
+        say("Recipient token (MPS):".to_owned());
+        say(mps);
     }
     if let Some(people) = &people {
-        println!("The workspace: http://{addr}/workspace/sign-in");
+        say(format!("The workspace: http://{addr}/workspace/sign-in"));
         for person in people {
-            println!("Demo sign-in, {}:", person.label);
-            println!("  email: {}", person.email);
-            println!("  password: {}", person.password);
+            say(format!("Demo sign-in, {}:", person.label));
+            say(format!("  email: {}", person.email));
+            say(format!("  password: {}", person.password));
             if let Some(secret) = &person.totp_secret {
-                println!("  authenticator secret (TOTP): {secret}");
+                say(format!("  authenticator secret (TOTP): {secret}"));
             }
+        }
+    }
+    {
+        use std::io::Write as _;
+        let mut stdout = std::io::stdout().lock();
+        if stdout
+            .write_all(said.as_bytes())
+            .and_then(|()| stdout.flush())
+            .is_err()
+        {
+            tracing::warn!("the address and demo sign-ins could not be printed");
         }
     }
     let state = AppState {

@@ -105,6 +105,13 @@ pub async fn page(ws: Arc<Workspace>, req: Request) -> Response {
             ],
         ),
     ];
+    let names = match store.organisation_names().await {
+        Ok(names) => names,
+        Err(error) => {
+            tracing::error!(%error, "the dashboard could not be read");
+            return failed();
+        }
+    };
     let mut titles: HashMap<RecommendationId, (u32, String)> = HashMap::new();
     let mut sections = Vec::new();
     for (id, title, empty, filters) in lists {
@@ -121,7 +128,12 @@ pub async fn page(ws: Arc<Workspace>, req: Request) -> Response {
             more |= page.next.is_some();
             for record in &page.items {
                 match row(&ws, record, &mut titles).await {
-                    Ok(row) => rows.push(row),
+                    Ok(mut row) => {
+                        if let Some(name) = names.get(&row.organisation) {
+                            row.organisation.clone_from(name);
+                        }
+                        rows.push(row);
+                    }
                     Err(error) => {
                         tracing::error!(%error, "a dashboard row could not be read");
                         return failed();
@@ -139,7 +151,10 @@ pub async fn page(ws: Arc<Workspace>, req: Request) -> Response {
         });
     }
     let scope = match &organisation {
-        Some(code) => format!("The assignments of {code}"),
+        Some(code) => format!(
+            "The assignments of the {}",
+            names.get(code).map_or(code.as_str(), String::as_str)
+        ),
         None => "Every organisation's assignments".to_owned(),
     };
     render(
