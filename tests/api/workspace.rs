@@ -600,3 +600,248 @@ async fn an_overseer_sets_up_a_second_factor_before_anything_else() {
     assert_eq!(browser.get("/workspace").await.status, 200);
     app.stop().await;
 }
+
+/// The hidden fields of the form whose action ends with `action`: its
+/// token, version and one-time id.
+fn form_fields(body: &str, action: &str) -> (String, String, String) {
+    let at = body
+        .find(&format!("{action}\" novalidate"))
+        .unwrap_or_else(|| panic!("no form posting to …{action}"));
+    let form = &body[at..];
+    let value = |name: &str| {
+        let key = format!("name=\"{name}\" value=\"");
+        let start = form.find(&key).unwrap() + key.len();
+        form[start..start + form[start..].find('"').unwrap()].to_owned()
+    };
+    (value("csrf_token"), value("version"), value("form_id"))
+}
+
+/// An MPS caseworker signed in, and the open assignment's page path.
+async fn at_the_assignment(app: &TestApp) -> (Browser<'_>, String) {
+    let fixture = app.open_assignment().await;
+    let (invitation, _) = invite(app, "mps", "recipient", "priya@met.example").await;
+    let mut browser = Browser::new(app);
+    browser
+        .submit(
+            &invitation,
+            &invitation,
+            &[("password", GOOD), ("confirm_password", GOOD)],
+        )
+        .await;
+    (
+        browser,
+        format!("/workspace/assignments/{}", fixture.assignment),
+    )
+}
+
+#[tokio::test]
+async fn a_response_sent_twice_is_recorded_once_and_a_stale_one_not_at_all() {
+    let app = TestApp::spawn().await;
+    let (mut priya, page) = at_the_assignment(&app).await;
+    let (invitation, _) = invite(&app, "mps", "recipient", "sam@met.example").await;
+    let mut sam = Browser::new(&app);
+    sam.submit(
+        &invitation,
+        &invitation,
+        &[("password", BETTER), ("confirm_password", BETTER)],
+    )
+    .await;
+
+    // Both open the page at version 1.
+    let priyas = priya.get(&page).await;
+    let sams = sam.get(&page).await;
+    let action = format!("{page}/response");
+    let (token, version, form_id) = form_fields(&priyas.body, &action);
+    assert_eq!(version, "1");
+    let accept = [
+        ("csrf_token", token.as_str()),
+        ("version", version.as_str()),
+        ("form_id", form_id.as_str()),
+        ("decision", "accepted"),
+        ("rationale", "We accept the recommendation."),
+        ("planned_completion_on", "2099-06-30"),
+    ];
+    let first = priya.post(&action, &accept).await;
+    assert_eq!(first.location, format!("{page}?done=response"));
+    let length = app.chain_length().await;
+    // A double click, or a refresh that sends the form again.
+    let again = priya.post(&action, &accept).await;
+    assert_eq!(again.location, format!("{page}?done=again"));
+    assert_eq!(app.chain_length().await, length, "recorded once");
+
+    // Sam's page was rendered at version 1: his change is refused, the
+    // page says so, keeps his words, and Priya's response stands.
+    let (token, version, form_id) = form_fields(&sams.body, &action);
+    let stale = sam
+        .post(
+            &action,
+            &[
+                ("csrf_token", token.as_str()),
+                ("version", version.as_str()),
+                ("form_id", form_id.as_str()),
+                ("decision", "not_accepted"),
+                ("rationale", "Sam sees it differently."),
+            ],
+        )
+        .await;
+    assert_eq!(stale.status, 409);
+    assert!(stale.body.contains("Someone else changed this assignment"));
+    assert!(
+        stale.body.contains("Sam sees it differently."),
+        "what Sam typed is kept"
+    );
+    assert!(
+        stale.body.contains("We accept the recommendation."),
+        "the current state is shown"
+    );
+    assert_eq!(app.chain_length().await, length, "nothing was overwritten");
+
+    // A form with errors keeps what was typed and names the field.
+    let current = priya.get(&page).await;
+    let (token, version, form_id) = form_fields(&current.body, &format!("{page}/milestones"));
+    let bad = priya
+        .post(
+            &format!("{page}/milestones"),
+            &[
+                ("csrf_token", token.as_str()),
+                ("version", version.as_str()),
+                ("form_id", form_id.as_str()),
+                ("title", ""),
+                ("due_on", "2099-01-31"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.body.contains("href=\"#milestone-title\""),
+        "{}",
+        bad.body
+    );
+    assert!(
+        bad.body.contains("value=\"2099-01-31\""),
+        "the date typed is kept"
+    );
+    assert_eq!(app.chain_length().await, length);
+
+    // The history names the person who acted.
+    let events: Value = app
+        .get("/v1/audit/events?limit=500", Some(&app.overseer))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let response = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "response.submitted")
+        .unwrap();
+    assert!(response["actor"]["person_id"].is_string(), "{response}");
+    let history = priya.get(&page).await;
+    assert!(
+        history
+            .body
+            .contains("Response submitted</strong> by Priya Sharma (mps)")
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn another_forces_assignment_and_its_forms_answer_404() {
+    let app = TestApp::spawn().await;
+    let fixture = app.open_assignment().await;
+    crate::helpers::organisation(
+        &app.store,
+        "wmp",
+        "West Midlands Police",
+        rectrack_core::organisation::OrganisationKind::PoliceForce,
+    )
+    .await;
+    let (invitation, _) = invite(&app, "wmp", "recipient", "kim@wmp.example").await;
+    let mut kim = Browser::new(&app);
+    kim.submit(
+        &invitation,
+        &invitation,
+        &[("password", GOOD), ("confirm_password", GOOD)],
+    )
+    .await;
+    let page = format!("/workspace/assignments/{}", fixture.assignment);
+    assert_eq!(kim.get(&page).await.status, 404);
+    let dashboard = kim.get("/workspace").await;
+    let token = csrf(&dashboard.body);
+    let length = app.chain_length().await;
+    for (action, fields) in [
+        (
+            "response",
+            vec![
+                ("decision", "accepted"),
+                ("rationale", "Ours now."),
+                ("planned_completion_on", "2099-06-30"),
+            ],
+        ),
+        (
+            "milestones",
+            vec![("title", "Take over"), ("due_on", "2099-06-30")],
+        ),
+        ("updates", vec![("narrative", "Meddling.")]),
+    ] {
+        let mut all = vec![
+            ("csrf_token", token.as_str()),
+            ("version", "1"),
+            ("form_id", ""),
+        ];
+        all.extend(fields);
+        let refused = kim.post(&format!("{page}/{action}"), &all).await;
+        assert_eq!(refused.status, 404, "{action}: {}", refused.body);
+    }
+    assert_eq!(app.chain_length().await, length, "nothing was recorded");
+    app.stop().await;
+}
+
+/// No rule about who may do what lives in the web crate: it names roles and
+/// statuses in words (`words.rs`), and asks core (`lifecycle::decide`) which
+/// forms to show. This fails if a role or status test creeps into a page.
+#[test]
+fn the_web_crate_holds_no_lifecycle_rule() {
+    fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/web/src");
+    let mut files = Vec::new();
+    sources(&root, &mut files);
+    assert!(files.len() > 5, "the web crate's sources are found");
+    let forbidden = [
+        "Role::",
+        ".role ==",
+        ".role !=",
+        "TRANSITIONS",
+        "allowed_from",
+        "party_of",
+        "require_overseer",
+    ];
+    for file in &files {
+        if file.ends_with("words.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(file).unwrap();
+        for pattern in forbidden {
+            assert!(
+                !text.contains(pattern),
+                "{} decides something itself ({pattern}): ask core instead",
+                file.display()
+            );
+        }
+    }
+    let page = std::fs::read_to_string(root.join("workspace/assignment.rs")).unwrap();
+    assert!(
+        page.contains("lifecycle::{Command, decide}"),
+        "forms are shown as core decides"
+    );
+}

@@ -1,9 +1,12 @@
 // The workspace in a real browser (Debian's Chromium, driven by
 // playwright-core): the demo's IOPC caseworker signs in with a password and
 // a TOTP code and invites an MPS caseworker (over the API, with the demo's
-// overseer token: the people pages come later); the new caseworker opens the
-// link, is refused a weak password, sets a good one, sees the dashboard and
-// signs out. axe-core runs on every workspace page, screenshots are taken at
+// overseer token); the new caseworker opens the link, is refused a weak
+// password, sets a good one, plans two milestones on recommendation 2, adds
+// evidence, posts progress (a second session's stale form is refused with
+// nothing lost) and claims; the overseer returns the claim with a comment;
+// the caseworker adds evidence and claims again; the overseer verifies; the
+// public record shows it verified and the history names each person. axe-core runs on every workspace page, screenshots are taken at
 // 375 and 1280 px, and the server's log is searched for every secret used.
 //
 //   RECTRACK_URL=http://127.0.0.1:8080 SERVE_OUT=serve.out SERVE_LOG=serve.log \
@@ -145,6 +148,85 @@ try {
   check(accepted === 15, `the MPS's dashboard lists its 15 accepted recommendations (${accepted})`);
   await audit(force, "dashboard-recipient");
   secrets.push((await mpsContext.cookies()).find((c) => c.name === "__Host-rectrack-session").value);
+  console.log("journey: MPS caseworker invited, refused a weak password, sets a good one: ok");
+
+  // ---- Recommendation 2 from plan to verified ----------------------------------
+  await force.getByRole("link", { name: /^2\. / }).click();
+  await force.waitForURL(/\/workspace\/assignments\//);
+  const assignmentUrl = force.url();
+  await audit(force, "assignment");
+  for (const [title, due] of [["Publish the anti-racism action plan", "2027-03-31"], ["Train every supervisor on the plan", "2027-09-30"]]) {
+    await force.getByLabel("What is to be done").fill(title);
+    await force.getByLabel("Due date").fill(due);
+    await force.getByRole("button", { name: "Add the milestone" }).click();
+    assert.match(await force.locator(".notice").textContent(), /milestone has been added/);
+  }
+  const addEvidence = async (title, url) => {
+    await force.getByLabel("A link to a published page").check();
+    await force.getByLabel("Title", { exact: true }).fill(title);
+    await force.getByLabel("Address of the page (for a link)").fill(url);
+    await force.getByRole("button", { name: "Add the evidence" }).click();
+    assert.match(await force.locator(".notice").textContent(), /evidence has been added/);
+  };
+  await addEvidence("The published action plan", "https://www.met.police.uk/action-plan");
+  await force.getByLabel("What has happened").fill("The action plan was published after consultation.");
+  await force.getByLabel("Publish the anti-racism action plan").check();
+  await force.getByLabel("The published action plan").first().check();
+  await force.getByRole("button", { name: "Post the update" }).click();
+  assert.match(await force.locator(".notice").textContent(), /progress update has been posted/);
+
+  // Two sessions on one assignment: the later, stale form is refused and
+  // keeps what was typed; nothing is lost.
+  const second = await mpsContext.newPage();
+  await second.goto(assignmentUrl);
+  await force.getByLabel("What has happened").fill("First tab: supervisors booked on training.");
+  await force.getByRole("button", { name: "Post the update" }).click();
+  await second.getByLabel("What has happened").fill("Second tab: words that must not be lost.");
+  await second.getByRole("button", { name: "Post the update" }).click();
+  assert.match(await second.locator(".warning").textContent(), /Someone else changed this assignment/);
+  assert.equal(await second.getByLabel("What has happened").inputValue(), "Second tab: words that must not be lost.");
+  assert.match(await second.locator("main").textContent(), /First tab: supervisors booked on training\./);
+  await audit(second, "assignment-conflict");
+  await second.close();
+  console.log("journey: two sessions on one assignment, the stale form refused with nothing lost: ok");
+
+  const claim = async (summary) => {
+    await force.getByLabel("What was done", { exact: true }).fill(summary);
+    for (const box of await force.locator("form[action$='/claim'] input[type=checkbox]").all()) await box.check();
+    await force.getByRole("button", { name: "Claim implementation" }).click();
+    assert.match(await force.locator(".notice").textContent(), /claim of implementation has been recorded/);
+  };
+  await claim("The plan is published and in force.");
+
+  // The overseer returns the claim, with the comment it requires.
+  await caseworker.goto(assignmentUrl);
+  await caseworker.getByLabel("Returned for more work").check();
+  await caseworker.getByRole("button", { name: "Record the review" }).click();
+  assert.match(await caseworker.locator(".error-summary").textContent(), /comment/i);
+  await audit(caseworker, "review-errors");
+  await caseworker.getByLabel("Comment").fill("Show that supervisors have been trained.");
+  await caseworker.getByRole("button", { name: "Record the review" }).click();
+  assert.match(await caseworker.locator(".notice").textContent(), /review has been recorded/);
+
+  // The caseworker adds evidence and claims again; the overseer verifies.
+  await force.goto(assignmentUrl);
+  await addEvidence("Training records", "https://www.met.police.uk/training-records");
+  await claim("The plan is in force and every supervisor has been trained.");
+  await caseworker.goto(assignmentUrl);
+  await caseworker.getByLabel("Verified as implemented").check();
+  await caseworker.getByRole("button", { name: "Record the review" }).click();
+  assert.match(await caseworker.locator(".notice").textContent(), /review has been recorded/);
+  assert.match(await caseworker.locator("main").textContent(), /Verified as implemented/);
+
+  // The public record shows it verified; the history names each person.
+  const publicPage = await (await browser.newContext()).newPage();
+  await publicPage.goto(base + "/reports/operation-hotton?status=verified");
+  assert.equal(await publicPage.locator("tbody tr").count(), 1, "one recommendation is verified on the public record");
+  const history = await caseworker.locator("#history + ol").textContent();
+  assert.match(history, /Review verified by Demo IOPC caseworker/);
+  assert.match(history, /Implementation claimed by Priya Sharma/);
+  assert.match(history, /Milestone planned by Priya Sharma/);
+  console.log("journey: milestones, evidence, progress, claim, returned, claimed again, verified, public: ok");
   // The link worked once.
   const again = await (await browser.newContext()).newPage();
   const reused = await again.goto(link);
@@ -155,7 +237,7 @@ try {
   // Back after sign-out: the workspace is closed.
   await force.goto(base + "/workspace");
   check(/\/workspace\/sign-in/.test(force.url()), `after sign-out /workspace went to ${force.url()}`);
-  console.log("journey: MPS caseworker invited, refused a weak password, sets a good one, signs in and out: ok");
+  console.log("journey: MPS caseworker signs out, and the workspace is closed to that browser: ok");
 
   // ---- No secret in any log line ------------------------------------------------
   const log = readFileSync(process.env.SERVE_LOG, "utf8");

@@ -346,6 +346,25 @@ impl Store {
         person_of(&row_of(&self.db, id).await?)
     }
 
+    /// The names of the people with these ids, to show who acted in an
+    /// assignment's history (to whoever may read that history).
+    pub async fn person_names(
+        &self,
+        ids: &[PersonId],
+    ) -> Result<std::collections::HashMap<PersonId, String>> {
+        if ids.is_empty() {
+            return Ok(std::collections::HashMap::new());
+        }
+        let rows = people::Entity::find()
+            .filter(people::Column::Id.is_in(ids.iter().map(PersonId::as_uuid)))
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (PersonId::from_uuid(row.id), row.name))
+            .collect())
+    }
+
     /// The person an invitation link is for, while it is open; none when the
     /// link is malformed, unknown, used, renewed or expired.
     pub async fn invitation(&self, secret: &str) -> Result<Option<Person>> {

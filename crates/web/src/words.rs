@@ -182,6 +182,71 @@ pub fn count(n: u64, one: &str, many: &str) -> String {
     }
 }
 
+/// A milestone's status in words.
+pub fn milestone_status(status: rectrack_core::milestone::MilestoneStatus) -> &'static str {
+    use rectrack_core::milestone::MilestoneStatus;
+    match status {
+        MilestoneStatus::Planned => "Planned",
+        MilestoneStatus::InProgress => "In progress",
+        MilestoneStatus::Done => "Done",
+        MilestoneStatus::Dropped => "Dropped",
+    }
+}
+
+/// A size in bytes as people read it: `512 bytes`, `14 KB`, `2.3 MB`.
+pub fn bytes(n: u64) -> String {
+    const KB: u64 = 1_000;
+    const MB: u64 = 1_000_000;
+    match n {
+        n if n < KB => format!("{n} bytes"),
+        n if n < MB => format!("{} KB", n.div_ceil(KB)),
+        n => format!("{:.1} MB", n as f64 / MB as f64),
+    }
+}
+
+/// An audit action in words, e.g. `progress.posted` → "Progress posted".
+pub fn action(action: &str) -> String {
+    let words = action.replace(['.', '_'], " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// A request field's name as a form labels it: `planned_completion_on` →
+/// "Planned completion date".
+pub fn field(name: &str) -> String {
+    let label = match name {
+        "rationale" => "The reasons",
+        "planned_completion_on" => "The planned completion date",
+        "due_on" => "The due date",
+        "title" => "The title",
+        "description" => "The description",
+        "url" => "The address",
+        "text" => "The statement",
+        "narrative" => "What happened",
+        "summary" => "The summary",
+        "comment" => "The comment",
+        "evidence_ids" => "The evidence",
+        "milestone_ids" => "The milestones",
+        "decision" => "The decision",
+        "outcome" => "The outcome",
+        other => return action(other),
+    };
+    label.to_owned()
+}
+
+/// A person's role in words.
+pub fn role(role: rectrack_core::role::Role) -> &'static str {
+    use rectrack_core::role::Role;
+    match role {
+        Role::Overseer => "caseworker (overseer)",
+        Role::Recipient => "staff (recipient)",
+        Role::Observer => "observer (read only)",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)] // a panic in a test is a failed test

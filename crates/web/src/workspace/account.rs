@@ -363,7 +363,7 @@ async fn invitation_page(
     let mut page = InvitationPage {
         layout: Layout::anonymous("Set your password"),
         csrf_token: token.clone(),
-        role: super::role_words(person.role),
+        role: crate::words::role(person.role),
         person,
         organisation,
         errors,
@@ -450,7 +450,7 @@ pub async fn page(ws: Arc<Workspace>, req: Request) -> Response {
         StatusCode::OK,
         &AccountPage {
             layout: Layout::of("Your account", "account", &session),
-            role: super::role_words(session.person.role),
+            role: crate::words::role(session.person.role),
             needs_two_factor: session.person.needs_two_factor(),
             person: session.person,
             notice,

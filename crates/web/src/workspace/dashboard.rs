@@ -191,7 +191,7 @@ async fn row(
         number,
         due_on: assignment.response_due_on,
         recommendation,
-        href: format!("/recommendations/{id}"),
+        href: format!("/workspace/assignments/{}", assignment.id),
         organisation: assignment.organisation.to_string(),
         status: words::status(assignment.status),
         tag: words::status_tag(assignment.status),

@@ -22,6 +22,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod account;
+pub mod assignment;
 pub mod dashboard;
 
 use std::collections::HashMap;
@@ -33,7 +34,6 @@ use base64::Engine as _;
 use poem::http::{HeaderValue, StatusCode, header};
 use poem::{Endpoint, Request, Response, Route, get};
 use rectrack_api::app::AppState;
-use rectrack_core::role::Role;
 use rectrack_store::people::{Session, Stage};
 use subtle::ConstantTimeEq;
 
@@ -77,6 +77,38 @@ pub(crate) fn routes(route: Route, state: &Arc<AppState>) -> Route {
             get(handler(&ws, account::invitation_form)).post(handler(&ws, account::accept)),
         )
         .at("/workspace/account", get(handler(&ws, account::page)))
+        .at(
+            "/workspace/assignments/:id",
+            get(handler(&ws, assignment::page)),
+        )
+        .at(
+            "/workspace/assignments/:id/response",
+            get(handler(&ws, assignment::back)).post(handler(&ws, assignment::respond)),
+        )
+        .at(
+            "/workspace/assignments/:id/milestones",
+            get(handler(&ws, assignment::back)).post(handler(&ws, assignment::milestone)),
+        )
+        .at(
+            "/workspace/assignments/:id/evidence",
+            get(handler(&ws, assignment::back)).post(handler(&ws, assignment::evidence)),
+        )
+        .at(
+            "/workspace/assignments/:id/updates",
+            get(handler(&ws, assignment::back)).post(handler(&ws, assignment::update)),
+        )
+        .at(
+            "/workspace/assignments/:id/claim",
+            get(handler(&ws, assignment::back)).post(handler(&ws, assignment::claim)),
+        )
+        .at(
+            "/workspace/assignments/:id/reviews",
+            get(handler(&ws, assignment::back)).post(handler(&ws, assignment::review)),
+        )
+        .at(
+            "/workspace/evidence/:id",
+            get(handler(&ws, assignment::document)),
+        )
         .at(
             "/workspace/account/password",
             get(handler(&ws, account::password_form)).post(handler(&ws, account::password)),
@@ -134,7 +166,7 @@ impl Layout {
             who: (session.stage == Stage::Complete).then(|| Who {
                 name: session.person.name.to_string(),
                 organisation: session.person.organisation.to_string(),
-                role: role_words(session.person.role),
+                role: crate::words::role(session.person.role),
             }),
             csrf_token: session.csrf_token.clone(),
         }
@@ -147,15 +179,6 @@ impl Layout {
         } else {
             format!("Error: {}", self.title)
         }
-    }
-}
-
-/// A role in words.
-pub(crate) fn role_words(role: Role) -> &'static str {
-    match role {
-        Role::Overseer => "caseworker (overseer)",
-        Role::Recipient => "staff (recipient)",
-        Role::Observer => "observer (read only)",
     }
 }
 
@@ -244,6 +267,22 @@ impl Form {
         Ok(Self(fields))
     }
 
+    /// Every value of `name` (checkboxes), in the order sent.
+    pub(crate) fn all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .get(name)
+            .map(|values| values.iter().map(String::as_str).collect())
+            .unwrap_or_default()
+    }
+
+    /// Every field and value.
+    pub(crate) fn pairs(&self) -> Vec<(String, String)> {
+        self.0
+            .iter()
+            .flat_map(|(k, values)| values.iter().map(move |v| (k.clone(), v.clone())))
+            .collect()
+    }
+
     /// The first value of `name`, or "" when absent.
     pub(crate) fn get(&self, name: &str) -> &str {
         self.0
@@ -251,6 +290,13 @@ impl Form {
             .and_then(|values| values.first())
             .map_or("", String::as_str)
     }
+}
+
+/// The value of `name` in the request's query string, if given.
+pub(crate) fn query_value(req: &Request, name: &str) -> Option<String> {
+    url::form_urlencoded::parse(req.uri().query().unwrap_or_default().as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
 }
 
 /// The value of the cookie `name`, if the request carries it.

@@ -1,0 +1,863 @@
+//! `/workspace/assignments/{id}`: one assignment as those who work on it
+//! see it — the recommendation, the response, milestones, evidence,
+//! progress, claims, reviews and the whole history — with the forms the
+//! person may use now.
+//!
+//! Which forms appear is core's decision (`lifecycle::decide` for the
+//! person's role, organisation and the assignment's status); what a form
+//! may record is the store command's, the same the API calls. Forms cannot
+//! lose work:
+//!
+//! - each carries the assignment's version it was rendered from; the store
+//!   refuses it if someone changed the assignment meanwhile, and the page
+//!   says so, shows the assignment as it now is, keeps what was typed and
+//!   overwrites nothing;
+//! - each carries a one-time id used as its idempotency key, so a second
+//!   click, a refresh or the back button records nothing twice;
+//! - errors keep what was typed and name each field (the error summary).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use askama::Template;
+use chrono::NaiveDate;
+use poem::http::StatusCode;
+use poem::{Request, Response};
+use rectrack_core::Refusal;
+use rectrack_core::audit::AuditEvent;
+use rectrack_core::evidence::{EvidenceContent, EvidenceDraft};
+use rectrack_core::ids::{AssignmentId, EvidenceId, MilestoneId, PersonId};
+use rectrack_core::lifecycle::{Command, decide};
+use rectrack_core::milestone::MilestoneDraft;
+use rectrack_core::occurrence::OccurrenceDraft;
+use rectrack_core::progress::UpdateDraft;
+use rectrack_core::response::{ResponseDecision, ResponseDraft};
+use rectrack_core::review::{ClaimDraft, ReviewDraft, ReviewOutcome};
+use rectrack_store::people::Session;
+use rectrack_store::{Ctx, Error, Idempotency, Written};
+use sha2::{Digest, Sha256};
+
+use super::{
+    Errors, Form, Layout, Workspace, check_form, failed, message_page, render, see_other, signed_in,
+};
+use crate::words;
+
+/// What a form sent back, shown again when it was not recorded.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Typed {
+    /// Which form (`response`, `milestone`, …); empty when none.
+    form: &'static str,
+    fields: Form,
+}
+
+impl Typed {
+    /// What was typed in `field` of `form`, or "".
+    pub(crate) fn value(&self, form: &str, field: &str) -> &str {
+        if self.form == form {
+            self.fields.get(field)
+        } else {
+            ""
+        }
+    }
+
+    /// Whether `value` was chosen in `field` of `form`.
+    pub(crate) fn chose(&self, form: &str, field: &str, value: &str) -> bool {
+        self.form == form && self.fields.all(field).contains(&value)
+    }
+}
+
+struct MilestoneRow {
+    id: MilestoneId,
+    title: String,
+    due: String,
+    status: &'static str,
+}
+
+struct EvidenceRow {
+    id: EvidenceId,
+    title: String,
+    kind: &'static str,
+    detail: String,
+    href: Option<String>,
+}
+
+struct UpdateRow {
+    at: String,
+    narrative: String,
+}
+
+struct HistoryRow {
+    at: String,
+    action: String,
+    who: String,
+}
+
+#[derive(Template)]
+#[template(path = "workspace/assignment.html")]
+struct AssignmentPage {
+    layout: Layout,
+    id: AssignmentId,
+    recommendation_id: rectrack_core::ids::RecommendationId,
+    version: i64,
+    form_id: String,
+    heading: String,
+    body: String,
+    report: String,
+    organisation: String,
+    status: &'static str,
+    tag: &'static str,
+    response_due: String,
+    overdue: bool,
+    response: Option<(&'static str, String, String)>,
+    milestones: Vec<MilestoneRow>,
+    evidence: Vec<EvidenceRow>,
+    updates: Vec<UpdateRow>,
+    history: Vec<HistoryRow>,
+    can_respond: bool,
+    can_plan: bool,
+    can_add_evidence: bool,
+    can_post: bool,
+    can_claim: bool,
+    can_review: bool,
+    notice: Option<&'static str>,
+    conflict: Option<String>,
+    errors: Errors,
+    typed: Typed,
+}
+
+/// How a page is to be shown: after a write, or with a form sent back.
+struct Shown {
+    notice: Option<&'static str>,
+    conflict: Option<String>,
+    errors: Errors,
+    typed: Typed,
+    status: StatusCode,
+}
+
+impl Shown {
+    fn plain(notice: Option<&'static str>) -> Self {
+        Self {
+            notice,
+            conflict: None,
+            errors: Errors::default(),
+            typed: Typed::default(),
+            status: StatusCode::OK,
+        }
+    }
+}
+
+/// `GET /workspace/assignments/{id}`.
+pub async fn page(ws: Arc<Workspace>, req: Request) -> Response {
+    let session = match signed_in(&ws, &req).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    let Some(id) = assignment_id(&req) else {
+        return not_found();
+    };
+    let notice = match super::query_value(&req, "done").as_deref() {
+        Some("response") => Some("Your response has been recorded."),
+        Some("milestone") => Some("The milestone has been added."),
+        Some("evidence") => Some("The evidence has been added."),
+        Some("update") => Some("Your progress update has been posted."),
+        Some("claim") => Some("Your claim of implementation has been recorded."),
+        Some("review") => Some("Your review has been recorded."),
+        Some("again") => Some("That form had already been sent: it was recorded once."),
+        _ => None,
+    };
+    show(&ws, &session, id, Shown::plain(notice)).await
+}
+
+fn assignment_id(req: &Request) -> Option<AssignmentId> {
+    req.raw_path_param("id")?.parse().ok()
+}
+
+fn not_found() -> Response {
+    message_page(
+        StatusCode::NOT_FOUND,
+        "Page not found",
+        "There is no assignment at this address that you may see.",
+    )
+}
+
+async fn show(ws: &Workspace, session: &Session, id: AssignmentId, shown: Shown) -> Response {
+    match build(ws, session, id, shown).await {
+        Ok(Some((page, status))) => render(status, &page),
+        Ok(None) => not_found(),
+        Err(error) => {
+            tracing::error!(%error, "an assignment page could not be read");
+            failed()
+        }
+    }
+}
+
+async fn build(
+    ws: &Workspace,
+    session: &Session,
+    id: AssignmentId,
+    shown: Shown,
+) -> Result<Option<(AssignmentPage, StatusCode)>, Error> {
+    let store = &ws.state.store;
+    let record = match store.assignment(id).await {
+        Ok(record) => record,
+        Err(Error::NotFound { .. }) => return Ok(None),
+        Err(error) => return Err(error),
+    };
+    let assignment = &record.assignment;
+    // Another organisation's assignment is answered as if it did not exist.
+    if !session.actor.sees(&assignment.organisation) {
+        return Ok(None);
+    }
+    let today = store.now().date_naive();
+    let view = store.recommendation(assignment.recommendation_id).await?;
+    let content = &view.recommendation.content;
+    let may = |command: Command| {
+        decide(
+            assignment.status,
+            &assignment.organisation,
+            &session.actor,
+            command,
+        )
+        .is_ok()
+    };
+    let milestones = store.milestones(id).await?;
+    let evidence = store.evidence_of(id).await?;
+    let updates = store.updates(id).await?;
+    let history = store.history(id).await?;
+    let names = store.person_names(&people_in(&history)).await?;
+    let organisation_names = store.organisation_names().await?;
+    let organisation = organisation_names
+        .get(assignment.organisation.as_str())
+        .cloned()
+        .unwrap_or_else(|| assignment.organisation.to_string());
+    let page = AssignmentPage {
+        layout: Layout::of(
+            format!("{}. {}", content.number, content.title),
+            "dashboard",
+            session,
+        ),
+        id,
+        recommendation_id: assignment.recommendation_id,
+        version: assignment.version,
+        form_id: uuid::Uuid::new_v4().to_string(),
+        heading: format!("{}. {}", content.number, content.title),
+        body: content.body.to_string(),
+        report: view.recommendation.report.to_string(),
+        organisation,
+        status: words::status(assignment.status),
+        tag: words::status_tag(assignment.status),
+        response_due: words::date(assignment.response_due_on),
+        overdue: record.flags(today).response_overdue,
+        response: assignment.response.as_ref().map(|response| {
+            (
+                words::decision(response.content.decision),
+                response.content.rationale.to_string(),
+                response
+                    .content
+                    .planned_completion_on
+                    .map(words::date)
+                    .unwrap_or_default(),
+            )
+        }),
+        milestones: milestones
+            .iter()
+            .map(|m| MilestoneRow {
+                id: m.id,
+                title: m.title.to_string(),
+                due: words::date(m.due_on),
+                status: words::milestone_status(m.status),
+            })
+            .collect(),
+        evidence: evidence
+            .iter()
+            .map(|e| {
+                let (kind, detail, href) = match &e.content {
+                    EvidenceContent::Document {
+                        filename,
+                        size_bytes,
+                        ..
+                    } => (
+                        "Document",
+                        format!("{filename} ({})", words::bytes(*size_bytes)),
+                        Some(format!("/workspace/evidence/{}", e.id)),
+                    ),
+                    EvidenceContent::Link { url } => {
+                        ("Link", url.to_string(), Some(url.to_string()))
+                    }
+                    EvidenceContent::Statement { text } => ("Statement", text.to_string(), None),
+                };
+                EvidenceRow {
+                    id: e.id,
+                    title: e.title.to_string(),
+                    kind,
+                    detail,
+                    href,
+                }
+            })
+            .collect(),
+        updates: updates
+            .iter()
+            .map(|u| UpdateRow {
+                at: words::date(u.submitted_at.date_naive()),
+                narrative: u.narrative.to_string(),
+            })
+            .collect(),
+        history: history
+            .iter()
+            .rev()
+            .map(|event| HistoryRow {
+                at: event.at.format("%-d %B %Y, %H:%M UTC").to_string(),
+                action: words::action(&event.action),
+                who: who(event, &names),
+            })
+            .collect(),
+        can_respond: ResponseDecision::ALL
+            .into_iter()
+            .any(|decision| may(Command::Respond(decision))),
+        can_plan: may(Command::PlanMilestone),
+        can_add_evidence: may(Command::AddEvidence),
+        can_post: may(Command::PostUpdate),
+        can_claim: may(Command::Claim),
+        can_review: [
+            ReviewOutcome::Verified,
+            ReviewOutcome::Returned,
+            ReviewOutcome::ClosedNotImplemented,
+        ]
+        .into_iter()
+        .any(|outcome| may(Command::Review(outcome))),
+        notice: shown.notice,
+        conflict: shown.conflict,
+        errors: shown.errors,
+        typed: shown.typed,
+    };
+    Ok(Some((page, shown.status)))
+}
+
+fn people_in(history: &[AuditEvent]) -> Vec<PersonId> {
+    let mut ids: Vec<PersonId> = history.iter().filter_map(|e| e.actor.person_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// Who made a change, in words: the person by name, else the token's
+/// organisation and role, else the console.
+fn who(event: &AuditEvent, names: &HashMap<PersonId, String>) -> String {
+    let actor = &event.actor;
+    let organisation = actor
+        .organisation
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    match (actor.person_id, actor.token_id) {
+        (Some(person), _) => format!(
+            "{} ({organisation})",
+            names
+                .get(&person)
+                .map_or("a person no longer listed", String::as_str)
+        ),
+        (None, Some(_)) => format!(
+            "an API token of {organisation} ({})",
+            actor.role.map_or("", |r| r.as_str())
+        ),
+        (None, None) => "the operator at the console".to_owned(),
+    }
+}
+
+/// Which write a form asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Write {
+    Response,
+    Milestone,
+    Evidence,
+    Update,
+    Claim,
+    Review,
+}
+
+impl Write {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Response => "response",
+            Self::Milestone => "milestone",
+            Self::Evidence => "evidence",
+            Self::Update => "update",
+            Self::Claim => "claim",
+            Self::Review => "review",
+        }
+    }
+}
+
+/// `GET` of a form's address (a page shown after a form was refused, then
+/// reloaded or bookmarked): the assignment's page.
+pub async fn back(_: Arc<Workspace>, req: Request) -> Response {
+    match assignment_id(&req) {
+        Some(id) => see_other(&format!("/workspace/assignments/{id}")),
+        None => not_found(),
+    }
+}
+
+/// `POST /workspace/assignments/{id}/response`.
+pub async fn respond(ws: Arc<Workspace>, req: Request) -> Response {
+    post(ws, req, Write::Response).await
+}
+
+/// `POST /workspace/assignments/{id}/milestones`.
+pub async fn milestone(ws: Arc<Workspace>, req: Request) -> Response {
+    post(ws, req, Write::Milestone).await
+}
+
+/// `POST /workspace/assignments/{id}/evidence`.
+pub async fn evidence(ws: Arc<Workspace>, req: Request) -> Response {
+    post(ws, req, Write::Evidence).await
+}
+
+/// `POST /workspace/assignments/{id}/updates`.
+pub async fn update(ws: Arc<Workspace>, req: Request) -> Response {
+    post(ws, req, Write::Update).await
+}
+
+/// `POST /workspace/assignments/{id}/claim`.
+pub async fn claim(ws: Arc<Workspace>, req: Request) -> Response {
+    post(ws, req, Write::Claim).await
+}
+
+/// `POST /workspace/assignments/{id}/reviews`.
+pub async fn review(ws: Arc<Workspace>, req: Request) -> Response {
+    post(ws, req, Write::Review).await
+}
+
+async fn post(ws: Arc<Workspace>, mut req: Request, write: Write) -> Response {
+    let session = match signed_in(&ws, &req).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    let Some(id) = assignment_id(&req) else {
+        return not_found();
+    };
+    let form = match Form::read(&mut req).await {
+        Ok(form) => form,
+        Err(response) => return response,
+    };
+    if let Err(response) = check_form(&ws, &req, &form, &session.csrf_token) {
+        return response;
+    }
+    let typed = Typed {
+        form: write.name(),
+        fields: form.clone(),
+    };
+    let Some(principal) = session.principal() else {
+        return failed();
+    };
+    let version = form.get("version").parse::<i64>().ok();
+    let key = form.get("form_id").to_owned();
+    let scope = match &principal {
+        rectrack_core::role::Principal::Person { person_id, .. } => format!("person:{person_id}"),
+        _ => String::new(),
+    };
+    let request_hash = request_hash(req.uri().path(), &form);
+    macro_rules! ctx {
+        () => {
+            Ctx {
+                principal: &principal,
+                idempotency: (!key.is_empty() && key.len() <= 255).then(|| Idempotency {
+                    scope: scope.clone(),
+                    key: key.clone(),
+                    request_hash: request_hash.clone(),
+                    render: &|_| Ok(String::new()),
+                }),
+            }
+        };
+    }
+    let store = &ws.state.store;
+    let now = OccurrenceDraft::default();
+    let outcome: Result<bool, Error> = match write {
+        Write::Response => {
+            let decision = match form.get("decision") {
+                "accepted" => Some(ResponseDecision::Accepted),
+                "partially_accepted" => Some(ResponseDecision::PartiallyAccepted),
+                "not_accepted" => Some(ResponseDecision::NotAccepted),
+                _ => None,
+            };
+            let planned = form.get("planned_completion_on").trim();
+            let planned_on = if planned.is_empty() {
+                Ok(None)
+            } else {
+                NaiveDate::parse_from_str(planned, "%Y-%m-%d").map(Some)
+            };
+            match (decision, planned_on) {
+                (None, _) => {
+                    return shown_again(
+                        &ws,
+                        &session,
+                        id,
+                        Errors::one(
+                            "response-decision",
+                            "Choose whether you accept the recommendation",
+                        ),
+                        typed,
+                    )
+                    .await;
+                }
+                (_, Err(_)) => {
+                    return shown_again(
+                        &ws,
+                        &session,
+                        id,
+                        Errors::one(
+                            "response-planned_completion_on",
+                            "Enter the planned completion date as a real date",
+                        ),
+                        typed,
+                    )
+                    .await;
+                }
+                (Some(decision), Ok(planned_completion_on)) => store
+                    .respond(
+                        &ctx!(),
+                        id,
+                        version,
+                        &ResponseDraft {
+                            decision,
+                            rationale: form.get("rationale").to_owned(),
+                            planned_completion_on,
+                        },
+                        &now,
+                    )
+                    .await
+                    .map(|w| matches!(w, Written::Fresh(_))),
+            }
+        }
+        Write::Milestone => {
+            let Ok(due_on) = NaiveDate::parse_from_str(form.get("due_on").trim(), "%Y-%m-%d")
+            else {
+                return shown_again(
+                    &ws,
+                    &session,
+                    id,
+                    Errors::one("milestone-due_on", "Enter the date the milestone is due"),
+                    typed,
+                )
+                .await;
+            };
+            store
+                .add_milestone(
+                    &ctx!(),
+                    id,
+                    version,
+                    &MilestoneDraft {
+                        title: form.get("title").to_owned(),
+                        due_on,
+                    },
+                    &now,
+                )
+                .await
+                .map(|w| matches!(w, Written::Fresh(_)))
+        }
+        Write::Evidence => {
+            let title = form.get("title").to_owned();
+            let description =
+                Some(form.get("description").to_owned()).filter(|d| !d.trim().is_empty());
+            let draft = match form.get("kind") {
+                "link" => EvidenceDraft::Link {
+                    title,
+                    description,
+                    url: form.get("url").trim().to_owned(),
+                },
+                "statement" => EvidenceDraft::Statement {
+                    title,
+                    description,
+                    text: form.get("text").to_owned(),
+                },
+                _ => {
+                    return shown_again(
+                        &ws,
+                        &session,
+                        id,
+                        Errors::one("evidence-kind", "Choose a link or a statement"),
+                        typed,
+                    )
+                    .await;
+                }
+            };
+            store
+                .add_evidence(&ctx!(), id, version, &draft)
+                .await
+                .map(|w| matches!(w, Written::Fresh(_)))
+        }
+        Write::Update => {
+            let (milestone_ids, evidence_ids) = match cited(&form) {
+                Ok(ids) => ids,
+                Err(response) => return response,
+            };
+            store
+                .post_update(
+                    &ctx!(),
+                    id,
+                    version,
+                    &UpdateDraft {
+                        narrative: form.get("narrative").to_owned(),
+                        milestone_ids,
+                        evidence_ids,
+                    },
+                    &now,
+                )
+                .await
+                .map(|w| matches!(w, Written::Fresh(_)))
+        }
+        Write::Claim => {
+            let (_, evidence_ids) = match cited(&form) {
+                Ok(ids) => ids,
+                Err(response) => return response,
+            };
+            store
+                .claim(
+                    &ctx!(),
+                    id,
+                    version,
+                    &ClaimDraft {
+                        summary: form.get("summary").to_owned(),
+                        evidence_ids,
+                    },
+                    &now,
+                )
+                .await
+                .map(|w| matches!(w, Written::Fresh(_)))
+        }
+        Write::Review => {
+            let outcome = match form.get("outcome") {
+                "verified" => ReviewOutcome::Verified,
+                "returned" => ReviewOutcome::Returned,
+                "closed_not_implemented" => ReviewOutcome::ClosedNotImplemented,
+                _ => {
+                    return shown_again(
+                        &ws,
+                        &session,
+                        id,
+                        Errors::one("review-outcome", "Choose the outcome of your review"),
+                        typed,
+                    )
+                    .await;
+                }
+            };
+            let comment = Some(form.get("comment").to_owned()).filter(|c| !c.trim().is_empty());
+            store
+                .review(
+                    &ctx!(),
+                    id,
+                    version,
+                    &ReviewDraft { outcome, comment },
+                    &now,
+                )
+                .await
+                .map(|w| matches!(w, Written::Fresh(_)))
+        }
+    };
+    let page = format!("/workspace/assignments/{id}");
+    match outcome {
+        Ok(true) => see_other(&format!("{page}?done={}", write.name())),
+        Ok(false) => see_other(&format!("{page}?done=again")),
+        Err(Error::StaleVersion { .. }) => {
+            show(
+                &ws,
+                &session,
+                id,
+                Shown {
+                    notice: None,
+                    conflict: Some(
+                        "Someone else changed this assignment while you were working on it, so your change was not saved. The page now shows the assignment as it is; what you typed is kept in the form below. Check it, then send it again.".to_owned(),
+                    ),
+                    errors: Errors::default(),
+                    typed,
+                    status: StatusCode::CONFLICT,
+                },
+            )
+            .await
+        }
+        Err(Error::IdempotencyMismatch) => see_other(&format!("{page}?done=again")),
+        Err(Error::Domain(rectrack_core::Error::Validation(errors))) => {
+            let prefix = write.name();
+            let names: Vec<(String, String)> = errors
+                .errors()
+                .iter()
+                .map(|e| (format!("{prefix}-{}", e.field), format!("{} {}", words::field(&e.field), e.message)))
+                .collect();
+            let mut shown = Errors::default();
+            for (field, message) in names {
+                shown.add(field, message);
+            }
+            shown_again(&ws, &session, id, shown, typed).await
+        }
+        Err(Error::Domain(rectrack_core::Error::Refused(Refusal::NotVisible)))
+        | Err(Error::NotFound { .. }) => not_found(),
+        Err(Error::Domain(rectrack_core::Error::Refused(refusal))) => {
+            shown_refused(&ws, &session, id, &refusal.to_string(), typed).await
+        }
+        Err(Error::Conflict(reason)) => shown_refused(&ws, &session, id, &reason, typed).await,
+        Err(error) => {
+            tracing::error!(%error, "a workspace form could not be recorded");
+            failed()
+        }
+    }
+}
+
+/// The milestones and evidence a form cites (checkboxes of ids).
+fn cited(form: &Form) -> Result<(Vec<MilestoneId>, Vec<EvidenceId>), Response> {
+    let bad = || {
+        message_page(
+            StatusCode::BAD_REQUEST,
+            "This form could not be read",
+            "It named a milestone or an evidence item that is not one of this page's. Go back, reload the page and try again.",
+        )
+    };
+    let milestones = form
+        .all("milestone_ids")
+        .into_iter()
+        .map(str::parse)
+        .collect::<Result<Vec<MilestoneId>, _>>()
+        .map_err(|_| bad())?;
+    let evidence = form
+        .all("evidence_ids")
+        .into_iter()
+        .map(str::parse)
+        .collect::<Result<Vec<EvidenceId>, _>>()
+        .map_err(|_| bad())?;
+    Ok((milestones, evidence))
+}
+
+async fn shown_again(
+    ws: &Workspace,
+    session: &Session,
+    id: AssignmentId,
+    errors: Errors,
+    typed: Typed,
+) -> Response {
+    show(
+        ws,
+        session,
+        id,
+        Shown {
+            notice: None,
+            conflict: None,
+            errors,
+            typed,
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+        },
+    )
+    .await
+}
+
+async fn shown_refused(
+    ws: &Workspace,
+    session: &Session,
+    id: AssignmentId,
+    reason: &str,
+    typed: Typed,
+) -> Response {
+    show(
+        ws,
+        session,
+        id,
+        Shown {
+            notice: None,
+            conflict: None,
+            errors: Errors::one("", format!("This was not recorded: {reason}.")),
+            typed,
+            status: StatusCode::CONFLICT,
+        },
+    )
+    .await
+}
+
+/// SHA-256 of the path and the form's fields (but its token and id): the
+/// same form sent twice is one request; the same id with other content is
+/// another.
+fn request_hash(path: &str, form: &Form) -> String {
+    let mut fields = form.pairs();
+    fields.retain(|(k, _)| k != "csrf_token" && k != "form_id");
+    fields.sort();
+    let mut hasher = Sha256::new();
+    hasher.update(path.as_bytes());
+    for (key, value) in fields {
+        hasher.update(b"\n");
+        hasher.update(key.as_bytes());
+        hasher.update(b"=");
+        hasher.update(value.as_bytes());
+    }
+    hex::encode(hasher.finalize())
+}
+
+/// `GET /workspace/evidence/{id}`: a document's bytes, to whoever may see
+/// its assignment, as an attachment (never shown inline).
+pub async fn document(ws: Arc<Workspace>, req: Request) -> Response {
+    use poem::http::{HeaderValue, header};
+    let session = match signed_in(&ws, &req).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    let Some(id) = req
+        .raw_path_param("id")
+        .and_then(|raw| raw.parse::<EvidenceId>().ok())
+    else {
+        return not_found();
+    };
+    let store = &ws.state.store;
+    let item = match store.evidence_seen_by(&session.actor, id).await {
+        Ok(item) => item,
+        Err(Error::NotFound { .. }) => return not_found(),
+        Err(error) => {
+            tracing::error!(%error, "an evidence item could not be read");
+            return failed();
+        }
+    };
+    let EvidenceContent::Document {
+        filename,
+        media_type,
+        size_bytes,
+        sha256,
+    } = item.content
+    else {
+        return not_found();
+    };
+    let chunks = match store.blobs().open(&sha256, None).await {
+        Ok(chunks) => chunks,
+        Err(error) => {
+            tracing::error!(%error, "a document could not be opened");
+            return failed();
+        }
+    };
+    let body = poem::Body::from_bytes_stream(futures_util_map(chunks));
+    let mut response = Response::builder()
+        .content_type(&media_type)
+        .header(header::CONTENT_LENGTH, size_bytes)
+        .body(body);
+    let headers = response.headers_mut();
+    let ascii: String = filename
+        .to_string()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// A blob stream's errors as I/O errors, as a response body takes them.
+fn futures_util_map(
+    chunks: rectrack_store::blobs::BlobStream,
+) -> impl futures::Stream<Item = std::io::Result<bytes::Bytes>> {
+    use futures::TryStreamExt as _;
+    chunks.map_err(std::io::Error::other)
+}
