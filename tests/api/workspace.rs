@@ -845,3 +845,77 @@ fn the_web_crate_holds_no_lifecycle_rule() {
         "forms are shown as core decides"
     );
 }
+
+#[tokio::test]
+async fn a_document_uploads_with_its_token_and_is_refused_without_it() {
+    let app = TestApp::spawn().await;
+    let fixture = app.accepted_assignment().await;
+    let (invitation, _) = invite(&app, "mps", "recipient", "priya@met.example").await;
+    let mut priya = Browser::new(&app);
+    priya
+        .submit(
+            &invitation,
+            &invitation,
+            &[("password", GOOD), ("confirm_password", GOOD)],
+        )
+        .await;
+    let page = format!("/workspace/assignments/{}", fixture.assignment);
+    let action = format!("{page}/documents");
+    let body = priya.get(&page).await.body;
+    let at = body.find("/documents\" enctype").unwrap();
+    let (token, version, form_id) = {
+        let form = &body[at..];
+        let value = |name: &str| {
+            let key = format!("name=\"{name}\" value=\"");
+            let start = form.find(&key).unwrap() + key.len();
+            form[start..start + form[start..].find('"').unwrap()].to_owned()
+        };
+        (value("csrf_token"), value("version"), value("form_id"))
+    };
+    let send = |token: String| {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf_token", token)
+            .text("version", version.clone())
+            .text("form_id", form_id.clone())
+            .text("title", "The action plan")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(b"%PDF-1.4 plan".to_vec())
+                    .file_name("plan.pdf")
+                    .mime_str("application/pdf")
+                    .unwrap(),
+            );
+        priya
+            .client
+            .post(app.url(&action))
+            .header("cookie", priya.cookie_header())
+            .header(ORIGIN, priya.origin.clone())
+            .multipart(form)
+            .send()
+    };
+    let length = app.chain_length().await;
+    let refused = send("not-the-token".to_owned()).await.unwrap();
+    assert_eq!(refused.status(), 403);
+    assert_eq!(app.chain_length().await, length, "nothing was recorded");
+    let added = send(token.clone()).await.unwrap();
+    assert_eq!(added.status(), 303);
+    assert_eq!(
+        added.headers()[LOCATION].to_str().unwrap(),
+        format!("{page}?done=document")
+    );
+    assert_eq!(app.chain_length().await, length + 1);
+    let again = send(token).await.unwrap();
+    assert_eq!(
+        again.headers()[LOCATION].to_str().unwrap(),
+        format!("{page}?done=again"),
+        "the same form sent twice is recorded once"
+    );
+    assert_eq!(app.chain_length().await, length + 1);
+    let shown = priya.get(&page).await.body;
+    let start = shown.find("/workspace/evidence/").unwrap();
+    let href = &shown[start..start + shown[start..].find('"').unwrap()];
+    let download = priya.get(href).await;
+    assert_eq!(download.status, 200);
+    assert_eq!(download.body, "%PDF-1.4 plan");
+    app.stop().await;
+}

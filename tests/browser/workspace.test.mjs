@@ -2,8 +2,8 @@
 // playwright-core): the demo's IOPC caseworker signs in with a password and
 // a TOTP code and invites an MPS caseworker (over the API, with the demo's
 // overseer token); the new caseworker opens the link, is refused a weak
-// password, sets a good one, plans two milestones on recommendation 2, adds
-// evidence, posts progress (a second session's stale form is refused with
+// password, sets a good one, plans two milestones on recommendation 2,
+// uploads a PDF, posts progress (a second session's stale form is refused with
 // nothing lost) and claims; the overseer returns the claim with a comment;
 // the caseworker adds evidence and claims again; the overseer verifies; the
 // public record shows it verified and the history names each person. axe-core runs on every workspace page, screenshots are taken at
@@ -12,7 +12,7 @@
 //   RECTRACK_URL=http://127.0.0.1:8080 SERVE_OUT=serve.out SERVE_LOG=serve.log \
 //   SCREENSHOTS=dir node workspace.test.mjs
 import { chromium } from "playwright-core";
-import { readFileSync, mkdirSync } from "node:fs";
+import { readFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { createHmac } from "node:crypto";
 import { createRequire } from "node:module";
 import assert from "node:assert/strict";
@@ -163,12 +163,25 @@ try {
   }
   const addEvidence = async (title, url) => {
     await force.getByLabel("A link to a published page").check();
-    await force.getByLabel("Title", { exact: true }).fill(title);
+    await force.getByLabel("Title", { exact: true }).first().fill(title);
     await force.getByLabel("Address of the page (for a link)").fill(url);
     await force.getByRole("button", { name: "Add the evidence" }).click();
     assert.match(await force.locator(".notice").textContent(), /evidence has been added/);
   };
-  await addEvidence("The published action plan", "https://www.met.police.uk/action-plan");
+  // A PDF, uploaded through the form; then its link downloads it.
+  const pdf = `${shots}/action-plan.pdf`;
+  writeFileSync(pdf, "%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n");
+  await force.getByRole("button", { name: "Upload the document" }).click();
+  assert.match(await force.locator(".error-summary").textContent(), /Choose the file/);
+  await force.getByLabel("Title", { exact: true }).nth(1).fill("The published action plan");
+  await force.getByLabel("The file").setInputFiles(pdf);
+  await force.getByRole("button", { name: "Upload the document" }).click();
+  assert.match(await force.locator(".notice").textContent(), /document has been added/);
+  const href = await force.getByRole("link", { name: /action-plan\.pdf/ }).getAttribute("href");
+  const download = await force.request.get(base + href);
+  check(download.status() === 200, `the document downloads (${download.status()})`);
+  check(/attachment/.test(download.headers()["content-disposition"] ?? ""), "the document comes as an attachment");
+  check((await download.body()).toString().startsWith("%PDF-1.4"), "the document's bytes are those uploaded");
   await force.getByLabel("What has happened").fill("The action plan was published after consultation.");
   await force.getByLabel("Publish the anti-racism action plan").check();
   await force.getByLabel("The published action plan").first().check();

@@ -116,6 +116,7 @@ struct AssignmentPage {
     can_respond: bool,
     can_plan: bool,
     can_add_evidence: bool,
+    upload_limit: String,
     can_post: bool,
     can_claim: bool,
     can_review: bool,
@@ -162,6 +163,7 @@ pub async fn page(ws: Arc<Workspace>, req: Request) -> Response {
         Some("update") => Some("Your progress update has been posted."),
         Some("claim") => Some("Your claim of implementation has been recorded."),
         Some("review") => Some("Your review has been recorded."),
+        Some("document") => Some("The document has been added."),
         Some("again") => Some("That form had already been sent: it was recorded once."),
         _ => None,
     };
@@ -316,6 +318,7 @@ async fn build(
             .any(|decision| may(Command::Respond(decision))),
         can_plan: may(Command::PlanMilestone),
         can_add_evidence: may(Command::AddEvidence),
+        upload_limit: words::bytes(ws.state.upload_limit),
         can_post: may(Command::PostUpdate),
         can_claim: may(Command::Claim),
         can_review: [
@@ -373,6 +376,7 @@ enum Write {
     Update,
     Claim,
     Review,
+    Document,
 }
 
 impl Write {
@@ -384,6 +388,7 @@ impl Write {
             Self::Update => "update",
             Self::Claim => "claim",
             Self::Review => "review",
+            Self::Document => "document",
         }
     }
 }
@@ -624,6 +629,7 @@ async fn post(ws: Arc<Workspace>, mut req: Request, write: Write) -> Response {
                 .await
                 .map(|w| matches!(w, Written::Fresh(_)))
         }
+        Write::Document => return not_found(),
         Write::Review => {
             let outcome = match form.get("outcome") {
                 "verified" => ReviewOutcome::Verified,
@@ -653,14 +659,27 @@ async fn post(ws: Arc<Workspace>, mut req: Request, write: Write) -> Response {
                 .map(|w| matches!(w, Written::Fresh(_)))
         }
     };
+    answer(&ws, &session, id, write, typed, outcome).await
+}
+
+/// The answer to a form: on to the page with what was done, or the page
+/// again with what went wrong and what was typed.
+async fn answer(
+    ws: &Workspace,
+    session: &Session,
+    id: AssignmentId,
+    write: Write,
+    typed: Typed,
+    outcome: Result<bool, Error>,
+) -> Response {
     let page = format!("/workspace/assignments/{id}");
     match outcome {
         Ok(true) => see_other(&format!("{page}?done={}", write.name())),
         Ok(false) => see_other(&format!("{page}?done=again")),
         Err(Error::StaleVersion { .. }) => {
             show(
-                &ws,
-                &session,
+                ws,
+                session,
                 id,
                 Shown {
                     notice: None,
@@ -686,14 +705,14 @@ async fn post(ws: Arc<Workspace>, mut req: Request, write: Write) -> Response {
             for (field, message) in names {
                 shown.add(field, message);
             }
-            shown_again(&ws, &session, id, shown, typed).await
+            shown_again(ws, session, id, shown, typed).await
         }
         Err(Error::Domain(rectrack_core::Error::Refused(Refusal::NotVisible)))
         | Err(Error::NotFound { .. }) => not_found(),
         Err(Error::Domain(rectrack_core::Error::Refused(refusal))) => {
-            shown_refused(&ws, &session, id, &refusal.to_string(), typed).await
+            shown_refused(ws, session, id, &refusal.to_string(), typed).await
         }
-        Err(Error::Conflict(reason)) => shown_refused(&ws, &session, id, &reason, typed).await,
+        Err(Error::Conflict(reason)) => shown_refused(ws, session, id, &reason, typed).await,
         Err(error) => {
             tracing::error!(%error, "a workspace form could not be recorded");
             failed()
@@ -860,4 +879,201 @@ fn futures_util_map(
 ) -> impl futures::Stream<Item = std::io::Result<bytes::Bytes>> {
     use futures::TryStreamExt as _;
     chunks.map_err(std::io::Error::other)
+}
+
+/// Fields a document's form may hold, the file last.
+const UPLOAD_FIELDS: [&str; 6] = [
+    "csrf_token",
+    "version",
+    "form_id",
+    "title",
+    "description",
+    "file",
+];
+
+/// The longest text field of an upload form, in bytes.
+const UPLOAD_TEXT_LIMIT: u64 = 100_000;
+
+/// `POST /workspace/assignments/{id}/documents`: a document uploaded as
+/// `multipart/form-data`. The form's token is checked before a byte of the
+/// file is read (its hidden fields come first), and so is whether the
+/// person may add evidence here at all; the file is staged while it
+/// streams, within the service's upload limit, and kept only if its row
+/// commits.
+pub async fn upload(ws: Arc<Workspace>, mut req: Request) -> Response {
+    let session = match signed_in(&ws, &req).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    let Some(id) = assignment_id(&req) else {
+        return not_found();
+    };
+    let Some(principal) = session.principal() else {
+        return failed();
+    };
+    if !super::same_origin(&req, &ws.state.public_url) {
+        return check_form(&ws, &req, &Form::default(), "")
+            .err()
+            .unwrap_or_else(failed);
+    }
+    let boundary = req
+        .content_type()
+        .and_then(|t| multer::parse_boundary(t).ok());
+    let Some(boundary) = boundary else {
+        return message_page(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "This form could not be read",
+            "The document was not sent as a file upload. Go back and try again.",
+        );
+    };
+    let store = &ws.state.store;
+    match store.may_add_evidence(&principal, id).await {
+        Ok(()) => {}
+        Err(Error::NotFound { .. })
+        | Err(Error::Domain(rectrack_core::Error::Refused(Refusal::NotVisible))) => {
+            return not_found();
+        }
+        Err(Error::Domain(rectrack_core::Error::Refused(refusal))) => {
+            return shown_refused(&ws, &session, id, &refusal.to_string(), Typed::default()).await;
+        }
+        Err(error) => {
+            tracing::error!(%error, "an upload could not be checked");
+            return failed();
+        }
+    }
+    let constraints = multer::Constraints::new()
+        .allowed_fields(UPLOAD_FIELDS.to_vec())
+        .size_limit(
+            multer::SizeLimit::new()
+                .for_field("csrf_token", 1_000)
+                .for_field("version", 100)
+                .for_field("form_id", 1_000)
+                .for_field("title", UPLOAD_TEXT_LIMIT)
+                .for_field("description", UPLOAD_TEXT_LIMIT),
+        );
+    let mut multipart = multer::Multipart::with_constraints(
+        req.take_body().into_bytes_stream(),
+        boundary,
+        constraints,
+    );
+    let mut fields: Vec<(String, String)> = Vec::new();
+    let mut file = None;
+    let mut problem: Option<Errors> = None;
+    let blobs = store.blobs();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(error) => {
+                tracing::warn!(%error, "an upload form could not be read");
+                problem = Some(Errors::one(
+                    "document-file",
+                    "The form could not be read whole: choose the file and send it again",
+                ));
+                break;
+            }
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            let token = fields
+                .iter()
+                .find(|(k, _)| k == "csrf_token")
+                .map_or("", |(_, v)| v.as_str());
+            let mut sent = Form::default();
+            sent.push("csrf_token", token);
+            if let Err(response) = check_form(&ws, &req, &sent, &session.csrf_token) {
+                return response;
+            }
+            let filename = field.file_name().unwrap_or_default().to_owned();
+            let media_type = field.content_type().map(ToString::to_string);
+            if filename.is_empty() {
+                continue;
+            }
+            match blobs.stage(field, ws.state.upload_limit).await {
+                Ok(staged) => file = Some((filename, media_type, staged)),
+                Err(rectrack_store::blobs::UploadError::TooLarge { limit }) => {
+                    problem = Some(Errors::one(
+                        "document-file",
+                        format!(
+                            "The file is larger than {}: choose a smaller one",
+                            words::bytes(limit)
+                        ),
+                    ));
+                    break;
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "an upload could not be staged");
+                    problem = Some(Errors::one(
+                        "document-file",
+                        "The file could not be read whole: choose it and send it again",
+                    ));
+                    break;
+                }
+            }
+        } else {
+            match field.text().await {
+                Ok(text) => fields.push((name, text)),
+                Err(_) => {
+                    problem = Some(Errors::one(
+                        "document-title",
+                        "A field of the form is too long",
+                    ));
+                    break;
+                }
+            }
+        }
+    }
+    let mut form = Form::default();
+    for (name, value) in &fields {
+        form.push(name, value);
+    }
+    let typed = Typed {
+        form: Write::Document.name(),
+        fields: form.clone(),
+    };
+    if problem.is_none() && file.is_none() {
+        problem = Some(Errors::one("document-file", "Choose the file to upload"));
+    }
+    let (filename, media_type, staged) = match (problem, file) {
+        (None, Some(file)) => file,
+        (problem, file) => {
+            if let Some((_, _, staged)) = file {
+                blobs.discard(&staged).await;
+            }
+            let errors = problem.unwrap_or_default();
+            return shown_again(&ws, &session, id, errors, typed).await;
+        }
+    };
+    let draft = EvidenceDraft::Document {
+        title: form.get("title").to_owned(),
+        description: Some(form.get("description").to_owned()).filter(|d| !d.trim().is_empty()),
+        filename,
+        media_type,
+        size_bytes: staged.blob.size_bytes,
+        sha256: staged.blob.sha256.to_string(),
+    };
+    let key = form.get("form_id").to_owned();
+    let scope = format!("person:{}", session.person.id);
+    // A document's fingerprint is its fields and its bytes' hash.
+    let mut fingerprint = form.clone();
+    fingerprint.push("sha256", staged.blob.sha256.as_ref());
+    let request_hash = request_hash(req.uri().path(), &fingerprint);
+    let ctx = Ctx {
+        principal: &principal,
+        idempotency: (!key.is_empty() && key.len() <= 255).then_some(Idempotency {
+            scope,
+            key,
+            request_hash,
+            render: &|_| Ok(String::new()),
+        }),
+    };
+    let version = form.get("version").parse::<i64>().ok();
+    let outcome = store
+        .add_document(&ctx, id, version, &draft, &staged)
+        .await
+        .map(|w| matches!(w, Written::Fresh(_)));
+    // Published if its row committed; otherwise (refused, or a repeat of a
+    // form already recorded) the staged bytes go.
+    blobs.discard(&staged).await;
+    answer(&ws, &session, id, Write::Document, typed, outcome).await
 }

@@ -106,6 +106,10 @@ pub(crate) fn routes(route: Route, state: &Arc<AppState>) -> Route {
             get(handler(&ws, assignment::back)).post(handler(&ws, assignment::review)),
         )
         .at(
+            "/workspace/assignments/:id/documents",
+            get(handler(&ws, assignment::back)).post(handler(&ws, assignment::upload)),
+        )
+        .at(
             "/workspace/evidence/:id",
             get(handler(&ws, assignment::document)),
         )
@@ -281,6 +285,14 @@ impl Form {
             .iter()
             .flat_map(|(k, values)| values.iter().map(move |v| (k.clone(), v.clone())))
             .collect()
+    }
+
+    /// Adds a value of `name`.
+    pub(crate) fn push(&mut self, name: &str, value: &str) {
+        self.0
+            .entry(name.to_owned())
+            .or_default()
+            .push(value.to_owned());
     }
 
     /// The first value of `name`, or "" when absent.
