@@ -33,6 +33,7 @@ use rectrack_core::occurrence::OccurrenceDraft;
 use rectrack_core::progress::UpdateDraft;
 use rectrack_core::response::{ResponseDecision, ResponseDraft};
 use rectrack_core::review::{ClaimDraft, ReviewDraft, ReviewOutcome};
+use rectrack_core::role::Principal;
 use rectrack_store::people::Session;
 use rectrack_store::{Ctx, Error, Idempotency, Written};
 use sha2::{Digest, Sha256};
@@ -454,26 +455,17 @@ async fn post(ws: Arc<Workspace>, mut req: Request, write: Write) -> Response {
     let Some(principal) = session.principal() else {
         return failed();
     };
-    let version = form.get("version").parse::<i64>().ok();
-    let key = form.get("form_id").to_owned();
-    let scope = match &principal {
-        rectrack_core::role::Principal::Person { person_id, .. } => format!("person:{person_id}"),
-        _ => String::new(),
+    // The version the form was rendered from: without it a form could
+    // overwrite what it never showed, so a form without one is not read.
+    let Ok(version) = form.get("version").parse::<i64>() else {
+        return unreadable();
     };
-    let request_hash = request_hash(req.uri().path(), &form);
-    macro_rules! ctx {
-        () => {
-            Ctx {
-                principal: &principal,
-                idempotency: (!key.is_empty() && key.len() <= 255).then(|| Idempotency {
-                    scope: scope.clone(),
-                    key: key.clone(),
-                    request_hash: request_hash.clone(),
-                    render: &|_| Ok(String::new()),
-                }),
-            }
-        };
-    }
+    let version = Some(version);
+    let key = Key {
+        scope: format!("person:{}", session.person.id),
+        id: form.get("form_id").to_owned(),
+        request_hash: request_hash(req.uri().path(), &form),
+    };
     let store = &ws.state.store;
     let now = OccurrenceDraft::default();
     let outcome: Result<bool, Error> = match write {
@@ -519,7 +511,7 @@ async fn post(ws: Arc<Workspace>, mut req: Request, write: Write) -> Response {
                 }
                 (Some(decision), Ok(planned_completion_on)) => store
                     .respond(
-                        &ctx!(),
+                        &key.ctx(&principal),
                         id,
                         version,
                         &ResponseDraft {
@@ -547,7 +539,7 @@ async fn post(ws: Arc<Workspace>, mut req: Request, write: Write) -> Response {
             };
             store
                 .add_milestone(
-                    &ctx!(),
+                    &key.ctx(&principal),
                     id,
                     version,
                     &MilestoneDraft {
@@ -586,7 +578,7 @@ async fn post(ws: Arc<Workspace>, mut req: Request, write: Write) -> Response {
                 }
             };
             store
-                .add_evidence(&ctx!(), id, version, &draft)
+                .add_evidence(&key.ctx(&principal), id, version, &draft)
                 .await
                 .map(|w| matches!(w, Written::Fresh(_)))
         }
@@ -597,7 +589,7 @@ async fn post(ws: Arc<Workspace>, mut req: Request, write: Write) -> Response {
             };
             store
                 .post_update(
-                    &ctx!(),
+                    &key.ctx(&principal),
                     id,
                     version,
                     &UpdateDraft {
@@ -617,7 +609,7 @@ async fn post(ws: Arc<Workspace>, mut req: Request, write: Write) -> Response {
             };
             store
                 .claim(
-                    &ctx!(),
+                    &key.ctx(&principal),
                     id,
                     version,
                     &ClaimDraft {
@@ -649,7 +641,7 @@ async fn post(ws: Arc<Workspace>, mut req: Request, write: Write) -> Response {
             let comment = Some(form.get("comment").to_owned()).filter(|c| !c.trim().is_empty());
             store
                 .review(
-                    &ctx!(),
+                    &key.ctx(&principal),
                     id,
                     version,
                     &ReviewDraft { outcome, comment },
@@ -718,6 +710,41 @@ async fn answer(
             failed()
         }
     }
+}
+
+/// A form's one-time id, as the idempotency key of its write.
+struct Key {
+    scope: String,
+    id: String,
+    request_hash: String,
+}
+
+impl Key {
+    fn ctx<'a, T>(&self, principal: &'a Principal) -> Ctx<'a, T> {
+        Ctx {
+            principal,
+            idempotency: (!self.id.is_empty() && self.id.len() <= 255).then(|| Idempotency {
+                scope: self.scope.clone(),
+                key: self.id.clone(),
+                request_hash: self.request_hash.clone(),
+                render: &keep_nothing::<T>,
+            }),
+        }
+    }
+}
+
+/// What a repeated form is answered with is the page itself, so nothing of
+/// the first answer needs keeping.
+fn keep_nothing<T>(_: &T) -> Result<String, String> {
+    Ok(String::new())
+}
+
+fn unreadable() -> Response {
+    message_page(
+        StatusCode::BAD_REQUEST,
+        "This form could not be read",
+        "Nothing was changed. Go back, reload the page and try again.",
+    )
 }
 
 /// The milestones and evidence a form cites (checkboxes of ids).
@@ -1052,22 +1079,20 @@ pub async fn upload(ws: Arc<Workspace>, mut req: Request) -> Response {
         size_bytes: staged.blob.size_bytes,
         sha256: staged.blob.sha256.to_string(),
     };
-    let key = form.get("form_id").to_owned();
-    let scope = format!("person:{}", session.person.id);
     // A document's fingerprint is its fields and its bytes' hash.
     let mut fingerprint = form.clone();
     fingerprint.push("sha256", staged.blob.sha256.as_ref());
-    let request_hash = request_hash(req.uri().path(), &fingerprint);
-    let ctx = Ctx {
-        principal: &principal,
-        idempotency: (!key.is_empty() && key.len() <= 255).then_some(Idempotency {
-            scope,
-            key,
-            request_hash,
-            render: &|_| Ok(String::new()),
-        }),
+    let key = Key {
+        scope: format!("person:{}", session.person.id),
+        id: form.get("form_id").to_owned(),
+        request_hash: request_hash(req.uri().path(), &fingerprint),
     };
-    let version = form.get("version").parse::<i64>().ok();
+    let ctx = key.ctx(&principal);
+    let Ok(version) = form.get("version").parse::<i64>() else {
+        blobs.discard(&staged).await;
+        return unreadable();
+    };
+    let version = Some(version);
     let outcome = store
         .add_document(&ctx, id, version, &draft, &staged)
         .await
