@@ -70,9 +70,14 @@ st() {
     tail -n 12 "$work/st-$name.txt"
 }
 
-st overseer -H "Authorization: Bearer $overseer" --exclude-path "/v1/tokens/{id}"
-st recipient -H "Authorization: Bearer $mps" --exclude-path "/v1/tokens/{id}"
-st anonymous
+# schemathesis's memory grows with the cases of a pass (about 18 GB for the
+# overseer's pass over the rest of the API, on a machine of 24 GB), so the
+# people's operations have passes of their own rather than adding to it.
+st overseer -H "Authorization: Bearer $overseer" --exclude-path "/v1/tokens/{id}" --exclude-path-regex '^/v1/people'
+st recipient -H "Authorization: Bearer $mps" --exclude-path "/v1/tokens/{id}" --exclude-path-regex '^/v1/people'
+st anonymous --exclude-path-regex '^/v1/people'
+st people -H "Authorization: Bearer $overseer" --include-path-regex '^/v1/people'
+st people-as-recipient -H "Authorization: Bearer $mps" --include-path-regex '^/v1/people'
 st revoke -H "Authorization: Bearer $overseer" --include-path "/v1/tokens/{id}"
 
 echo "schemathesis passed: every operation, as overseer, recipient and anonymous."
