@@ -818,13 +818,14 @@ fn the_web_crate_holds_no_lifecycle_rule() {
     sources(&root, &mut files);
     assert!(files.len() > 5, "the web crate's sources are found");
     let forbidden = [
-        "Role::",
+        "Role::Overseer",
+        "Role::Recipient",
+        "Role::Observer",
         ".role ==",
         ".role !=",
         "TRANSITIONS",
         "allowed_from",
         "party_of",
-        "require_overseer",
     ];
     for file in &files {
         if file.ends_with("words.rs") {
@@ -917,5 +918,200 @@ async fn a_document_uploads_with_its_token_and_is_refused_without_it() {
     let download = priya.get(href).await;
     assert_eq!(download.status, 200);
     assert_eq!(download.body, "%PDF-1.4 plan");
+    app.stop().await;
+}
+
+/// An IOPC caseworker (overseer) signed in, their second factor set up.
+async fn overseer_person(app: &TestApp) -> Browser<'_> {
+    let (invitation, _) = invite(app, "iopc", "overseer", "sam@iopc.example").await;
+    let mut browser = Browser::new(app);
+    browser
+        .submit(
+            &invitation,
+            &invitation,
+            &[("password", GOOD), ("confirm_password", GOOD)],
+        )
+        .await;
+    let setup = browser.get("/workspace/account/two-factor").await;
+    let at = setup.body.find("name=\"secret\" value=\"").unwrap() + 21;
+    let secret = setup.body[at..at + 32].to_owned();
+    let done = browser
+        .post(
+            "/workspace/account/two-factor",
+            &[
+                ("csrf_token", &csrf(&setup.body)),
+                ("secret", &secret),
+                ("code", &totp(&secret)),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 200);
+    browser
+}
+
+#[tokio::test]
+async fn overseers_invite_and_disable_people_from_the_workspace_and_no_one_else_can() {
+    let app = TestApp::spawn().await;
+    let (mut priya, _) = caseworker(&app).await;
+    assert_eq!(priya.get("/workspace/people").await.status, 403);
+    let dashboard = priya.get("/workspace").await;
+    assert!(
+        !dashboard.body.contains("href=\"/workspace/people\""),
+        "no People link for a recipient"
+    );
+    let length = app.chain_length().await;
+    let refused = priya
+        .post(
+            "/workspace/people",
+            &[
+                ("csrf_token", &csrf(&dashboard.body)),
+                ("name", "Someone"),
+                ("email", "someone@met.example"),
+                ("organisation", "mps"),
+                ("role", "recipient"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    assert_eq!(
+        app.chain_length().await,
+        length,
+        "a recipient invites no one"
+    );
+
+    let mut sam = overseer_person(&app).await;
+    let people = sam.get("/workspace/people").await;
+    assert_eq!(people.status, 200);
+    assert!(people.body.contains("Priya Sharma"));
+    let bad = sam
+        .post(
+            "/workspace/people",
+            &[
+                ("csrf_token", &csrf(&people.body)),
+                ("name", "Kim Lee"),
+                ("email", "not an address"),
+                ("organisation", "mps"),
+                ("role", "recipient"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("href=\"#invite-email\""), "{}", bad.body);
+    assert!(
+        bad.body.contains("value=\"Kim Lee\""),
+        "what was typed is kept"
+    );
+    let made = sam
+        .post(
+            "/workspace/people",
+            &[
+                ("csrf_token", &csrf(&people.body)),
+                ("name", "Kim Lee"),
+                ("email", "kim.lee@met.example"),
+                ("organisation", "mps"),
+                ("role", "recipient"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, 200);
+    let at = made.body.find("/workspace/invitations/inv_").unwrap();
+    let link = made.body[at..at + "/workspace/invitations/".len() + 47].to_owned();
+    let mut kim = Browser::new(&app);
+    let accepted = kim
+        .submit(
+            &link,
+            &link,
+            &[("password", BETTER), ("confirm_password", BETTER)],
+        )
+        .await;
+    assert_eq!(accepted.location, "/workspace");
+
+    // Priya's account is disabled from the page; her session stops.
+    let people = sam.get("/workspace/people").await;
+    let row = people.body.find("Priya Sharma").unwrap();
+    let action_at = people.body[row..].find("/disable\"").unwrap() + row;
+    let start = people.body[..action_at].rfind("action=\"").unwrap() + 8;
+    let action = people.body[start..action_at + "/disable".len()].to_owned();
+    let disabled = sam
+        .post(&action, &[("csrf_token", &csrf(&people.body))])
+        .await;
+    assert_eq!(disabled.location, "/workspace/people?done=disabled");
+    assert_eq!(
+        priya.get("/workspace").await.status,
+        303,
+        "her session has ended"
+    );
+    assert_eq!(kim.get("/workspace").await.status, 200, "Kim's has not");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_force_asks_for_more_time_moves_a_milestone_and_the_overseer_decides() {
+    let app = TestApp::spawn().await;
+    let (mut priya, page) = at_the_assignment(&app).await;
+    let body = priya.get(&page).await.body;
+    let action = format!("{page}/extension-requests");
+    let (token, version, form_id) = form_fields(&body, &action);
+    let asked = priya
+        .post(
+            &action,
+            &[
+                ("csrf_token", token.as_str()),
+                ("version", version.as_str()),
+                ("form_id", form_id.as_str()),
+                ("requested_due_on", "2100-06-30"),
+                ("reason", "The board meets in June."),
+            ],
+        )
+        .await;
+    assert_eq!(
+        asked.location,
+        format!("{page}?done=extension"),
+        "{}",
+        asked.body
+    );
+
+    let mut sam = overseer_person(&app).await;
+    let shown = sam.get(&page).await.body;
+    let start = shown.find("/extension-requests/").unwrap();
+    let decision = format!(
+        "{page}{}",
+        &shown[start..start + shown[start..].find('"').unwrap()]
+    );
+    let (token, version, form_id) = form_fields(&shown, &decision);
+    let refused = sam
+        .post(
+            &decision,
+            &[
+                ("csrf_token", token.as_str()),
+                ("version", version.as_str()),
+                ("form_id", form_id.as_str()),
+                ("granted", "no"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422, "a refusal needs a comment");
+    let granted = sam
+        .post(
+            &decision,
+            &[
+                ("csrf_token", token.as_str()),
+                ("version", version.as_str()),
+                ("form_id", form_id.as_str()),
+                ("granted", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(granted.location, format!("{page}?done=extension-decision"));
+    let assignment: Value = app
+        .get(
+            &format!("/v1/assignments/{}", page.rsplit('/').next().unwrap()),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(assignment["response_due_on"], "2100-06-30");
     app.stop().await;
 }

@@ -1,7 +1,7 @@
 // The workspace in a real browser (Debian's Chromium, driven by
 // playwright-core): the demo's IOPC caseworker signs in with a password and
-// a TOTP code and invites an MPS caseworker (over the API, with the demo's
-// overseer token); the new caseworker opens the link, is refused a weak
+// a TOTP code and invites an MPS caseworker on the People page; the new
+// caseworker opens the link, is refused a weak
 // password, sets a good one, plans two milestones on recommendation 2,
 // uploads a PDF, posts progress (a second session's stale form is refused with
 // nothing lost) and claims; the overseer returns the claim with a comment;
@@ -31,7 +31,6 @@ const iopc = {
   password: field("IOPC caseworker", "password"),
   secret: field("IOPC caseworker", "authenticator secret \\(TOTP\\)"),
 };
-const overseerToken = out.match(/Overseer token \(IOPC\):\n(\S+)/)[1];
 
 // RFC 6238 with SHA-1, six digits, 30-second steps, as authenticator apps do.
 function base32(text) {
@@ -118,11 +117,17 @@ try {
   console.log("journey: IOPC caseworker signs in with password and TOTP, sees the dashboard and account: ok");
 
   // ---- The MPS caseworker is invited, sets a password, signs in ---------------
-  const invited = await (await fetch(base + "/v1/people", {
-    method: "POST",
-    headers: { "Authorization": `Bearer ${overseerToken}`, "Content-Type": "application/json" },
-    body: JSON.stringify({ organisation: "mps", role: "recipient", email: "priya.sharma@met.example", name: "Priya Sharma" }),
-  })).json();
+  await caseworker.getByRole("link", { name: "People" }).click();
+  await caseworker.getByRole("button", { name: "Invite" }).click();
+  assert.match(await caseworker.title(), /^Error: People/);
+  await audit(caseworker, "people-errors");
+  await caseworker.getByLabel("Name").fill("Priya Sharma");
+  await caseworker.getByLabel("Email address").fill("priya.sharma@met.example");
+  await caseworker.getByLabel("Organisation").selectOption("mps");
+  await caseworker.getByLabel("staff (recipient)").check();
+  await caseworker.getByRole("button", { name: "Invite" }).click();
+  await audit(caseworker, "invited");
+  const invited = { invitation_url: await caseworker.getByLabel("Invitation link").inputValue() };
   const link = invited.invitation_url;
   assert.ok(link.startsWith(base + "/workspace/invitations/inv_"), link);
   secrets.push(link.slice(link.lastIndexOf("/") + 1));
@@ -157,7 +162,7 @@ try {
   await audit(force, "assignment");
   for (const [title, due] of [["Publish the anti-racism action plan", "2027-03-31"], ["Train every supervisor on the plan", "2027-09-30"]]) {
     await force.getByLabel("What is to be done").fill(title);
-    await force.getByLabel("Due date").fill(due);
+    await force.getByLabel("Due date", { exact: true }).fill(due);
     await force.getByRole("button", { name: "Add the milestone" }).click();
     assert.match(await force.locator(".notice").textContent(), /milestone has been added/);
   }
@@ -183,10 +188,17 @@ try {
   check(/attachment/.test(download.headers()["content-disposition"] ?? ""), "the document comes as an attachment");
   check((await download.body()).toString().startsWith("%PDF-1.4"), "the document's bytes are those uploaded");
   await force.getByLabel("What has happened").fill("The action plan was published after consultation.");
-  await force.getByLabel("Publish the anti-racism action plan").check();
+  await force.getByLabel("Publish the anti-racism action plan", { exact: true }).check();
   await force.getByLabel("The published action plan").first().check();
   await force.getByRole("button", { name: "Post the update" }).click();
   assert.match(await force.locator(".notice").textContent(), /progress update has been posted/);
+
+  // A milestone is marked done from its row.
+  const first = force.locator("tr", { hasText: "Publish the anti-racism action plan" });
+  await first.getByLabel(/^Status of/).selectOption("done");
+  await first.getByRole("button", { name: /^Change/ }).click();
+  assert.match(await force.locator(".notice").textContent(), /milestone has been changed/);
+  assert.match(await force.locator("tr", { hasText: "Publish the anti-racism action plan" }).textContent(), /Done/);
 
   // Two sessions on one assignment: the later, stale form is refused and
   // keeps what was typed; nothing is lost.

@@ -232,9 +232,33 @@ pub fn field(name: &str) -> String {
         "milestone_ids" => "The milestones",
         "decision" => "The decision",
         "outcome" => "The outcome",
+        "reason" => "The reason",
+        "requested_due_on" => "The date asked for",
+        "status" => "The status",
+        "completed_on" => "The day it was done",
         other => return action(other),
     };
     label.to_owned()
+}
+
+/// Where a person's account stands, in words.
+pub fn person_state(state: rectrack_core::person::PersonState) -> &'static str {
+    use rectrack_core::person::PersonState;
+    match state {
+        PersonState::Invited => "Invited",
+        PersonState::Active => "Active",
+        PersonState::Disabled => "Disabled",
+    }
+}
+
+/// Where an extension request stands, in words.
+pub fn extension_status(status: rectrack_core::deadline::ExtensionStatus) -> &'static str {
+    use rectrack_core::deadline::ExtensionStatus;
+    match status {
+        ExtensionStatus::Pending => "Awaiting a decision",
+        ExtensionStatus::Granted => "Granted",
+        ExtensionStatus::Refused => "Refused",
+    }
 }
 
 /// A person's role in words.

@@ -25,10 +25,12 @@ use poem::http::StatusCode;
 use poem::{Request, Response};
 use rectrack_core::Refusal;
 use rectrack_core::audit::AuditEvent;
+use rectrack_core::deadline::{ExtensionDecisionDraft, ExtensionDraft, ExtensionStatus};
 use rectrack_core::evidence::{EvidenceContent, EvidenceDraft};
+use rectrack_core::ids::ExtensionRequestId;
 use rectrack_core::ids::{AssignmentId, EvidenceId, MilestoneId, PersonId};
 use rectrack_core::lifecycle::{Command, decide};
-use rectrack_core::milestone::MilestoneDraft;
+use rectrack_core::milestone::{MilestoneChange, MilestoneDraft, MilestoneStatus};
 use rectrack_core::occurrence::OccurrenceDraft;
 use rectrack_core::progress::UpdateDraft;
 use rectrack_core::response::{ResponseDecision, ResponseDraft};
@@ -71,7 +73,18 @@ struct MilestoneRow {
     id: MilestoneId,
     title: String,
     due: String,
+    due_on: NaiveDate,
     status: &'static str,
+    status_value: &'static str,
+}
+
+struct ExtensionRow {
+    id: ExtensionRequestId,
+    requested: String,
+    reason: String,
+    status: &'static str,
+    pending: bool,
+    comment: String,
 }
 
 struct EvidenceRow {
@@ -111,11 +124,16 @@ struct AssignmentPage {
     overdue: bool,
     response: Option<(&'static str, String, String)>,
     milestones: Vec<MilestoneRow>,
+    milestone_statuses: Vec<(&'static str, &'static str)>,
+    extensions: Vec<ExtensionRow>,
     evidence: Vec<EvidenceRow>,
     updates: Vec<UpdateRow>,
     history: Vec<HistoryRow>,
     can_respond: bool,
     can_plan: bool,
+    can_change_milestones: bool,
+    can_request_extension: bool,
+    can_decide_extension: bool,
     can_add_evidence: bool,
     upload_limit: String,
     can_post: bool,
@@ -165,6 +183,11 @@ pub async fn page(ws: Arc<Workspace>, req: Request) -> Response {
         Some("claim") => Some("Your claim of implementation has been recorded."),
         Some("review") => Some("Your review has been recorded."),
         Some("document") => Some("The document has been added."),
+        Some("milestone-change") => Some("The milestone has been changed."),
+        Some("extension") => Some("Your request for more time has been recorded."),
+        Some("extension-decision") => {
+            Some("Your decision on the request for more time has been recorded.")
+        }
         Some("again") => Some("That form had already been sent: it was recorded once."),
         _ => None,
     };
@@ -226,6 +249,7 @@ async fn build(
     let milestones = store.milestones(id).await?;
     let evidence = store.evidence_of(id).await?;
     let updates = store.updates(id).await?;
+    let extensions = store.extension_requests(id).await?;
     let history = store.history(id).await?;
     let names = store.person_names(&people_in(&history)).await?;
     let organisation_names = store.organisation_names().await?;
@@ -268,7 +292,28 @@ async fn build(
                 id: m.id,
                 title: m.title.to_string(),
                 due: words::date(m.due_on),
+                due_on: m.due_on,
                 status: words::milestone_status(m.status),
+                status_value: m.status.as_str(),
+            })
+            .collect(),
+        milestone_statuses: MilestoneStatus::ALL
+            .into_iter()
+            .map(|s| (s.as_str(), words::milestone_status(s)))
+            .collect(),
+        extensions: extensions
+            .iter()
+            .map(|x| ExtensionRow {
+                id: x.id,
+                requested: words::date(x.requested_due_on),
+                reason: x.reason.to_string(),
+                status: words::extension_status(x.status),
+                pending: x.status == ExtensionStatus::Pending,
+                comment: x
+                    .decision_comment
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
             })
             .collect(),
         evidence: evidence
@@ -318,6 +363,9 @@ async fn build(
             .into_iter()
             .any(|decision| may(Command::Respond(decision))),
         can_plan: may(Command::PlanMilestone),
+        can_change_milestones: may(Command::PlanMilestone) || may(Command::StartMilestone),
+        can_request_extension: may(Command::RequestExtension),
+        can_decide_extension: may(Command::DecideExtension),
         can_add_evidence: may(Command::AddEvidence),
         upload_limit: words::bytes(ws.state.upload_limit),
         can_post: may(Command::PostUpdate),
@@ -378,6 +426,9 @@ enum Write {
     Claim,
     Review,
     Document,
+    MilestoneChange,
+    Extension,
+    ExtensionDecision,
 }
 
 impl Write {
@@ -390,6 +441,9 @@ impl Write {
             Self::Claim => "claim",
             Self::Review => "review",
             Self::Document => "document",
+            Self::MilestoneChange => "milestone-change",
+            Self::Extension => "extension",
+            Self::ExtensionDecision => "extension-decision",
         }
     }
 }
@@ -421,6 +475,21 @@ pub async fn evidence(ws: Arc<Workspace>, req: Request) -> Response {
 /// `POST /workspace/assignments/{id}/updates`.
 pub async fn update(ws: Arc<Workspace>, req: Request) -> Response {
     post(ws, req, Write::Update).await
+}
+
+/// `POST /workspace/assignments/{id}/milestones/{milestone_id}`.
+pub async fn change_milestone(ws: Arc<Workspace>, req: Request) -> Response {
+    post(ws, req, Write::MilestoneChange).await
+}
+
+/// `POST /workspace/assignments/{id}/extension-requests`.
+pub async fn extension(ws: Arc<Workspace>, req: Request) -> Response {
+    post(ws, req, Write::Extension).await
+}
+
+/// `POST /workspace/assignments/{id}/extension-requests/{request_id}/decision`.
+pub async fn extension_decision(ws: Arc<Workspace>, req: Request) -> Response {
+    post(ws, req, Write::ExtensionDecision).await
 }
 
 /// `POST /workspace/assignments/{id}/claim`.
@@ -622,6 +691,119 @@ async fn post(ws: Arc<Workspace>, mut req: Request, write: Write) -> Response {
                 .map(|w| matches!(w, Written::Fresh(_)))
         }
         Write::Document => return not_found(),
+        Write::MilestoneChange => {
+            let Some(milestone_id) = req
+                .raw_path_param("milestone_id")
+                .and_then(|raw| raw.parse::<MilestoneId>().ok())
+            else {
+                return not_found();
+            };
+            let status = MilestoneStatus::ALL
+                .into_iter()
+                .find(|s| s.as_str() == form.get("status"));
+            let due_on = match form.get("due_on").trim() {
+                "" => None,
+                day => match NaiveDate::parse_from_str(day, "%Y-%m-%d") {
+                    Ok(day) => Some(day),
+                    Err(_) => {
+                        return shown_again(
+                            &ws,
+                            &session,
+                            id,
+                            Errors::one(
+                                format!("milestone-change-{milestone_id}-due_on"),
+                                "Enter the due date as a real date",
+                            ),
+                            typed,
+                        )
+                        .await;
+                    }
+                },
+            };
+            store
+                .change_milestone(
+                    &key.ctx(&principal),
+                    id,
+                    milestone_id,
+                    version,
+                    &MilestoneChange {
+                        title: None,
+                        due_on,
+                        status,
+                        completed_on: None,
+                    },
+                    &now,
+                )
+                .await
+                .map(|w| matches!(w, Written::Fresh(_)))
+        }
+        Write::Extension => {
+            let Ok(requested_due_on) =
+                NaiveDate::parse_from_str(form.get("requested_due_on").trim(), "%Y-%m-%d")
+            else {
+                return shown_again(
+                    &ws,
+                    &session,
+                    id,
+                    Errors::one(
+                        "extension-requested_due_on",
+                        "Enter the later due date you ask for",
+                    ),
+                    typed,
+                )
+                .await;
+            };
+            store
+                .request_extension(
+                    &key.ctx(&principal),
+                    id,
+                    version,
+                    &ExtensionDraft {
+                        requested_due_on,
+                        reason: form.get("reason").to_owned(),
+                    },
+                    &now,
+                )
+                .await
+                .map(|w| matches!(w, Written::Fresh(_)))
+        }
+        Write::ExtensionDecision => {
+            let Some(request_id) = req
+                .raw_path_param("request_id")
+                .and_then(|raw| raw.parse::<ExtensionRequestId>().ok())
+            else {
+                return not_found();
+            };
+            let granted = match form.get("granted") {
+                "yes" => true,
+                "no" => false,
+                _ => {
+                    return shown_again(
+                        &ws,
+                        &session,
+                        id,
+                        Errors::one(
+                            "extension-decision-granted",
+                            "Choose whether to grant the extension",
+                        ),
+                        typed,
+                    )
+                    .await;
+                }
+            };
+            let comment = Some(form.get("comment").to_owned()).filter(|c| !c.trim().is_empty());
+            store
+                .decide_extension(
+                    &key.ctx(&principal),
+                    id,
+                    request_id,
+                    version,
+                    &ExtensionDecisionDraft { granted, comment },
+                    &now,
+                )
+                .await
+                .map(|w| matches!(w, Written::Fresh(_)))
+        }
         Write::Review => {
             let outcome = match form.get("outcome") {
                 "verified" => ReviewOutcome::Verified,
@@ -688,10 +870,18 @@ async fn answer(
         Err(Error::IdempotencyMismatch) => see_other(&format!("{page}?done=again")),
         Err(Error::Domain(rectrack_core::Error::Validation(errors))) => {
             let prefix = write.name();
+            // A milestone's change form is one of many on the page: its
+            // errors are named in the summary, not linked to a field.
+            let linked = write != Write::MilestoneChange;
             let names: Vec<(String, String)> = errors
                 .errors()
                 .iter()
-                .map(|e| (format!("{prefix}-{}", e.field), format!("{} {}", words::field(&e.field), e.message)))
+                .map(|e| {
+                    (
+                        if linked { format!("{prefix}-{}", e.field) } else { String::new() },
+                        format!("{} {}", words::field(&e.field), e.message),
+                    )
+                })
                 .collect();
             let mut shown = Errors::default();
             for (field, message) in names {

@@ -24,6 +24,7 @@
 pub mod account;
 pub mod assignment;
 pub mod dashboard;
+pub mod people;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -78,6 +79,22 @@ pub(crate) fn routes(route: Route, state: &Arc<AppState>) -> Route {
         )
         .at("/workspace/account", get(handler(&ws, account::page)))
         .at(
+            "/workspace/people",
+            get(handler(&ws, people::page)).post(handler(&ws, people::invite)),
+        )
+        .at(
+            "/workspace/people/:id/invitation",
+            poem::post(handler(&ws, people::resend)),
+        )
+        .at(
+            "/workspace/people/:id/disable",
+            poem::post(handler(&ws, people::disable)),
+        )
+        .at(
+            "/workspace/people/:id/enable",
+            poem::post(handler(&ws, people::enable)),
+        )
+        .at(
             "/workspace/assignments/:id",
             get(handler(&ws, assignment::page)),
         )
@@ -104,6 +121,18 @@ pub(crate) fn routes(route: Route, state: &Arc<AppState>) -> Route {
         .at(
             "/workspace/assignments/:id/reviews",
             get(handler(&ws, assignment::back)).post(handler(&ws, assignment::review)),
+        )
+        .at(
+            "/workspace/assignments/:id/milestones/:milestone_id",
+            get(handler(&ws, assignment::back)).post(handler(&ws, assignment::change_milestone)),
+        )
+        .at(
+            "/workspace/assignments/:id/extension-requests",
+            get(handler(&ws, assignment::back)).post(handler(&ws, assignment::extension)),
+        )
+        .at(
+            "/workspace/assignments/:id/extension-requests/:request_id/decision",
+            get(handler(&ws, assignment::back)).post(handler(&ws, assignment::extension_decision)),
         )
         .at(
             "/workspace/assignments/:id/documents",
@@ -151,6 +180,8 @@ pub(crate) struct Layout {
     pub who: Option<Who>,
     /// The token the sign-out form carries.
     pub csrf_token: String,
+    /// Whether the person manages people (core's rule: overseers).
+    pub manages_people: bool,
 }
 
 impl Layout {
@@ -160,6 +191,7 @@ impl Layout {
             section: "",
             who: None,
             csrf_token: String::new(),
+            manages_people: false,
         }
     }
 
@@ -173,6 +205,9 @@ impl Layout {
                 role: crate::words::role(session.person.role),
             }),
             csrf_token: session.csrf_token.clone(),
+            manages_people: session
+                .principal()
+                .is_some_and(|p| p.require_overseer("manage_people").is_ok()),
         }
     }
 
