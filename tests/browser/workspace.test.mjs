@@ -225,6 +225,7 @@ try {
 
   // The overseer returns the claim, with the comment it requires.
   await caseworker.goto(assignmentUrl);
+  assert.match(await caseworker.locator("#claims + ol").textContent(), /The plan is published and in force\.[\s\S]*Citing: The published action plan/);
   await caseworker.getByLabel("Returned for more work").check();
   await caseworker.getByRole("button", { name: "Record the review" }).click();
   assert.match(await caseworker.locator(".error-summary").textContent(), /comment/i);

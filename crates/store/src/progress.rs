@@ -265,6 +265,45 @@ impl Store {
         }
         Ok(updates)
     }
+
+    /// An assignment's claims of implementation, oldest first, each with
+    /// the evidence it cites.
+    pub async fn claims(&self, id: AssignmentId) -> Result<Vec<Claim>> {
+        let rows = claims::Entity::find()
+            .filter(claims::Column::AssignmentId.eq(id.as_uuid()))
+            .order_by_asc(claims::Column::SubmittedAtUs)
+            .order_by_asc(claims::Column::Id)
+            .all(&self.db)
+            .await?;
+        // The cited ids of every claim in one query, not one per claim.
+        let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+        let mut evidence: HashMap<Uuid, Vec<EvidenceId>> = HashMap::new();
+        for cited in claim_evidence::Entity::find()
+            .filter(claim_evidence::Column::ClaimId.is_in(ids))
+            .order_by_asc(claim_evidence::Column::Position)
+            .all(&self.db)
+            .await?
+        {
+            evidence
+                .entry(cited.claim_id)
+                .or_default()
+                .push(EvidenceId::from_uuid(cited.evidence_id));
+        }
+        let mut claims = Vec::with_capacity(rows.len());
+        for row in rows {
+            let submitted_at = from_micros(row.submitted_at_us)?;
+            claims.push(Claim {
+                occurred: occurrence("claims.occurred", row.occurred.as_deref(), submitted_at)?,
+                id: ClaimId::from_uuid(row.id),
+                assignment_id: id,
+                summary: stored("claims.summary", LongText::parse(&row.summary))?,
+                evidence_ids: evidence.remove(&row.id).unwrap_or_default(),
+                submitted_at,
+                submitted_by: stored("claims.submitted_by", OrgCode::parse(&row.submitted_by))?,
+            });
+        }
+        Ok(claims)
+    }
 }
 
 fn position_of(index: usize) -> i32 {

@@ -549,6 +549,11 @@ async fn whole_lifecycle(h: &Harness) {
             )
             .await,
     );
+    let claims = store.claims(id).await.unwrap();
+    assert_eq!(claims.len(), 2, "both claims are kept, oldest first");
+    assert_eq!(claims[0].evidence_ids, vec![document.id]);
+    assert_eq!(claims[1].summary.as_str(), "Implemented.");
+    assert!(claims[0].submitted_at < claims[1].submitted_at);
     h.clock.advance(Duration::days(10));
     let verified = ReviewDraft {
         outcome: ReviewOutcome::Verified,

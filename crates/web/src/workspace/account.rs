@@ -62,17 +62,27 @@ fn sign_in_page(
     errors: Errors,
     status: StatusCode,
 ) -> Response {
-    let (token, fresh) = form_token(req);
-    let mut page = SignInPage {
-        layout: Layout::anonymous("Sign in"),
-        csrf_token: token.clone(),
+    let mut layout = Layout::anonymous("Sign in");
+    layout.title = layout.title(&errors);
+    pre_sign_in(req, status, |csrf_token| SignInPage {
+        layout,
+        csrf_token,
         email,
         next,
         notice,
         errors,
-    };
-    page.layout.title = page.layout.title(&page.errors);
-    let mut response = render(status, &page);
+    })
+}
+
+/// A page whose form comes before sign-in: its token is the form cookie's
+/// value, and the cookie is set if the browser had none.
+fn pre_sign_in<P: Template>(
+    req: &Request,
+    status: StatusCode,
+    page: impl FnOnce(String) -> P,
+) -> Response {
+    let (token, fresh) = form_token(req);
+    let mut response = render(status, &page(token.clone()));
     if fresh {
         set_cookie(&mut response, FORM_COOKIE, &token, None);
     }
@@ -359,21 +369,16 @@ async fn invitation_page(
             return failed();
         }
     };
-    let (token, fresh) = form_token(req);
-    let mut page = InvitationPage {
-        layout: Layout::anonymous("Set your password"),
-        csrf_token: token.clone(),
+    let mut layout = Layout::anonymous("Set your password");
+    layout.title = layout.title(&errors);
+    pre_sign_in(req, status, |csrf_token| InvitationPage {
+        layout,
+        csrf_token,
         role: crate::words::role(person.role),
         person,
         organisation,
         errors,
-    };
-    page.layout.title = page.layout.title(&page.errors);
-    let mut response = render(status, &page);
-    if fresh {
-        set_cookie(&mut response, FORM_COOKIE, &token, None);
-    }
-    response
+    })
 }
 
 /// `POST /workspace/invitations/{secret}`.

@@ -100,6 +100,14 @@ struct UpdateRow {
     narrative: String,
 }
 
+/// A claim or a review, in the order they came.
+struct ClaimRow {
+    at: String,
+    heading: String,
+    text: String,
+    cites: Vec<String>,
+}
+
 struct HistoryRow {
     at: String,
     action: String,
@@ -128,6 +136,7 @@ struct AssignmentPage {
     extensions: Vec<ExtensionRow>,
     evidence: Vec<EvidenceRow>,
     updates: Vec<UpdateRow>,
+    claims: Vec<ClaimRow>,
     history: Vec<HistoryRow>,
     can_respond: bool,
     can_plan: bool,
@@ -250,6 +259,46 @@ async fn build(
     let evidence = store.evidence_of(id).await?;
     let updates = store.updates(id).await?;
     let extensions = store.extension_requests(id).await?;
+    let claims = store.claims(id).await?;
+    let reviews = store.reviews(id).await?;
+    let titles: HashMap<EvidenceId, String> = evidence
+        .iter()
+        .map(|e| (e.id, e.title.to_string()))
+        .collect();
+    let mut claim_rows: Vec<(chrono::DateTime<chrono::Utc>, ClaimRow)> = claims
+        .iter()
+        .map(|c| {
+            (
+                c.submitted_at,
+                ClaimRow {
+                    at: words::date(c.submitted_at.date_naive()),
+                    heading: "Implementation claimed".to_owned(),
+                    text: c.summary.to_string(),
+                    cites: c
+                        .evidence_ids
+                        .iter()
+                        .filter_map(|id| titles.get(id).cloned())
+                        .collect(),
+                },
+            )
+        })
+        .chain(reviews.iter().map(|r| {
+            (
+                r.at,
+                ClaimRow {
+                    at: words::date(r.at.date_naive()),
+                    heading: format!("Review: {}", words::outcome(r.outcome)),
+                    text: r
+                        .comment
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
+                    cites: Vec::new(),
+                },
+            )
+        }))
+        .collect();
+    claim_rows.sort_by_key(|(at, _)| *at);
     let history = store.history(id).await?;
     let names = store.person_names(&people_in(&history)).await?;
     let organisation_names = store.organisation_names().await?;
@@ -350,6 +399,7 @@ async fn build(
                 narrative: u.narrative.to_string(),
             })
             .collect(),
+        claims: claim_rows.into_iter().map(|(_, row)| row).collect(),
         history: history
             .iter()
             .rev()
@@ -416,9 +466,13 @@ fn who(event: &AuditEvent, names: &HashMap<PersonId, String>) -> String {
     }
 }
 
-/// Which write a form asks for.
+/// Which write a form asks for: each is `POST`ed to its own address below
+/// the assignment's (`response`, `milestones`, `milestones/{milestone_id}`,
+/// `evidence`, `updates`, `claim`, `reviews`, `extension-requests`,
+/// `extension-requests/{request_id}/decision`) and answered by [`post`];
+/// documents by [`upload`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Write {
+pub(crate) enum Write {
     Response,
     Milestone,
     Evidence,
@@ -457,52 +511,8 @@ pub async fn back(_: Arc<Workspace>, req: Request) -> Response {
     }
 }
 
-/// `POST /workspace/assignments/{id}/response`.
-pub async fn respond(ws: Arc<Workspace>, req: Request) -> Response {
-    post(ws, req, Write::Response).await
-}
-
-/// `POST /workspace/assignments/{id}/milestones`.
-pub async fn milestone(ws: Arc<Workspace>, req: Request) -> Response {
-    post(ws, req, Write::Milestone).await
-}
-
-/// `POST /workspace/assignments/{id}/evidence`.
-pub async fn evidence(ws: Arc<Workspace>, req: Request) -> Response {
-    post(ws, req, Write::Evidence).await
-}
-
-/// `POST /workspace/assignments/{id}/updates`.
-pub async fn update(ws: Arc<Workspace>, req: Request) -> Response {
-    post(ws, req, Write::Update).await
-}
-
-/// `POST /workspace/assignments/{id}/milestones/{milestone_id}`.
-pub async fn change_milestone(ws: Arc<Workspace>, req: Request) -> Response {
-    post(ws, req, Write::MilestoneChange).await
-}
-
-/// `POST /workspace/assignments/{id}/extension-requests`.
-pub async fn extension(ws: Arc<Workspace>, req: Request) -> Response {
-    post(ws, req, Write::Extension).await
-}
-
-/// `POST /workspace/assignments/{id}/extension-requests/{request_id}/decision`.
-pub async fn extension_decision(ws: Arc<Workspace>, req: Request) -> Response {
-    post(ws, req, Write::ExtensionDecision).await
-}
-
-/// `POST /workspace/assignments/{id}/claim`.
-pub async fn claim(ws: Arc<Workspace>, req: Request) -> Response {
-    post(ws, req, Write::Claim).await
-}
-
-/// `POST /workspace/assignments/{id}/reviews`.
-pub async fn review(ws: Arc<Workspace>, req: Request) -> Response {
-    post(ws, req, Write::Review).await
-}
-
-async fn post(ws: Arc<Workspace>, mut req: Request, write: Write) -> Response {
+/// A form of the assignment's page, recorded by the store command it names.
+pub(crate) async fn post(ws: Arc<Workspace>, mut req: Request, write: Write) -> Response {
     let session = match signed_in(&ws, &req).await {
         Ok(session) => session,
         Err(response) => return response,

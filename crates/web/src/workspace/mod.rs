@@ -39,6 +39,7 @@ use rectrack_store::people::{Session, Stage};
 use subtle::ConstantTimeEq;
 
 use crate::pages::{HTML, secure};
+use assignment::Write;
 
 /// The session cookie: the `__Host-` prefix makes browsers keep it only if
 /// it is `Secure`, for path `/`, and bound to this host alone.
@@ -100,39 +101,39 @@ pub(crate) fn routes(route: Route, state: &Arc<AppState>) -> Route {
         )
         .at(
             "/workspace/assignments/:id/response",
-            get(handler(&ws, assignment::back)).post(handler(&ws, assignment::respond)),
+            get(handler(&ws, assignment::back)).post(form(&ws, Write::Response)),
         )
         .at(
             "/workspace/assignments/:id/milestones",
-            get(handler(&ws, assignment::back)).post(handler(&ws, assignment::milestone)),
+            get(handler(&ws, assignment::back)).post(form(&ws, Write::Milestone)),
         )
         .at(
             "/workspace/assignments/:id/evidence",
-            get(handler(&ws, assignment::back)).post(handler(&ws, assignment::evidence)),
+            get(handler(&ws, assignment::back)).post(form(&ws, Write::Evidence)),
         )
         .at(
             "/workspace/assignments/:id/updates",
-            get(handler(&ws, assignment::back)).post(handler(&ws, assignment::update)),
+            get(handler(&ws, assignment::back)).post(form(&ws, Write::Update)),
         )
         .at(
             "/workspace/assignments/:id/claim",
-            get(handler(&ws, assignment::back)).post(handler(&ws, assignment::claim)),
+            get(handler(&ws, assignment::back)).post(form(&ws, Write::Claim)),
         )
         .at(
             "/workspace/assignments/:id/reviews",
-            get(handler(&ws, assignment::back)).post(handler(&ws, assignment::review)),
+            get(handler(&ws, assignment::back)).post(form(&ws, Write::Review)),
         )
         .at(
             "/workspace/assignments/:id/milestones/:milestone_id",
-            get(handler(&ws, assignment::back)).post(handler(&ws, assignment::change_milestone)),
+            get(handler(&ws, assignment::back)).post(form(&ws, Write::MilestoneChange)),
         )
         .at(
             "/workspace/assignments/:id/extension-requests",
-            get(handler(&ws, assignment::back)).post(handler(&ws, assignment::extension)),
+            get(handler(&ws, assignment::back)).post(form(&ws, Write::Extension)),
         )
         .at(
             "/workspace/assignments/:id/extension-requests/:request_id/decision",
-            get(handler(&ws, assignment::back)).post(handler(&ws, assignment::extension_decision)),
+            get(handler(&ws, assignment::back)).post(form(&ws, Write::ExtensionDecision)),
         )
         .at(
             "/workspace/assignments/:id/documents",
@@ -150,6 +151,11 @@ pub(crate) fn routes(route: Route, state: &Arc<AppState>) -> Route {
             "/workspace/account/two-factor",
             get(handler(&ws, account::two_factor_form)).post(handler(&ws, account::two_factor)),
         )
+}
+
+/// A form of an assignment's page, answered by `assignment::post`.
+fn form(ws: &Arc<Workspace>, write: Write) -> impl Endpoint<Output = Response> + use<> {
+    handler(ws, move |ws, req| assignment::post(ws, req, write))
 }
 
 fn handler<F, Fut>(ws: &Arc<Workspace>, f: F) -> impl Endpoint<Output = Response> + use<F, Fut>
