@@ -241,13 +241,10 @@ pub async fn code(ws: Arc<Workspace>, mut req: Request) -> Response {
         Ok(found) => found,
         Err(response) => return response,
     };
-    let form = match Form::read(&mut req).await {
+    let form = match Form::checked(&ws, &mut req, &session.csrf_token).await {
         Ok(form) => form,
         Err(response) => return response,
     };
-    if let Err(response) = check_form(&ws, &req, &form, &session.csrf_token) {
-        return response;
-    }
     let code = form.get("code").trim();
     if code.is_empty() {
         return code_page(
@@ -295,11 +292,7 @@ pub async fn sign_out(ws: Arc<Workspace>, mut req: Request) -> Response {
     let Some((secret, session)) = found else {
         return see_other("/workspace/sign-in");
     };
-    let form = match Form::read(&mut req).await {
-        Ok(form) => form,
-        Err(response) => return response,
-    };
-    if let Err(response) = check_form(&ws, &req, &form, &session.csrf_token) {
+    if let Err(response) = Form::checked(&ws, &mut req, &session.csrf_token).await {
         return response;
     }
     if let Err(error) = ws.state.store.sign_out(&secret).await {
@@ -497,13 +490,10 @@ pub async fn password(ws: Arc<Workspace>, mut req: Request) -> Response {
         Ok(session) => session,
         Err(response) => return response,
     };
-    let form = match Form::read(&mut req).await {
+    let form = match Form::checked(&ws, &mut req, &session.csrf_token).await {
         Ok(form) => form,
         Err(response) => return response,
     };
-    if let Err(response) = check_form(&ws, &req, &form, &session.csrf_token) {
-        return response;
-    }
     let current = form.get("current_password");
     let new = form.get("new_password");
     let mut errors = Errors::default();
@@ -680,13 +670,10 @@ pub async fn two_factor(ws: Arc<Workspace>, mut req: Request) -> Response {
         Ok(session) => session,
         Err(response) => return response,
     };
-    let form = match Form::read(&mut req).await {
+    let form = match Form::checked(&ws, &mut req, &session.csrf_token).await {
         Ok(form) => form,
         Err(response) => return response,
     };
-    if let Err(response) = check_form(&ws, &req, &form, &session.csrf_token) {
-        return response;
-    }
     let shown = form.get("secret");
     let code = form.get("code").trim();
     if code.is_empty() {

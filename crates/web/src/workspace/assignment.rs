@@ -520,13 +520,10 @@ pub(crate) async fn post(ws: Arc<Workspace>, mut req: Request, write: Write) -> 
     let Some(id) = assignment_id(&req) else {
         return not_found();
     };
-    let form = match Form::read(&mut req).await {
+    let form = match Form::checked(&ws, &mut req, &session.csrf_token).await {
         Ok(form) => form,
         Err(response) => return response,
     };
-    if let Err(response) = check_form(&ws, &req, &form, &session.csrf_token) {
-        return response;
-    }
     let typed = Typed {
         form: write.name(),
         fields: form.clone(),

@@ -312,6 +312,18 @@ impl Form {
         Ok(Self(fields))
     }
 
+    /// Reads a signed-in person's form, refused (403) unless it comes from
+    /// this site and carries the session's token `expected`.
+    pub(crate) async fn checked(
+        ws: &Workspace,
+        req: &mut Request,
+        expected: &str,
+    ) -> Result<Self, Response> {
+        let form = Self::read(req).await?;
+        check_form(ws, req, &form, expected)?;
+        Ok(form)
+    }
+
     /// Every value of `name` (checkboxes), in the order sent.
     pub(crate) fn all(&self, name: &str) -> Vec<&str> {
         self.0

@@ -16,9 +16,7 @@ use rectrack_store::page::PageRequest;
 use rectrack_store::people::{Invitation, PersonDraft};
 use rectrack_store::{Ctx, Error};
 
-use super::{
-    Errors, Form, Layout, Workspace, check_form, failed, message_page, render, see_other, signed_in,
-};
+use super::{Errors, Form, Layout, Workspace, failed, message_page, render, see_other, signed_in};
 use crate::words;
 
 /// How many people the page lists.
@@ -141,13 +139,10 @@ pub async fn invite(ws: Arc<Workspace>, mut req: Request) -> Response {
         Ok(session) => session,
         Err(response) => return response,
     };
-    let form = match Form::read(&mut req).await {
+    let form = match Form::checked(&ws, &mut req, &session.csrf_token).await {
         Ok(form) => form,
         Err(response) => return response,
     };
-    if let Err(response) = check_form(&ws, &req, &form, &session.csrf_token) {
-        return response;
-    }
     let Some(principal) = session.principal() else {
         return failed();
     };
@@ -280,11 +275,7 @@ async fn act(ws: Arc<Workspace>, mut req: Request, act: Act) -> Response {
         Ok(session) => session,
         Err(response) => return response,
     };
-    let form = match Form::read(&mut req).await {
-        Ok(form) => form,
-        Err(response) => return response,
-    };
-    if let Err(response) = check_form(&ws, &req, &form, &session.csrf_token) {
+    if let Err(response) = Form::checked(&ws, &mut req, &session.csrf_token).await {
         return response;
     }
     let Some(principal) = session.principal() else {
