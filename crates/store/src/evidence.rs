@@ -214,6 +214,21 @@ pub(crate) async fn ids_of(db: &impl ConnectionTrait, id: AssignmentId) -> Resul
         .collect())
 }
 
+/// The evidence items of `ids` that exist, in one query per 500.
+pub(crate) async fn by_ids(db: &impl ConnectionTrait, ids: &[EvidenceId]) -> Result<Vec<Evidence>> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let rows = evidence::Entity::find()
+            .filter(evidence::Column::Id.is_in(chunk.iter().map(|id| id.as_uuid())))
+            .all(db)
+            .await?;
+        for row in rows {
+            found.push(item(row)?);
+        }
+    }
+    Ok(found)
+}
+
 async fn of_assignment(db: &impl ConnectionTrait, id: AssignmentId) -> Result<Vec<Evidence>> {
     evidence::Entity::find()
         .filter(evidence::Column::AssignmentId.eq(id.as_uuid()))

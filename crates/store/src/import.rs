@@ -389,7 +389,8 @@ impl Store {
 }
 
 impl ImportReport {
-    fn refused(sha256: &str, rows: usize, errors: Vec<RowError>) -> Self {
+    /// The report of a file refused whole, with its rows' errors.
+    pub fn refused(sha256: &str, rows: usize, errors: Vec<RowError>) -> Self {
         Self {
             sha256: sha256.to_owned(),
             dry_run: true,

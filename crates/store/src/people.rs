@@ -684,10 +684,11 @@ impl Store {
         })
     }
 
-    /// Sets up a second factor: `secret` as shown by
-    /// [`Store::begin_two_factor`] and a `code` the app now shows (422 on
-    /// `code` when it does not match). Returns the recovery codes, shown
-    /// this once. A session that had to enrol is then complete.
+    /// Sets up a second factor, or replaces the one set up: `secret` as
+    /// shown by [`Store::begin_two_factor`] and a `code` the app now shows
+    /// (422 on `code` when it does not match). Returns new recovery codes,
+    /// shown this once; the old secret and codes stop working. A session
+    /// that had to enrol is then complete.
     pub async fn enable_two_factor(
         &self,
         session: &Session,
@@ -718,9 +719,17 @@ impl Store {
         let base32 = totp_rs::Secret::from(totp_secret_bytes(&totp)).to_base32();
         self.write(&Ctx::new(&principal), async |tx| {
             let before = row_of(tx.db().await?, person.id).await?;
-            if before.totp_secret.is_some() {
+            // Setting up again replaces the app and the recovery codes (a
+            // new phone, codes used up); the same form sent twice is
+            // refused, its code being spent.
+            let spent = before.totp_secret.as_deref() == Some(base32.as_str())
+                && before
+                    .totp_last_step
+                    .is_some_and(|last| u64::try_from(last).is_ok_and(|last| step <= last));
+            if spent {
                 return Err(Error::Conflict(
-                    "a second factor is already set up".to_owned(),
+                    "this code has been used: your second factor is already set up with it"
+                        .to_owned(),
                 ));
             }
             let mut after = before.clone();

@@ -269,17 +269,25 @@ impl Store {
     /// An assignment's claims of implementation, oldest first, each with
     /// the evidence it cites.
     pub async fn claims(&self, id: AssignmentId) -> Result<Vec<Claim>> {
+        Ok(self.claims_of(&[id]).await?.remove(&id).unwrap_or_default())
+    }
+
+    /// The claims of each of `ids`, oldest first, each with the evidence it
+    /// cites: two queries however many assignments.
+    pub async fn claims_of(
+        &self,
+        ids: &[AssignmentId],
+    ) -> Result<HashMap<AssignmentId, Vec<Claim>>> {
         let rows = claims::Entity::find()
-            .filter(claims::Column::AssignmentId.eq(id.as_uuid()))
+            .filter(claims::Column::AssignmentId.is_in(ids.iter().map(|id| id.as_uuid())))
             .order_by_asc(claims::Column::SubmittedAtUs)
             .order_by_asc(claims::Column::Id)
             .all(&self.db)
             .await?;
-        // The cited ids of every claim in one query, not one per claim.
-        let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+        let claim_ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
         let mut evidence: HashMap<Uuid, Vec<EvidenceId>> = HashMap::new();
         for cited in claim_evidence::Entity::find()
-            .filter(claim_evidence::Column::ClaimId.is_in(ids))
+            .filter(claim_evidence::Column::ClaimId.is_in(claim_ids))
             .order_by_asc(claim_evidence::Column::Position)
             .all(&self.db)
             .await?
@@ -289,13 +297,14 @@ impl Store {
                 .or_default()
                 .push(EvidenceId::from_uuid(cited.evidence_id));
         }
-        let mut claims = Vec::with_capacity(rows.len());
+        let mut claims: HashMap<AssignmentId, Vec<Claim>> = HashMap::new();
         for row in rows {
             let submitted_at = from_micros(row.submitted_at_us)?;
-            claims.push(Claim {
+            let assignment_id = AssignmentId::from_uuid(row.assignment_id);
+            claims.entry(assignment_id).or_default().push(Claim {
                 occurred: occurrence("claims.occurred", row.occurred.as_deref(), submitted_at)?,
                 id: ClaimId::from_uuid(row.id),
-                assignment_id: id,
+                assignment_id,
                 summary: stored("claims.summary", LongText::parse(&row.summary))?,
                 evidence_ids: evidence.remove(&row.id).unwrap_or_default(),
                 submitted_at,

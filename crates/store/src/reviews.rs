@@ -1,23 +1,31 @@
 //! The overseer's reviews: verify or return a claim, close an assignment as
 //! not implemented, or comment.
 
+use std::collections::HashMap;
+
+use rectrack_core::assignment::AssignmentStatus;
 use rectrack_core::audit::Action;
-use rectrack_core::ids::{AssignmentId, RecommendationId, ReviewId};
+use rectrack_core::evidence::Evidence;
+use rectrack_core::ids::{AssignmentId, EvidenceId, RecommendationId, ReviewId};
 use rectrack_core::lifecycle::Command;
 use rectrack_core::occurrence::OccurrenceDraft;
 use rectrack_core::organisation::OrgCode;
-use rectrack_core::review::{Review, ReviewDraft};
+use rectrack_core::review::{Claim, Review, ReviewDraft};
+use rectrack_core::role::Actor;
 use rectrack_core::text::LongText;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::Store;
-use crate::assignments::{AssignmentRecord, Loaded, authorise_fact, load_whole, summary};
+use crate::assignments::{
+    AssignmentFilter, AssignmentRecord, Loaded, authorise_fact, load_whole, summary,
+};
 use crate::audit::append::{EventDraft, Touch};
 use crate::convert::{from_micros, from_wire, micros, occurrence, occurrence_json, wire};
-use crate::entities::reviews;
+use crate::entities::{recommendations, reviews};
 use crate::error::{Error, Result, stored};
+use crate::page::PageRequest;
 use crate::sql::Sql;
 use crate::write::{Ctx, Tx, Written};
 
@@ -30,7 +38,109 @@ pub struct ReviewOutcomeView {
     pub assignment: AssignmentRecord,
 }
 
+/// A claim awaiting the overseer's review.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedClaim {
+    /// The assignment, `implementation_claimed`.
+    pub assignment: AssignmentRecord,
+    /// Its recommendation's report, number and title.
+    pub report: String,
+    /// The recommendation's number in its report.
+    pub number: u32,
+    /// The recommendation's title.
+    pub title: String,
+    /// The latest claim, the one under review.
+    pub claim: Claim,
+    /// The evidence the claim cites, in the order it cites them.
+    pub evidence: Vec<Evidence>,
+}
+
 impl Store {
+    /// Claims awaiting review that `actor` may see, the longest waiting
+    /// first, at most `limit` of them; and how many await in all.
+    pub async fn review_queue(
+        &self,
+        actor: &Actor,
+        limit: usize,
+    ) -> Result<(Vec<QueuedClaim>, usize)> {
+        let filter = AssignmentFilter {
+            organisation: (!actor.sees_everything()).then(|| actor.organisation.to_string()),
+            status: Some(AssignmentStatus::ImplementationClaimed),
+            ..AssignmentFilter::default()
+        };
+        let mut claimed = Vec::new();
+        let mut page = PageRequest::first(500);
+        loop {
+            let found = self.assignments(&filter, &page).await?;
+            claimed.extend(found.items);
+            match found.next {
+                Some(after) => page.after = Some(after),
+                None => break,
+            }
+        }
+        let ids: Vec<AssignmentId> = claimed.iter().map(|r| r.assignment.id).collect();
+        let mut claims = HashMap::new();
+        for chunk in ids.chunks(500) {
+            claims.extend(self.claims_of(chunk).await?);
+        }
+        // The claim under review is each assignment's latest.
+        let mut queue: Vec<(AssignmentRecord, Claim)> = claimed
+            .into_iter()
+            .filter_map(|record| {
+                let latest = claims.get_mut(&record.assignment.id)?.pop()?;
+                Some((record, latest))
+            })
+            .collect();
+        queue.sort_by_key(|(record, claim)| (claim.submitted_at, record.assignment.id));
+        let waiting = queue.len();
+        queue.truncate(limit);
+        let recommendation_ids: Vec<Uuid> = queue
+            .iter()
+            .map(|(record, _)| record.assignment.recommendation_id.as_uuid())
+            .collect();
+        let titles: HashMap<Uuid, (String, u32, String)> = recommendations::Entity::find()
+            .filter(recommendations::Column::Id.is_in(recommendation_ids))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|row| {
+                let number = u32::try_from(row.number).unwrap_or_default();
+                (row.id, (row.report_slug, number, row.title))
+            })
+            .collect();
+        let cited: Vec<EvidenceId> = queue
+            .iter()
+            .flat_map(|(_, claim)| claim.evidence_ids.iter().copied())
+            .collect();
+        let evidence: HashMap<EvidenceId, Evidence> = crate::evidence::by_ids(&self.db, &cited)
+            .await?
+            .into_iter()
+            .map(|item| (item.id, item))
+            .collect();
+        let queue = queue
+            .into_iter()
+            .map(|(assignment, claim)| {
+                let (report, number, title) = titles
+                    .get(&assignment.assignment.recommendation_id.as_uuid())
+                    .cloned()
+                    .unwrap_or_default();
+                QueuedClaim {
+                    evidence: claim
+                        .evidence_ids
+                        .iter()
+                        .filter_map(|id| evidence.get(id).cloned())
+                        .collect(),
+                    assignment,
+                    report,
+                    number,
+                    title,
+                    claim,
+                }
+            })
+            .collect();
+        Ok((queue, waiting))
+    }
+
     /// Records a review, made when `occurred` says; its outcome moves the
     /// assignment as the lifecycle says.
     pub async fn review(

@@ -310,6 +310,44 @@ pub async fn people_sign_in_with_passwords_second_factors_and_sessions(h: Harnes
         "a recovery code is accepted once"
     );
 
+    // Setting up again (a new phone) replaces the secret and the recovery
+    // codes; the same form sent twice is refused, its code spent.
+    let replaced_by = store
+        .second_factor(&third.secret, &recovery[1], "10.0.0.6")
+        .await
+        .unwrap();
+    let new_setup = store.begin_two_factor(&replaced_by.person, None).unwrap();
+    assert_ne!(new_setup.secret, setup.secret);
+    h.clock.advance(Duration::seconds(31));
+    let new_code = code(&h, &new_setup.secret);
+    let (_, new_recovery) = store
+        .enable_two_factor(&replaced_by, &new_setup.secret, &new_code)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .enable_two_factor(&replaced_by, &new_setup.secret, &new_code)
+            .await,
+        Err(Error::Conflict(_))
+    ));
+    let fourth = store
+        .sign_in("sam.okafor@iopc.example", GOOD, "10.0.0.6")
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            store
+                .second_factor(&fourth.secret, &recovery[2], "10.0.0.6")
+                .await,
+            Err(Error::SignInRefused)
+        ),
+        "the old recovery codes stop working"
+    );
+    store
+        .second_factor(&fourth.secret, &new_recovery[0], "10.0.0.6")
+        .await
+        .unwrap();
+
     // Disabling an account ends its sessions at once; no one disables
     // their own.
     let sam = done.principal().unwrap();
