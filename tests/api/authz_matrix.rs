@@ -1,9 +1,11 @@
 //! Who may call what: every endpoint × {no token, overseer, recipient of the
 //! addressed organisation, recipient of another organisation, observer of
 //! the addressed organisation, revoked token} → the status code the contract
-//! gives, as a table. Then the same reads with `--private`.
+//! gives, as a table. Then the same reads with `--private`, and every
+//! workspace page and form × a signed-in person of each role.
 
 use crate::helpers::{TestApp, organisation, token};
+use crate::workspace::{Answer, Browser, GOOD, csrf, invite, overseer_person};
 use rectrack_core::organisation::OrganisationKind;
 use rectrack_core::role::Role;
 use reqwest::Method;
@@ -398,6 +400,282 @@ async fn an_oversight_bodys_observer_reads_everything_and_changes_nothing() {
             .await
             .status(),
         403
+    );
+    app.stop().await;
+}
+
+/// One workspace form: its action, its fields, and the status each of
+/// [`PEOPLE`] must get.
+type FormRow<'a> = (&'a str, Vec<(&'a str, &'a str)>, [u16; 5]);
+
+/// The people who try each workspace form, in order: refusals first.
+const PEOPLE: [&str; 5] = ["signed out", "observer", "other", "overseer", "recipient"];
+
+/// What a workspace answer means for the table: a redirect to sign-in is
+/// 401, as the API answers a missing token; anything else its status.
+fn person_status(answer: &Answer) -> u16 {
+    if answer.status == 303 && answer.location.starts_with("/workspace/sign-in") {
+        401
+    } else {
+        answer.status
+    }
+}
+
+/// A person of each role, signed in to the workspace: an MPS observer, a
+/// West Midlands recipient, an IOPC overseer (with their second factor)
+/// and an MPS recipient; and someone signed out. Each workspace page and
+/// form answers them as their role allows, the same rules as the API's
+/// table above (`/workspace` answers 303 to sign in, where the API 401).
+#[tokio::test]
+async fn every_workspace_page_and_form_answers_each_person_as_their_role_allows() {
+    let app = TestApp::spawn().await;
+    let fixture = app.open_assignment().await;
+    organisation(
+        &app.store,
+        "wmp",
+        "West Midlands Police",
+        OrganisationKind::PoliceForce,
+    )
+    .await;
+    let second = json!({"number": 2, "title": "Second", "body": "Act.", "recipients": ["mps"], "issued_on": "2022-02-01", "response_due_on": "2099-12-31"});
+    let second: Value = app
+        .post(
+            "/v1/reports/op-test/recommendations",
+            Some(&app.overseer),
+            &second,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let a2 = second["assignments"][0]["id"].as_str().unwrap().to_owned();
+    let third = json!({"number": 3, "title": "Third", "body": "Act.", "recipients": ["mps"], "issued_on": "2022-02-01", "response_due_on": "2099-12-31"});
+    let third: Value = app
+        .post(
+            "/v1/reports/op-test/recommendations",
+            Some(&app.overseer),
+            &third,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let b = third["assignments"][0]["id"].as_str().unwrap().to_owned();
+    let spare = token(&app.store, "wmp", Role::Observer).await;
+    let tokens: Value = app
+        .get("/v1/tokens", Some(&app.overseer))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let spare_id = tokens["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["organisation"] == "wmp")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    drop(spare);
+
+    let mut people = Vec::new();
+    people.push(Browser::new(&app));
+    for (organisation, role, email) in [
+        ("mps", "observer", "olu@met.example"),
+        ("wmp", "recipient", "wen@wmp.example"),
+    ] {
+        let (invitation, _) = invite(&app, organisation, role, email).await;
+        let mut browser = Browser::new(&app);
+        let accepted = browser
+            .submit(
+                &invitation,
+                &invitation,
+                &[("password", GOOD), ("confirm_password", GOOD)],
+            )
+            .await;
+        assert_eq!(accepted.location, "/workspace");
+        people.push(browser);
+    }
+    people.push(overseer_person(&app).await);
+    let (invitation, _) = invite(&app, "mps", "recipient", "priya@met.example").await;
+    let mut priya = Browser::new(&app);
+    priya
+        .submit(
+            &invitation,
+            &invitation,
+            &[("password", GOOD), ("confirm_password", GOOD)],
+        )
+        .await;
+    people.push(priya);
+    let (_, invited) = invite(&app, "mps", "recipient", "pat@met.example").await;
+    let mut tokens = Vec::new();
+    for browser in &mut people {
+        let dashboard = browser.get("/workspace").await;
+        tokens.push(if dashboard.status == 200 {
+            csrf(&dashboard.body)
+        } else {
+            String::new()
+        });
+    }
+
+    let a = fixture.assignment.clone();
+    let mut ids = std::collections::HashMap::new();
+    ids.insert("{A}", a.clone());
+    ids.insert("{A2}", a2);
+    ids.insert("{B}", b.clone());
+    ids.insert("{T}", spare_id);
+    ids.insert("{P}", invited);
+    let mut mismatches = Vec::new();
+
+    // Pages: who may see what.
+    #[rustfmt::skip]
+    let pages: Vec<(&str, [u16; 5])> = vec![
+        //                                      signed out observer other overseer recipient
+        ("/workspace",                          [401, 200, 200, 200, 200]),
+        ("/workspace/assignments/{A}",          [401, 200, 404, 200, 200]),
+        ("/workspace/reviews",                  [401, 200, 200, 200, 200]),
+        ("/workspace/reports",                  [401, 200, 200, 200, 200]),
+        ("/workspace/reports/op-test",          [401, 200, 200, 200, 200]),
+        ("/workspace/organisations",            [401, 200, 200, 200, 200]),
+        ("/workspace/import",                   [401, 403, 403, 200, 403]),
+        ("/workspace/people",                   [401, 403, 403, 200, 403]),
+        ("/workspace/tokens",                   [401, 403, 403, 200, 403]),
+        ("/workspace/account",                  [401, 200, 200, 200, 200]),
+    ];
+    for (template, expected) in pages {
+        let path = ids
+            .iter()
+            .fold(template.to_owned(), |p, (k, v)| p.replace(k, v));
+        for (i, browser) in people.iter_mut().enumerate() {
+            let got = person_status(&browser.get(&path).await);
+            if got != expected[i] {
+                mismatches.push(format!(
+                    "GET {template} as {}: got {got}, want {}",
+                    PEOPLE[i], expected[i]
+                ));
+            }
+        }
+    }
+
+    // Forms, in an order in which each succeeds for whoever may send it.
+    #[rustfmt::skip]
+    let forms: Vec<FormRow> = vec![
+        ("/workspace/assignments/{A}/response",     vec![("decision", "accepted"), ("rationale", "We accept."), ("planned_completion_on", "2099-12-31")],
+                                                                                       [401, 403, 404, 403, 303]),
+        ("/workspace/assignments/{A}/milestones",   vec![("title", "Plan"), ("due_on", "2099-06-30")],
+                                                                                       [401, 403, 404, 403, 303]),
+        ("/workspace/assignments/{A}/evidence",     vec![("kind", "link"), ("title", "Policy"), ("url", "https://example.org/policy")],
+                                                                                       [401, 403, 404, 403, 303]),
+        ("/workspace/assignments/{A}/updates",      vec![("narrative", "Work started.")],
+                                                                                       [401, 403, 404, 403, 303]),
+        ("/workspace/assignments/{B}/extension-requests", vec![("requested_due_on", "2100-06-30"), ("reason", "The board meets in June.")],
+                                                                                       [401, 403, 404, 403, 303]),
+        ("/workspace/assignments/{A}/claim",        vec![("summary", "Done."), ("evidence_ids", "{E}")],
+                                                                                       [401, 403, 404, 403, 303]),
+        ("/workspace/assignments/{A}/reviews",      vec![("outcome", "returned"), ("comment", "Show the training records.")],
+                                                                                       [401, 403, 404, 303, 403]),
+        ("/workspace/assignments/{A2}/withdrawal",  vec![("reason", "Superseded.")],  [401, 403, 404, 303, 403]),
+        ("/workspace/organisations",                vec![("code", "gmp"), ("name", "Greater Manchester Police"), ("kind", "police_force")],
+                                                                                       [401, 403, 403, 303, 403]),
+        ("/workspace/reports",                      vec![("slug", "another"), ("title", "Another"), ("issued_by", "iopc"), ("published_on", "2022-02-01")],
+                                                                                       [401, 403, 403, 303, 403]),
+        ("/workspace/reports/op-test/recommendations", vec![("number", "10"), ("title", "More"), ("body", "Act."), ("recipients", "mps"), ("issued_on", "2022-02-01"), ("legal_basis", "para_28a")],
+                                                                                       [401, 403, 403, 303, 403]),
+        ("/workspace/tokens",                       vec![("organisation", "mps"), ("role", "observer"), ("label", "Case system")],
+                                                                                       [401, 403, 403, 201, 403]),
+        ("/workspace/tokens/{T}/revoke",            vec![],                           [401, 403, 403, 303, 403]),
+        ("/workspace/people",                       vec![("organisation", "mps"), ("role", "recipient"), ("email", "q@met.example"), ("name", "Q")],
+                                                                                       [401, 403, 403, 200, 403]),
+        ("/workspace/people/{P}/invitation",        vec![],                           [401, 403, 403, 200, 403]),
+        ("/workspace/people/{P}/disable",           vec![],                           [401, 403, 403, 303, 403]),
+        ("/workspace/people/{P}/enable",            vec![],                           [401, 403, 403, 303, 403]),
+    ];
+    for (template, fields, expected) in forms {
+        let path = ids
+            .iter()
+            .fold(template.to_owned(), |p, (k, v)| p.replace(k, v));
+        for (i, browser) in people.iter_mut().enumerate() {
+            let version: Value = app
+                .get(
+                    &format!(
+                        "/v1/assignments/{}",
+                        if template.contains("{B}") { &b } else { &a }
+                    ),
+                    None,
+                )
+                .await
+                .json()
+                .await
+                .unwrap();
+            let version = version["version"].to_string();
+            let form_id = uuid::Uuid::new_v4().to_string();
+            let mut sent: Vec<(&str, String)> = vec![
+                ("csrf_token", tokens[i].clone()),
+                ("version", version),
+                ("form_id", form_id),
+            ];
+            for (name, value) in &fields {
+                // Creates that must not clash get a value of each person's.
+                let value = match *name {
+                    "code" | "slug" => format!("{value}-{i}"),
+                    // The evidence the form above added.
+                    "evidence_ids" => {
+                        let evidence: Value = app
+                            .get(
+                                &format!("/v1/assignments/{a}/evidence"),
+                                Some(&app.overseer),
+                            )
+                            .await
+                            .json()
+                            .await
+                            .unwrap();
+                        evidence["items"][0]["id"].as_str().unwrap().to_owned()
+                    }
+                    "email" => format!("{i}.{value}"),
+                    "number" => (10 + i).to_string(),
+                    _ => (*value).to_owned(),
+                };
+                sent.push((name, value));
+            }
+            let sent: Vec<(&str, &str)> = sent.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let got = person_status(&browser.post(&path, &sent).await);
+            if got != expected[i] {
+                mismatches.push(format!(
+                    "POST {template} as {}: got {got}, want {}",
+                    PEOPLE[i], expected[i]
+                ));
+            }
+        }
+    }
+
+    // An import's file is sent as an upload.
+    let file =
+        b"report,number,recipient,title,body,issued_on\nop-test,20,mps,Imported,Act.,2022-02-01\n";
+    for (i, browser) in people.iter_mut().enumerate() {
+        let want = [401, 403, 403, 200, 403][i];
+        let got = person_status(
+            &browser
+                .post_file(
+                    "/workspace/import",
+                    &[("csrf_token", &tokens[i])],
+                    "record.csv",
+                    file,
+                )
+                .await,
+        );
+        if got != want {
+            mismatches.push(format!(
+                "POST /workspace/import as {}: got {got}, want {want}",
+                PEOPLE[i]
+            ));
+        }
+    }
+    assert!(
+        mismatches.is_empty(),
+        "{} mismatches:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
     );
     app.stop().await;
 }

@@ -15,12 +15,12 @@ use serde_json::{Value, json};
 use crate::helpers::TestApp;
 
 const SESSION: &str = "__Host-rectrack-session";
-const GOOD: &str = "kettle orbit lantern";
+pub(crate) const GOOD: &str = "kettle orbit lantern";
 const BETTER: &str = "saffron glacier tandem";
 
 /// A browser's share of the conversation: the cookies it keeps, no
 /// redirects followed, and the `Origin` it sends with forms.
-struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     app: &'a TestApp,
     client: reqwest::Client,
     cookies: HashMap<String, String>,
@@ -28,15 +28,15 @@ struct Browser<'a> {
 }
 
 /// What came back: status, `Location`, `Set-Cookie` lines and the body.
-struct Answer {
-    status: u16,
-    location: String,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) location: String,
     set_cookies: Vec<String>,
-    body: String,
+    pub(crate) body: String,
 }
 
 impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp) -> Self {
+    pub(crate) fn new(app: &'a TestApp) -> Self {
         Self {
             app,
             client: reqwest::Client::builder()
@@ -84,7 +84,7 @@ impl<'a> Browser<'a> {
         }
     }
 
-    async fn get(&mut self, path: &str) -> Answer {
+    pub(crate) async fn get(&mut self, path: &str) -> Answer {
         let response = self
             .client
             .get(self.app.url(path))
@@ -95,7 +95,7 @@ impl<'a> Browser<'a> {
         self.answer(response).await
     }
 
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
+    pub(crate) async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
         let response = self
             .client
             .post(self.app.url(path))
@@ -108,8 +108,42 @@ impl<'a> Browser<'a> {
         self.answer(response).await
     }
 
+    /// Posts `fields` and a file named `file_name` (field `file`) as
+    /// `multipart/form-data`, as a browser sends a file.
+    pub(crate) async fn post_file(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file_name: &str,
+        bytes: &[u8],
+    ) -> Answer {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, value) in fields {
+            form = form.text(name.to_string(), value.to_string());
+        }
+        form = form.part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(file_name.to_owned()),
+        );
+        let response = self
+            .client
+            .post(self.app.url(path))
+            .header("cookie", self.cookie_header())
+            .header(ORIGIN, self.origin.clone())
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        self.answer(response).await
+    }
+
     /// Gets the form at `path` and posts `fields` with its token.
-    async fn submit(&mut self, path: &str, action: &str, fields: &[(&str, &str)]) -> Answer {
+    pub(crate) async fn submit(
+        &mut self,
+        path: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> Answer {
         let page = self.get(path).await;
         assert_eq!(page.status, 200, "{path}: {}", page.body);
         let token = csrf(&page.body);
@@ -124,7 +158,7 @@ impl<'a> Browser<'a> {
 }
 
 /// The `csrf_token` a page's first form carries.
-fn csrf(body: &str) -> String {
+pub(crate) fn csrf(body: &str) -> String {
     let at = body
         .find("name=\"csrf_token\" value=\"")
         .expect("the page has a form with a token");
@@ -134,7 +168,12 @@ fn csrf(body: &str) -> String {
 
 /// Invites a person over the API; returns the invitation's path and the
 /// person's id.
-async fn invite(app: &TestApp, organisation: &str, role: &str, email: &str) -> (String, String) {
+pub(crate) async fn invite(
+    app: &TestApp,
+    organisation: &str,
+    role: &str,
+    email: &str,
+) -> (String, String) {
     let response = app
         .post(
             "/v1/people",
@@ -603,7 +642,7 @@ async fn an_overseer_sets_up_a_second_factor_before_anything_else() {
 
 /// The hidden fields of the form whose action ends with `action`: its
 /// token, version and one-time id.
-fn form_fields(body: &str, action: &str) -> (String, String, String) {
+pub(crate) fn form_fields(body: &str, action: &str) -> (String, String, String) {
     let at = body
         .find(&format!("action=\"{action}\""))
         .unwrap_or_else(|| panic!("no form posting to …{action}"));
@@ -913,7 +952,7 @@ async fn a_document_uploads_with_its_token_and_is_refused_without_it() {
 }
 
 /// An IOPC caseworker (overseer) signed in, their second factor set up.
-async fn overseer_person(app: &TestApp) -> Browser<'_> {
+pub(crate) async fn overseer_person(app: &TestApp) -> Browser<'_> {
     let (invitation, _) = invite(app, "iopc", "overseer", "sam@iopc.example").await;
     let mut browser = Browser::new(app);
     browser
@@ -1104,5 +1143,392 @@ async fn a_force_asks_for_more_time_moves_a_milestone_and_the_overseer_decides()
         .await
         .unwrap();
     assert_eq!(assignment["response_due_on"], "2100-06-30");
+    app.stop().await;
+}
+
+/// The `value` of the hidden field `name` in the form posting to `action`.
+fn hidden(body: &str, action: &str, name: &str) -> String {
+    let at = body
+        .find(&format!("action=\"{action}\""))
+        .unwrap_or_else(|| panic!("no form posting to {action}"));
+    let form = &body[at..];
+    let key = format!("name=\"{name}\" value=\"");
+    let start = form.find(&key).unwrap() + key.len();
+    form[start..start + form[start..].find('"').unwrap()].to_owned()
+}
+
+#[tokio::test]
+async fn overseers_add_organisations_reports_and_recommendations_once_each_and_see_errors_by_field()
+{
+    let app = TestApp::spawn().await;
+    app.add_mps().await;
+    let mut sam = overseer_person(&app).await;
+    let page = sam.get("/workspace/organisations").await;
+    let form_id = hidden(&page.body, "/workspace/organisations", "form_id");
+    let bad = sam
+        .post(
+            "/workspace/organisations",
+            &[
+                ("csrf_token", &csrf(&page.body)),
+                ("form_id", &form_id),
+                ("code", "West Midlands!"),
+                ("name", "West Midlands Police"),
+                ("kind", "police_force"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.body.contains("href=\"#organisation-code\""),
+        "{}",
+        bad.body
+    );
+    assert!(
+        bad.body.contains("value=\"West Midlands Police\""),
+        "typed kept"
+    );
+    let length = app.chain_length().await;
+    let fields = [
+        ("csrf_token", csrf(&page.body)),
+        ("form_id", form_id.clone()),
+        ("code", "wmp".to_owned()),
+        ("name", "West Midlands Police".to_owned()),
+        ("kind", "police_force".to_owned()),
+    ];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let added = sam.post("/workspace/organisations", &fields).await;
+    assert_eq!(added.location, "/workspace/organisations?done=organisation");
+    let twice = sam.post("/workspace/organisations", &fields).await;
+    assert_eq!(twice.status, 303, "a second click is answered as the first");
+    assert_eq!(app.chain_length().await, length + 1, "and recorded once");
+
+    let page = sam.get("/workspace/reports").await;
+    let made = sam
+        .post(
+            "/workspace/reports",
+            &[
+                ("csrf_token", &csrf(&page.body)),
+                (
+                    "form_id",
+                    &hidden(&page.body, "/workspace/reports", "form_id"),
+                ),
+                ("slug", "op-web"),
+                ("title", "A report added on the web"),
+                ("issued_by", "iopc"),
+                ("published_on", "2022-02-01"),
+                ("url", ""),
+                ("summary", ""),
+            ],
+        )
+        .await;
+    assert_eq!(made.location, "/workspace/reports/op-web?done=report");
+    let report = sam.get("/workspace/reports/op-web").await;
+    assert!(report.body.contains("A report added on the web"));
+    let action = "/workspace/reports/op-web/recommendations";
+    let missing = sam
+        .post(
+            action,
+            &[
+                ("csrf_token", &csrf(&report.body)),
+                ("form_id", &hidden(&report.body, action, "form_id")),
+                ("number", "1"),
+                ("title", "Vet again"),
+                ("body", "Vet every officer again."),
+                ("issued_on", "2022-02-01"),
+                ("legal_basis", "para_28a"),
+            ],
+        )
+        .await;
+    assert_eq!(missing.status, 422, "no recipient chosen");
+    assert!(
+        missing.body.contains("href=\"#recommendation-recipients\""),
+        "{}",
+        missing.body
+    );
+    assert!(
+        missing.body.contains("Vet every officer again."),
+        "typed kept"
+    );
+    let added = sam
+        .post(
+            action,
+            &[
+                ("csrf_token", &csrf(&report.body)),
+                ("form_id", &hidden(&report.body, action, "form_id")),
+                ("number", "1"),
+                ("title", "Vet again"),
+                ("body", "Vet every officer again."),
+                ("recipients", "mps"),
+                ("recipients", "wmp"),
+                ("themes", "vetting, culture"),
+                ("issued_on", "2022-02-01"),
+                ("legal_basis", "para_28a"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        added.location,
+        "/workspace/reports/op-web?done=recommendation"
+    );
+    let recommendations: Value = app
+        .get("/v1/recommendations?report=op-web", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let created = &recommendations["items"][0];
+    assert_eq!(created["assignments"].as_array().unwrap().len(), 2);
+    assert_eq!(created["themes"], json!(["vetting", "culture"]));
+    assert_eq!(
+        created["response_due_on"], "2022-03-29",
+        "56 days by default"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_review_queue_lists_claims_oldest_first_with_the_evidence_to_open() {
+    let app = TestApp::spawn().await;
+    let fixture = app.accepted_assignment().await;
+    let a = &fixture.assignment;
+    let evidence: Value = app
+        .post(
+            &format!("/v1/assignments/{a}/evidence"),
+            Some(&fixture.mps),
+            &json!({"kind": "link", "title": "Training records", "url": "https://example.org/training"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let version: Value = app
+        .get(&format!("/v1/assignments/{a}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let claimed = app
+        .request(
+            reqwest::Method::POST,
+            &format!("/v1/assignments/{a}/claim"),
+            Some(&fixture.mps),
+        )
+        .header("If-Match", format!("\"{}\"", version["version"]))
+        .json(&json!({"summary": "Everyone has been trained.", "evidence_ids": [evidence["id"]]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(claimed.status(), 200);
+    let mut sam = overseer_person(&app).await;
+    let queue = sam.get("/workspace/reviews").await;
+    assert_eq!(queue.status, 200);
+    assert!(
+        queue
+            .body
+            .contains("One claim of implementation awaits review."),
+        "{}",
+        queue.body
+    );
+    assert!(queue.body.contains("Everyone has been trained."));
+    assert!(
+        queue
+            .body
+            .contains("href=\"https://example.org/training\">Training records</a>")
+    );
+    assert!(
+        queue
+            .body
+            .contains(&format!("href=\"/workspace/assignments/{a}#review\""))
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_token_made_on_the_web_is_shown_once_works_and_stops_when_revoked() {
+    let app = TestApp::spawn().await;
+    app.add_mps().await;
+    let mut sam = overseer_person(&app).await;
+    let page = sam.get("/workspace/tokens").await;
+    let made = sam
+        .post(
+            "/workspace/tokens",
+            &[
+                ("csrf_token", &csrf(&page.body)),
+                (
+                    "form_id",
+                    &hidden(&page.body, "/workspace/tokens", "form_id"),
+                ),
+                ("organisation", "mps"),
+                ("role", "recipient"),
+                ("label", "Case system"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, 201);
+    let at = made.body.find("<code>").unwrap() + 6;
+    let secret = made.body[at..at + made.body[at..].find('<').unwrap()].to_owned();
+    assert_eq!(
+        app.get("/v1/assignments", Some(&secret)).await.status(),
+        200
+    );
+    let again = sam.get("/workspace/tokens").await;
+    assert!(!again.body.contains(&secret), "the secret is shown once");
+    let row = again.body.find("Case system").unwrap();
+    let start = again.body[row..]
+        .find("action=\"/workspace/tokens/")
+        .unwrap()
+        + row
+        + 8;
+    let action = again.body[start..start + again.body[start..].find('"').unwrap()].to_owned();
+    let revoked = sam
+        .post(
+            &action,
+            &[
+                ("csrf_token", &csrf(&again.body)),
+                ("form_id", &hidden(&again.body, &action, "form_id")),
+            ],
+        )
+        .await;
+    assert_eq!(revoked.location, "/workspace/tokens?done=revoked");
+    assert_eq!(
+        app.get("/v1/assignments", Some(&secret)).await.status(),
+        401
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_import_is_previewed_as_a_table_then_written_once() {
+    let app = TestApp::spawn().await;
+    app.add_mps().await;
+    let mut sam = overseer_person(&app).await;
+    let page = sam.get("/workspace/import").await;
+    let token = csrf(&page.body);
+    let bad = b"report,number,recipient,title,body,issued_on\nop-imp,1,nobody,Vet,Vet again.,2022-02-01\n";
+    let refused = sam
+        .post_file(
+            "/workspace/import",
+            &[("csrf_token", &token)],
+            "record.csv",
+            bad,
+        )
+        .await;
+    assert_eq!(refused.status, 200, "a dry run shows its rows' errors");
+    assert!(
+        refused.body.contains("Nothing can be imported"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        !refused
+            .body
+            .contains("action=\"/workspace/import/confirm\"")
+    );
+    let length = app.chain_length().await;
+    let good = b"report,number,recipient,report_title,report_issued_by,report_published_on,title,body,issued_on\nop-imp,1,mps,Imported report,iopc,2022-02-01,Vet,Vet again.,2022-02-01\n";
+    let preview = sam
+        .post_file(
+            "/workspace/import",
+            &[("csrf_token", &token)],
+            "record.csv",
+            good,
+        )
+        .await;
+    assert_eq!(preview.status, 200);
+    assert!(preview.body.contains("Row by row"), "{}", preview.body);
+    assert_eq!(app.chain_length().await, length, "a preview writes nothing");
+    let action = "/workspace/import/confirm";
+    let fields: Vec<(&str, String)> = ["csrf_token", "form_id", "sha256", "kind", "file_name"]
+        .into_iter()
+        .map(|name| (name, hidden(&preview.body, action, name)))
+        .collect();
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let done = sam.post(action, &fields).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(done.body.contains("The file is imported"));
+    // The report, the recommendation, and the import's own event.
+    let after = app.chain_length().await;
+    assert_eq!(after, length + 3);
+    let again = sam.post(action, &fields).await;
+    assert_eq!(again.status, 200);
+    assert_eq!(app.chain_length().await, after, "sent twice, written once");
+    let recommendations: Value = app
+        .get("/v1/recommendations?report=op-imp", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(recommendations["items"].as_array().unwrap().len(), 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_second_factor_is_replaced_with_new_codes_and_removed_only_where_the_role_allows() {
+    let app = TestApp::spawn().await;
+    let (mut priya, _) = caseworker(&app).await;
+    let setup = priya.get("/workspace/account/two-factor").await;
+    let secret = hidden(&setup.body, "/workspace/account/two-factor", "secret");
+    let done = priya
+        .post(
+            "/workspace/account/two-factor",
+            &[
+                ("csrf_token", &csrf(&setup.body)),
+                ("secret", &secret),
+                ("code", &totp(&secret)),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 200);
+    let manage = priya.get("/workspace/account/two-factor").await;
+    assert!(
+        manage
+            .body
+            .contains("Move to a new app, or get new recovery codes")
+    );
+    let removed = priya
+        .post(
+            "/workspace/account/two-factor/remove",
+            &[("csrf_token", &csrf(&manage.body))],
+        )
+        .await;
+    assert_eq!(
+        removed.location,
+        "/workspace/account?changed=two-factor-removed"
+    );
+    let person: Value = app
+        .get("/v1/people", Some(&app.overseer))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(person["items"][0]["two_factor"], false);
+
+    let mut sam = overseer_person(&app).await;
+    let manage = sam.get("/workspace/account/two-factor").await;
+    assert!(
+        manage
+            .body
+            .contains("Your role needs a second factor, so it cannot be removed")
+    );
+    let kept = sam
+        .post(
+            "/workspace/account/two-factor/remove",
+            &[("csrf_token", &csrf(&manage.body))],
+        )
+        .await;
+    assert_eq!(kept.status, 409, "an overseer keeps a second factor");
+    let secret = hidden(&manage.body, "/workspace/account/two-factor", "secret");
+    let replaced = sam
+        .post(
+            "/workspace/account/two-factor",
+            &[
+                ("csrf_token", &csrf(&manage.body)),
+                ("secret", &secret),
+                ("code", &totp(&secret)),
+            ],
+        )
+        .await;
+    assert_eq!(replaced.status, 200, "{}", replaced.body);
+    assert!(replaced.body.contains("recovery codes"));
     app.stop().await;
 }

@@ -442,6 +442,9 @@ pub async fn page(ws: Arc<Workspace>, req: Request) -> Response {
             Some("Your password has been changed. You have been signed out everywhere else.")
         }
         Some("two-factor") => Some("Your second factor is set up."),
+        Some("two-factor-removed") => {
+            Some("Your second factor is removed: signing in asks only for your password.")
+        }
         _ => None,
     };
     render(
@@ -554,6 +557,10 @@ struct TwoFactorPage {
     layout: Layout,
     csrf_token: String,
     enrolling: bool,
+    /// Whether one is set up already, which this would replace.
+    replacing: bool,
+    /// Whether the person may go without one (core's rule).
+    may_remove: bool,
     setup: TwoFactorSetup,
     secret_groups: String,
     qr_svg: String,
@@ -591,16 +598,6 @@ pub async fn two_factor_form(ws: Arc<Workspace>, req: Request) -> Response {
         Ok(session) => session,
         Err(response) => return response,
     };
-    if session.person.two_factor {
-        return render(
-            StatusCode::OK,
-            &DonePage {
-                layout: Layout::of("Your second factor", "account", &session),
-                heading: "Your second factor is set up".to_owned(),
-                message: "Signing in asks for a code from your authenticator app, or one of your recovery codes.".to_owned(),
-            },
-        );
-    }
     two_factor_page(&ws, &session, None, Errors::default(), StatusCode::OK)
 }
 
@@ -629,10 +626,21 @@ fn two_factor_page(
         .map(|chunk| String::from_utf8_lossy(chunk).into_owned())
         .collect::<Vec<_>>()
         .join(" ");
+    let replacing = session.person.two_factor;
     let mut page = TwoFactorPage {
-        layout: Layout::of("Set up a second factor", "account", session),
+        layout: Layout::of(
+            if replacing {
+                "Your second factor"
+            } else {
+                "Set up a second factor"
+            },
+            "account",
+            session,
+        ),
         csrf_token: session.csrf_token.clone(),
         enrolling: session.stage == Stage::Enrol,
+        replacing,
+        may_remove: !session.person.needs_two_factor(),
         setup,
         secret_groups,
         qr_svg,
@@ -721,6 +729,36 @@ pub async fn two_factor(ws: Arc<Workspace>, mut req: Request) -> Response {
         ),
         Err(error) => {
             tracing::error!(%error, "a second factor could not be set up");
+            failed()
+        }
+    }
+}
+
+/// `POST /workspace/account/two-factor/remove`: signing in asks only for
+/// the password again, for those whose role allows it (the store refuses
+/// the others).
+pub async fn remove_two_factor(ws: Arc<Workspace>, mut req: Request) -> Response {
+    let session = match signed_in(&ws, &req).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    if let Err(response) = Form::checked(&ws, &mut req, &session.csrf_token).await {
+        return response;
+    }
+    match ws.state.store.disable_two_factor(&session).await {
+        Ok(_) => see_other("/workspace/account?changed=two-factor-removed"),
+        Err(Error::Conflict(message)) => message_page(
+            StatusCode::CONFLICT,
+            "Your second factor was not changed",
+            &super::capitalised(&message),
+        ),
+        Err(Error::Domain(rectrack_core::Error::Refused(refusal))) => message_page(
+            StatusCode::CONFLICT,
+            "Your second factor was not changed",
+            &super::capitalised(&refusal.to_string()),
+        ),
+        Err(error) => {
+            tracing::error!(%error, "a second factor could not be removed");
             failed()
         }
     }

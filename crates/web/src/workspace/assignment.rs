@@ -34,14 +34,13 @@ use rectrack_core::milestone::{MilestoneChange, MilestoneDraft, MilestoneStatus}
 use rectrack_core::occurrence::OccurrenceDraft;
 use rectrack_core::progress::UpdateDraft;
 use rectrack_core::response::{ResponseDecision, ResponseDraft};
-use rectrack_core::review::{ClaimDraft, ReviewDraft, ReviewOutcome};
-use rectrack_core::role::Principal;
+use rectrack_core::review::{ClaimDraft, ReviewDraft, ReviewOutcome, WithdrawalDraft};
 use rectrack_store::people::Session;
-use rectrack_store::{Ctx, Error, Idempotency, Written};
-use sha2::{Digest, Sha256};
+use rectrack_store::{Error, Written};
 
 use super::{
-    Errors, Form, Layout, Workspace, check_form, failed, message_page, render, see_other, signed_in,
+    Errors, Form, FormKey, Layout, Workspace, check_form, failed, message_page, render, see_other,
+    signed_in,
 };
 use crate::words;
 
@@ -148,6 +147,7 @@ struct AssignmentPage {
     can_post: bool,
     can_claim: bool,
     can_review: bool,
+    can_withdraw: bool,
     notice: Option<&'static str>,
     conflict: Option<String>,
     errors: Errors,
@@ -196,6 +196,9 @@ pub async fn page(ws: Arc<Workspace>, req: Request) -> Response {
         Some("extension") => Some("Your request for more time has been recorded."),
         Some("extension-decision") => {
             Some("Your decision on the request for more time has been recorded.")
+        }
+        Some("withdrawal") => {
+            Some("The recommendation is withdrawn: every assignment of it still open is closed.")
         }
         Some("again") => Some("That form had already been sent: it was recorded once."),
         _ => None,
@@ -315,7 +318,7 @@ async fn build(
         id,
         recommendation_id: assignment.recommendation_id,
         version: assignment.version,
-        form_id: uuid::Uuid::new_v4().to_string(),
+        form_id: super::new_form_id(),
         heading: format!("{}. {}", content.number, content.title),
         body: content.body.to_string(),
         report: view.recommendation.report.to_string(),
@@ -427,6 +430,7 @@ async fn build(
         ]
         .into_iter()
         .any(|outcome| may(Command::Review(outcome))),
+        can_withdraw: !view.recommendation.withdrawn && may(Command::Withdraw),
         notice: shown.notice,
         conflict: shown.conflict,
         errors: shown.errors,
@@ -483,6 +487,7 @@ pub(crate) enum Write {
     MilestoneChange,
     Extension,
     ExtensionDecision,
+    Withdrawal,
 }
 
 impl Write {
@@ -498,6 +503,7 @@ impl Write {
             Self::MilestoneChange => "milestone-change",
             Self::Extension => "extension",
             Self::ExtensionDecision => "extension-decision",
+            Self::Withdrawal => "withdrawal",
         }
     }
 }
@@ -537,11 +543,7 @@ pub(crate) async fn post(ws: Arc<Workspace>, mut req: Request, write: Write) -> 
         return unreadable();
     };
     let version = Some(version);
-    let key = Key {
-        scope: format!("person:{}", session.person.id),
-        id: form.get("form_id").to_owned(),
-        request_hash: request_hash(req.uri().path(), &form),
-    };
+    let key = FormKey::of(&session, req.uri().path(), &form);
     let store = &ws.state.store;
     let now = OccurrenceDraft::default();
     let outcome: Result<bool, Error> = match write {
@@ -839,6 +841,31 @@ pub(crate) async fn post(ws: Arc<Workspace>, mut req: Request, write: Write) -> 
                 .await
                 .map(|w| matches!(w, Written::Fresh(_)))
         }
+        // A withdrawal is the recommendation's, for every recipient: the
+        // assignment's version is not its precondition.
+        Write::Withdrawal => {
+            let recommendation = match store.assignment(id).await {
+                Ok(record) if session.actor.sees(&record.assignment.organisation) => {
+                    record.assignment.recommendation_id
+                }
+                Ok(_) | Err(Error::NotFound { .. }) => return not_found(),
+                Err(error) => {
+                    tracing::error!(%error, "an assignment could not be read");
+                    return failed();
+                }
+            };
+            store
+                .withdraw_recommendation(
+                    &key.ctx(&principal),
+                    recommendation,
+                    &WithdrawalDraft {
+                        reason: form.get("reason").to_owned(),
+                    },
+                    &now,
+                )
+                .await
+                .map(|w| matches!(w, Written::Fresh(_)))
+        }
     };
     answer(&ws, &session, id, write, typed, outcome).await
 }
@@ -898,42 +925,26 @@ async fn answer(
         }
         Err(Error::Domain(rectrack_core::Error::Refused(Refusal::NotVisible)))
         | Err(Error::NotFound { .. }) => not_found(),
-        Err(Error::Domain(rectrack_core::Error::Refused(refusal))) => {
-            shown_refused(ws, session, id, &refusal.to_string(), typed).await
+        // The person's role never does this (as the API, 403), or not now
+        // (409): either way the page says why, keeping what was typed.
+        Err(Error::Domain(rectrack_core::Error::Refused(
+            refusal @ Refusal::NotPermitted { .. },
+        ))) => {
+            let reason = refusal.to_string();
+            shown_refused(ws, session, id, &reason, typed, StatusCode::FORBIDDEN).await
         }
-        Err(Error::Conflict(reason)) => shown_refused(ws, session, id, &reason, typed).await,
+        Err(Error::Domain(rectrack_core::Error::Refused(refusal))) => {
+            let reason = refusal.to_string();
+            shown_refused(ws, session, id, &reason, typed, StatusCode::CONFLICT).await
+        }
+        Err(Error::Conflict(reason)) => {
+            shown_refused(ws, session, id, &reason, typed, StatusCode::CONFLICT).await
+        }
         Err(error) => {
             tracing::error!(%error, "a workspace form could not be recorded");
             failed()
         }
     }
-}
-
-/// A form's one-time id, as the idempotency key of its write.
-struct Key {
-    scope: String,
-    id: String,
-    request_hash: String,
-}
-
-impl Key {
-    fn ctx<'a, T>(&self, principal: &'a Principal) -> Ctx<'a, T> {
-        Ctx {
-            principal,
-            idempotency: (!self.id.is_empty() && self.id.len() <= 255).then(|| Idempotency {
-                scope: self.scope.clone(),
-                key: self.id.clone(),
-                request_hash: self.request_hash.clone(),
-                render: &keep_nothing::<T>,
-            }),
-        }
-    }
-}
-
-/// What a repeated form is answered with is the page itself, so nothing of
-/// the first answer needs keeping.
-fn keep_nothing<T>(_: &T) -> Result<String, String> {
-    Ok(String::new())
 }
 
 fn unreadable() -> Response {
@@ -996,6 +1007,7 @@ async fn shown_refused(
     id: AssignmentId,
     reason: &str,
     typed: Typed,
+    status: StatusCode,
 ) -> Response {
     show(
         ws,
@@ -1006,28 +1018,10 @@ async fn shown_refused(
             conflict: None,
             errors: Errors::one("", format!("This was not recorded: {reason}.")),
             typed,
-            status: StatusCode::CONFLICT,
+            status,
         },
     )
     .await
-}
-
-/// SHA-256 of the path and the form's fields (but its token and id): the
-/// same form sent twice is one request; the same id with other content is
-/// another.
-fn request_hash(path: &str, form: &Form) -> String {
-    let mut fields = form.pairs();
-    fields.retain(|(k, _)| k != "csrf_token" && k != "form_id");
-    fields.sort();
-    let mut hasher = Sha256::new();
-    hasher.update(path.as_bytes());
-    for (key, value) in fields {
-        hasher.update(b"\n");
-        hasher.update(key.as_bytes());
-        hasher.update(b"=");
-        hasher.update(value.as_bytes());
-    }
-    hex::encode(hasher.finalize())
 }
 
 /// `GET /workspace/evidence/{id}`: a document's bytes, to whoever may see
@@ -1158,7 +1152,12 @@ pub async fn upload(ws: Arc<Workspace>, mut req: Request) -> Response {
             return not_found();
         }
         Err(Error::Domain(rectrack_core::Error::Refused(refusal))) => {
-            return shown_refused(&ws, &session, id, &refusal.to_string(), Typed::default()).await;
+            let status = match refusal {
+                Refusal::NotPermitted { .. } => StatusCode::FORBIDDEN,
+                _ => StatusCode::CONFLICT,
+            };
+            let reason = refusal.to_string();
+            return shown_refused(&ws, &session, id, &reason, Typed::default(), status).await;
         }
         Err(error) => {
             tracing::error!(%error, "an upload could not be checked");
@@ -1279,11 +1278,7 @@ pub async fn upload(ws: Arc<Workspace>, mut req: Request) -> Response {
     // A document's fingerprint is its fields and its bytes' hash.
     let mut fingerprint = form.clone();
     fingerprint.push("sha256", staged.blob.sha256.as_ref());
-    let key = Key {
-        scope: format!("person:{}", session.person.id),
-        id: form.get("form_id").to_owned(),
-        request_hash: request_hash(req.uri().path(), &fingerprint),
-    };
+    let key = FormKey::of(&session, req.uri().path(), &fingerprint);
     let ctx = key.ctx(&principal);
     let Ok(version) = form.get("version").parse::<i64>() else {
         blobs.discard(&staged).await;

@@ -24,7 +24,10 @@
 pub mod account;
 pub mod assignment;
 pub mod dashboard;
+pub mod import;
+pub mod oversight;
 pub mod people;
+pub mod reviews;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -35,7 +38,10 @@ use base64::Engine as _;
 use poem::http::{HeaderValue, StatusCode, header};
 use poem::{Endpoint, Request, Response, Route, get};
 use rectrack_api::app::AppState;
+use rectrack_core::role::Principal;
 use rectrack_store::people::{Session, Stage};
+use rectrack_store::{Ctx, Error, Idempotency};
+use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::pages::{HTML, secure};
@@ -95,6 +101,40 @@ pub(crate) fn routes(route: Route, state: &Arc<AppState>) -> Route {
             "/workspace/people/:id/enable",
             poem::post(handler(&ws, people::enable)),
         )
+        .at("/workspace/reviews", get(handler(&ws, reviews::page)))
+        .at(
+            "/workspace/organisations",
+            get(handler(&ws, oversight::organisations))
+                .post(handler(&ws, oversight::add_organisation)),
+        )
+        .at(
+            "/workspace/reports",
+            get(handler(&ws, oversight::reports)).post(handler(&ws, oversight::add_report)),
+        )
+        .at(
+            "/workspace/reports/:slug",
+            get(handler(&ws, oversight::report)),
+        )
+        .at(
+            "/workspace/reports/:slug/recommendations",
+            poem::post(handler(&ws, oversight::add_recommendation)),
+        )
+        .at(
+            "/workspace/tokens",
+            get(handler(&ws, oversight::tokens)).post(handler(&ws, oversight::create_token)),
+        )
+        .at(
+            "/workspace/tokens/:id/revoke",
+            poem::post(handler(&ws, oversight::revoke_token)),
+        )
+        .at(
+            "/workspace/import",
+            get(handler(&ws, import::page)).post(handler(&ws, import::preview)),
+        )
+        .at(
+            "/workspace/import/confirm",
+            poem::post(handler(&ws, import::confirm)),
+        )
         .at(
             "/workspace/assignments/:id",
             get(handler(&ws, assignment::page)),
@@ -136,6 +176,10 @@ pub(crate) fn routes(route: Route, state: &Arc<AppState>) -> Route {
             get(handler(&ws, assignment::back)).post(form(&ws, Write::ExtensionDecision)),
         )
         .at(
+            "/workspace/assignments/:id/withdrawal",
+            get(handler(&ws, assignment::back)).post(form(&ws, Write::Withdrawal)),
+        )
+        .at(
             "/workspace/assignments/:id/documents",
             get(handler(&ws, assignment::back)).post(handler(&ws, assignment::upload)),
         )
@@ -150,6 +194,10 @@ pub(crate) fn routes(route: Route, state: &Arc<AppState>) -> Route {
         .at(
             "/workspace/account/two-factor",
             get(handler(&ws, account::two_factor_form)).post(handler(&ws, account::two_factor)),
+        )
+        .at(
+            "/workspace/account/two-factor/remove",
+            poem::post(handler(&ws, account::remove_two_factor)),
         )
 }
 
@@ -186,8 +234,9 @@ pub(crate) struct Layout {
     pub who: Option<Who>,
     /// The token the sign-out form carries.
     pub csrf_token: String,
-    /// Whether the person manages people (core's rule: overseers).
-    pub manages_people: bool,
+    /// Whether the person does the oversight body's work: reviews, reports,
+    /// imports, people and tokens (core's rule: overseers).
+    pub oversees: bool,
 }
 
 impl Layout {
@@ -197,7 +246,7 @@ impl Layout {
             section: "",
             who: None,
             csrf_token: String::new(),
-            manages_people: false,
+            oversees: false,
         }
     }
 
@@ -211,9 +260,9 @@ impl Layout {
                 role: crate::words::role(session.person.role),
             }),
             csrf_token: session.csrf_token.clone(),
-            manages_people: session
+            oversees: session
                 .principal()
-                .is_some_and(|p| p.require_overseer("manage_people").is_ok()),
+                .is_some_and(|p| p.require_overseer("oversee").is_ok()),
         }
     }
 
@@ -245,6 +294,11 @@ impl Errors {
 
     pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// Adds every error of `other`, after these.
+    pub(crate) fn extend(&mut self, other: Self) {
+        self.0.extend(other.0);
     }
 
     /// Every error, as (field id, message).
@@ -354,6 +408,120 @@ impl Form {
             .get(name)
             .and_then(|values| values.first())
             .map_or("", String::as_str)
+    }
+}
+
+/// A form's one-time id (its hidden `form_id`), as the idempotency key of
+/// its write: a second click, a refresh or the back button records nothing
+/// twice, and the same id sent with other content is refused.
+pub(crate) struct FormKey {
+    scope: String,
+    id: String,
+    request_hash: String,
+}
+
+impl FormKey {
+    /// The key of `form`, sent to `path` by the person of `session`.
+    pub(crate) fn of(session: &Session, path: &str, form: &Form) -> Self {
+        Self {
+            scope: format!("person:{}", session.person.id),
+            id: form.get("form_id").to_owned(),
+            request_hash: request_hash(path, form),
+        }
+    }
+
+    /// The write's context, as `principal`, keyed by the form's id when it
+    /// has one.
+    pub(crate) fn ctx<'a, T>(&self, principal: &'a Principal) -> Ctx<'a, T> {
+        Ctx {
+            principal,
+            idempotency: (!self.id.is_empty() && self.id.len() <= 255).then(|| Idempotency {
+                scope: self.scope.clone(),
+                key: self.id.clone(),
+                request_hash: self.request_hash.clone(),
+                render: &keep_nothing::<T>,
+            }),
+        }
+    }
+}
+
+/// What a repeated form is answered with is a page of its own, so nothing
+/// of the first answer needs keeping.
+fn keep_nothing<T>(_: &T) -> Result<String, String> {
+    Ok(String::new())
+}
+
+/// SHA-256 of the path and the form's fields (but its token and id): the
+/// same form sent twice is one request; the same id with other content is
+/// another.
+fn request_hash(path: &str, form: &Form) -> String {
+    let mut fields = form.pairs();
+    fields.retain(|(k, _)| k != "csrf_token" && k != "form_id");
+    fields.sort();
+    let mut hasher = Sha256::new();
+    hasher.update(path.as_bytes());
+    for (key, value) in fields {
+        hasher.update(b"\n");
+        hasher.update(key.as_bytes());
+        hasher.update(b"=");
+        hasher.update(value.as_bytes());
+    }
+    hex::encode(hasher.finalize())
+}
+
+/// A new one-time form id.
+pub(crate) fn new_form_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// What a write that was not recorded shows: field errors (422) and
+/// conflicts (409) go back to the form, with what was typed; a refusal is a
+/// 403 page naming `refused`; anything else is a failure on our side.
+/// `fields` maps core's field names to the form's ids and labels; a
+/// conflict is shown on `conflict_field`.
+pub(crate) fn not_recorded(
+    error: Error,
+    fields: &[(&str, &str, &str)],
+    conflict_field: &str,
+    refused: &str,
+) -> Result<(Errors, StatusCode), Response> {
+    match error {
+        Error::Domain(rectrack_core::Error::Validation(errors)) => Ok((
+            Errors::from_validation(&errors, fields),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )),
+        Error::Conflict(reason) => Ok((
+            Errors::one(conflict_field, capitalised(&reason)),
+            StatusCode::CONFLICT,
+        )),
+        Error::IdempotencyMismatch => Ok((
+            Errors::one(
+                "",
+                "This form was sent before with other content. Nothing more was recorded: check the page, then fill the form in again.",
+            ),
+            StatusCode::CONFLICT,
+        )),
+        Error::Domain(rectrack_core::Error::Refused(refusal)) => {
+            tracing::info!(%refusal, "a workspace form was refused");
+            Err(message_page(
+                StatusCode::FORBIDDEN,
+                "You cannot do this",
+                &format!("Nothing was changed. {refused}"),
+            ))
+        }
+        error => {
+            tracing::error!(%error, "a workspace form could not be recorded");
+            Err(failed())
+        }
+    }
+}
+
+/// `text` with its first letter in capitals.
+pub(crate) fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 

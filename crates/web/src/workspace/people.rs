@@ -16,7 +16,10 @@ use rectrack_store::page::PageRequest;
 use rectrack_store::people::{Invitation, PersonDraft};
 use rectrack_store::{Ctx, Error};
 
-use super::{Errors, Form, Layout, Workspace, failed, message_page, render, see_other, signed_in};
+use super::{
+    Errors, Form, Layout, Workspace, capitalised, failed, message_page, render, see_other,
+    signed_in,
+};
 use crate::words;
 
 /// How many people the page lists.
@@ -217,14 +220,6 @@ pub async fn invite(ws: Arc<Workspace>, mut req: Request) -> Response {
             tracing::error!(%error, "an invitation could not be made");
             failed()
         }
-    }
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
     }
 }
 
