@@ -238,7 +238,15 @@ try {
   await force.goto(assignmentUrl);
   await addEvidence("Training records", "https://www.met.police.uk/training-records");
   await claim("The plan is in force and every supervisor has been trained.");
-  await caseworker.goto(assignmentUrl);
+  // The overseer finds it in the review queue, with the evidence to open.
+  await caseworker.getByRole("link", { name: "Reviews" }).click();
+  await caseworker.waitForURL(/\/workspace\/reviews$/);
+  const queued = await caseworker.locator("main").textContent();
+  assert.match(queued, /every supervisor has been trained/);
+  assert.equal(await caseworker.getByRole("link", { name: "Training records" }).count(), 1, "the cited evidence is a link");
+  await audit(caseworker, "reviews");
+  await caseworker.locator(".queued", { hasText: "every supervisor has been trained" }).getByRole("link", { name: /^Review/ }).click();
+  await caseworker.waitForURL(/\/workspace\/assignments\/.*#review$/);
   await caseworker.getByLabel("Verified as implemented").check();
   await caseworker.getByRole("button", { name: "Record the review" }).click();
   assert.match(await caseworker.locator(".notice").textContent(), /review has been recorded/);
@@ -252,7 +260,47 @@ try {
   assert.match(history, /Review verified by Demo IOPC caseworker/);
   assert.match(history, /Implementation claimed by Priya Sharma/);
   assert.match(history, /Milestone planned by Priya Sharma/);
-  console.log("journey: milestones, evidence, progress, claim, returned, claimed again, verified, public: ok");
+  console.log("journey: milestones, evidence, progress, claim, returned, claimed again, review queue, verified, public: ok");
+
+  // ---- The oversight body's other pages -------------------------------------------
+  await caseworker.getByRole("link", { name: "Reports" }).click();
+  await audit(caseworker, "reports");
+  await caseworker.getByRole("link", { name: /Operation Hotton/ }).first().click();
+  await caseworker.waitForURL(/\/workspace\/reports\/operation-hotton$/);
+  await caseworker.getByRole("button", { name: "Add the recommendation" }).click();
+  assert.match(await caseworker.title(), /^Error: /);
+  assert.ok(await caseworker.locator(".error-summary a[href='#recommendation-recipients']").count() === 1, "the missing recipient is named");
+  await audit(caseworker, "report-errors");
+  await caseworker.getByRole("link", { name: "Organisations" }).click();
+  await audit(caseworker, "organisations");
+  await caseworker.getByRole("link", { name: "Import" }).click();
+  await audit(caseworker, "import");
+  await caseworker.getByLabel("File").setInputFiles({
+    name: "record.csv",
+    mimeType: "text/csv",
+    buffer: Buffer.from("report,number,recipient,report_title,report_issued_by,report_published_on,title,body,issued_on\nop-web,1,mps,A report brought in,iopc,2023-05-01,Vet again,Vet every officer again.,2023-05-01\n"),
+  });
+  await caseworker.getByRole("button", { name: "See what it would do" }).click();
+  await caseworker.getByRole("heading", { name: "What the import would do" }).waitFor();
+  assert.equal(await caseworker.locator("#rows + div tbody tr").count(), 1, "the preview shows its one row");
+  await audit(caseworker, "import-preview");
+  await caseworker.getByRole("button", { name: "Import the file" }).click();
+  assert.match(await caseworker.locator(".notice").textContent(), /The file is imported/);
+  await caseworker.getByRole("link", { name: "API tokens" }).click();
+  await caseworker.getByLabel("Label").fill("MPS case system");
+  await caseworker.getByLabel("Acts for").selectOption("mps");
+  await caseworker.getByLabel("staff (recipient)").check();
+  await caseworker.getByRole("button", { name: "Create the token" }).click();
+  const madeToken = (await caseworker.locator(".secret code").textContent()).trim();
+  secrets.push(madeToken);
+  await audit(caseworker, "token-created");
+  await caseworker.getByRole("button", { name: /Revoke the token MPS case system/ }).click();
+  assert.match(await caseworker.locator(".notice").textContent(), /token is revoked/);
+  await caseworker.getByRole("link", { name: "Your account" }).click();
+  await caseworker.getByRole("link", { name: "Manage your second factor" }).click();
+  assert.match(await caseworker.locator("main").textContent(), /cannot be removed/);
+  await audit(caseworker, "two-factor-manage");
+  console.log("journey: reports, organisations, import previewed then written, a token made and revoked, second factor page: ok");
   // The link worked once.
   const again = await (await browser.newContext()).newPage();
   const reused = await again.goto(link);

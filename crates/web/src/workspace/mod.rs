@@ -296,6 +296,11 @@ impl Errors {
         self.0.is_empty()
     }
 
+    /// Keeps only the errors whose field `keep` says.
+    pub(crate) fn retain(&mut self, keep: impl Fn(&str) -> bool) {
+        self.0.retain(|(field, _)| keep(field));
+    }
+
     /// Adds every error of `other`, after these.
     pub(crate) fn extend(&mut self, other: Self) {
         self.0.extend(other.0);

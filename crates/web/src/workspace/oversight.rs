@@ -490,6 +490,26 @@ fn recommendation_row(
     }
 }
 
+/// Core's names of a recommendation's fields: the form's ids and labels.
+const RECOMMENDATION_FIELDS: &[(&str, &str, &str)] = &[
+    ("number", "recommendation-number", "The number"),
+    ("title", "recommendation-title", "The title"),
+    ("body", "recommendation-body", "The text"),
+    ("themes", "recommendation-themes", "The themes:"),
+    ("recipients", "recommendation-recipients", "The recipients:"),
+    (
+        "issued_on",
+        "recommendation-issued_on",
+        "The day it was made",
+    ),
+    (
+        "response_due_on",
+        "recommendation-response_due_on",
+        "The response due day",
+    ),
+    ("legal_basis", "recommendation-legal_basis", "The power"),
+];
+
 /// `POST /workspace/reports/{slug}/recommendations`.
 pub async fn add_recommendation(ws: Arc<Workspace>, mut req: Request) -> Response {
     let (session, form, key) = match read(&ws, &mut req).await {
@@ -544,31 +564,50 @@ pub async fn add_recommendation(ws: Arc<Workspace>, mut req: Request) -> Respons
             "Choose the power it is made under",
         );
     }
-    let (Ok(number), Ok(issued_on), Ok(response_due_on), Some(legal_basis)) =
-        (number, issued_on, response_due_on, legal_basis)
-    else {
+    let draft =
+        |number: i64, issued_on: NaiveDate, response_due_on, legal_basis| RecommendationDraft {
+            number,
+            title: form.get("title").to_owned(),
+            body: form.get("body").to_owned(),
+            themes: form
+                .get("themes")
+                .split(',')
+                .map(str::trim)
+                .filter(|theme| !theme.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            recipients: form
+                .all("recipients")
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            issued_on,
+            response_due_on,
+            legal_basis,
+        };
+    let (Ok(number), Ok(issued_on), Ok(response_due_on), Some(legal_basis)) = (
+        number.clone(),
+        issued_on.clone(),
+        response_due_on.clone(),
+        legal_basis,
+    ) else {
+        // The other fields' errors too, from core's own check, so that
+        // every error is named at once.
+        let today = ws.state.store.now().date_naive();
+        let rest = draft(
+            number.unwrap_or(1),
+            issued_on.unwrap_or(today),
+            response_due_on.unwrap_or(None),
+            legal_basis,
+        );
+        if let Err(invalid) = rest.parse() {
+            let mut more = Errors::from_validation(&invalid, RECOMMENDATION_FIELDS);
+            more.retain(|field| errors.of(field).is_none());
+            errors.extend(more);
+        }
         return again(errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    let draft = RecommendationDraft {
-        number,
-        title: form.get("title").to_owned(),
-        body: form.get("body").to_owned(),
-        themes: form
-            .get("themes")
-            .split(',')
-            .map(str::trim)
-            .filter(|theme| !theme.is_empty())
-            .map(str::to_owned)
-            .collect(),
-        recipients: form
-            .all("recipients")
-            .into_iter()
-            .map(str::to_owned)
-            .collect(),
-        issued_on,
-        response_due_on,
-        legal_basis: Some(legal_basis),
-    };
+    let draft = draft(number, issued_on, response_due_on, Some(legal_basis));
     let written = ws
         .state
         .store
@@ -583,24 +622,7 @@ pub async fn add_recommendation(ws: Arc<Workspace>, mut req: Request) -> Respons
         ),
         Err(error) => match not_recorded(
             error,
-            &[
-                ("number", "recommendation-number", "The number"),
-                ("title", "recommendation-title", "The title"),
-                ("body", "recommendation-body", "The text"),
-                ("themes", "recommendation-themes", "The themes:"),
-                ("recipients", "recommendation-recipients", "The recipients:"),
-                (
-                    "issued_on",
-                    "recommendation-issued_on",
-                    "The day it was made",
-                ),
-                (
-                    "response_due_on",
-                    "recommendation-response_due_on",
-                    "The response due day",
-                ),
-                ("legal_basis", "recommendation-legal_basis", "The power"),
-            ],
+            RECOMMENDATION_FIELDS,
             "recommendation-number",
             "Only an oversight body's caseworkers add recommendations.",
         ) {

@@ -97,9 +97,9 @@ fn row(
             .unwrap_or_else(|| assignment.organisation.to_string()),
         claimed: words::date(claimed_on),
         waiting: match days {
-            0 => "today".to_owned(),
-            1 => "1 day".to_owned(),
-            n => format!("{n} days"),
+            0 => String::new(),
+            1 => " (waiting 1 day)".to_owned(),
+            n => format!(" (waiting {n} days)"),
         },
         summary: queued.claim.summary.to_string(),
         evidence: queued
