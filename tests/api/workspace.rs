@@ -1287,7 +1287,7 @@ async fn overseers_add_organisations_reports_and_recommendations_once_each_and_s
 }
 
 #[tokio::test]
-async fn the_review_queue_lists_claims_oldest_first_with_the_evidence_to_open() {
+async fn the_review_queue_lists_claims_and_requests_for_more_time_with_what_to_open() {
     let app = TestApp::spawn().await;
     let fixture = app.accepted_assignment().await;
     let a = &fixture.assignment;
@@ -1319,9 +1319,42 @@ async fn the_review_queue_lists_claims_oldest_first_with_the_evidence_to_open() 
         .await
         .unwrap();
     assert_eq!(claimed.status(), 200);
+    let second = json!({"number": 2, "title": "Vet again", "body": "Vet again.", "recipients": ["mps"], "issued_on": "2022-02-01", "response_due_on": "2099-12-31"});
+    let second: Value = app
+        .post(
+            "/v1/reports/op-test/recommendations",
+            Some(&app.overseer),
+            &second,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let b = second["assignments"][0]["id"].as_str().unwrap();
+    let asked = app
+        .post(
+            &format!("/v1/assignments/{b}/extension-requests"),
+            Some(&fixture.mps),
+            &json!({"requested_due_on": "2100-06-30", "reason": "The board meets in June."}),
+        )
+        .await;
+    assert_eq!(asked.status(), 201);
     let mut sam = overseer_person(&app).await;
     let queue = sam.get("/workspace/reviews").await;
     assert_eq!(queue.status, 200);
+    assert!(
+        queue
+            .body
+            .contains("One request for more time awaits a decision."),
+        "{}",
+        queue.body
+    );
+    assert!(queue.body.contains("The board meets in June."));
+    assert!(
+        queue
+            .body
+            .contains(&format!("href=\"/workspace/assignments/{b}#extensions\""))
+    );
     assert!(
         queue
             .body

@@ -177,7 +177,7 @@ fn to_row(request: &ExtensionRequest, decided_by: Option<&OrgCode>) -> extension
     }
 }
 
-fn request(row: extension_requests::Model) -> Result<ExtensionRequest> {
+pub(crate) fn request(row: extension_requests::Model) -> Result<ExtensionRequest> {
     let requested_at = from_micros(row.requested_at_us)?;
     let decided_at = row.decided_at_us.map(from_micros).transpose()?;
     Ok(ExtensionRequest {

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use rectrack_core::assignment::AssignmentStatus;
 use rectrack_core::audit::Action;
+use rectrack_core::deadline::{ExtensionRequest, ExtensionStatus};
 use rectrack_core::evidence::Evidence;
 use rectrack_core::ids::{AssignmentId, EvidenceId, RecommendationId, ReviewId};
 use rectrack_core::lifecycle::Command;
@@ -23,7 +24,7 @@ use crate::assignments::{
 };
 use crate::audit::append::{EventDraft, Touch};
 use crate::convert::{from_micros, from_wire, micros, occurrence, occurrence_json, wire};
-use crate::entities::{recommendations, reviews};
+use crate::entities::{assignments, extension_requests, recommendations, reviews};
 use crate::error::{Error, Result, stored};
 use crate::page::PageRequest;
 use crate::sql::Sql;
@@ -55,7 +56,57 @@ pub struct QueuedClaim {
     pub evidence: Vec<Evidence>,
 }
 
+/// A request for more time awaiting the overseer's decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedExtension {
+    /// The request.
+    pub request: ExtensionRequest,
+    /// The organisation that asks.
+    pub organisation: OrgCode,
+    /// The response due day it would move.
+    pub response_due_on: chrono::NaiveDate,
+    /// Its recommendation's report.
+    pub report: String,
+    /// The recommendation's number in its report.
+    pub number: u32,
+    /// The recommendation's title.
+    pub title: String,
+}
+
+/// The report, number and title of each recommendation of `ids`.
+async fn titles(
+    db: &impl ConnectionTrait,
+    ids: impl Iterator<Item = Uuid>,
+) -> Result<HashMap<Uuid, (String, u32, String)>> {
+    let ids: Vec<Uuid> = ids.collect();
+    let mut titles = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let rows = recommendations::Entity::find()
+            .filter(recommendations::Column::Id.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?;
+        for row in rows {
+            let number = u32::try_from(row.number).unwrap_or_default();
+            titles.insert(row.id, (row.report_slug, number, row.title));
+        }
+    }
+    Ok(titles)
+}
+
 impl Store {
+    /// The report, number and title of each recommendation of `ids` that
+    /// exists: one query per 500.
+    pub async fn recommendation_titles(
+        &self,
+        ids: &[RecommendationId],
+    ) -> Result<HashMap<RecommendationId, (String, u32, String)>> {
+        Ok(titles(&self.db, ids.iter().map(|id| id.as_uuid()))
+            .await?
+            .into_iter()
+            .map(|(id, title)| (RecommendationId::from_uuid(id), title))
+            .collect())
+    }
+
     /// Claims awaiting review that `actor` may see, the longest waiting
     /// first, at most `limit` of them; and how many await in all.
     pub async fn review_queue(
@@ -94,20 +145,13 @@ impl Store {
         queue.sort_by_key(|(record, claim)| (claim.submitted_at, record.assignment.id));
         let waiting = queue.len();
         queue.truncate(limit);
-        let recommendation_ids: Vec<Uuid> = queue
-            .iter()
-            .map(|(record, _)| record.assignment.recommendation_id.as_uuid())
-            .collect();
-        let titles: HashMap<Uuid, (String, u32, String)> = recommendations::Entity::find()
-            .filter(recommendations::Column::Id.is_in(recommendation_ids))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|row| {
-                let number = u32::try_from(row.number).unwrap_or_default();
-                (row.id, (row.report_slug, number, row.title))
-            })
-            .collect();
+        let titles = titles(
+            &self.db,
+            queue
+                .iter()
+                .map(|(record, _)| record.assignment.recommendation_id.as_uuid()),
+        )
+        .await?;
         let cited: Vec<EvidenceId> = queue
             .iter()
             .flat_map(|(_, claim)| claim.evidence_ids.iter().copied())
@@ -138,6 +182,73 @@ impl Store {
                 }
             })
             .collect();
+        Ok((queue, waiting))
+    }
+
+    /// Requests for more time awaiting a decision that `actor` may see,
+    /// the longest waiting first, at most `limit` of them; and how many
+    /// await in all.
+    pub async fn extension_queue(
+        &self,
+        actor: &Actor,
+        limit: usize,
+    ) -> Result<(Vec<QueuedExtension>, usize)> {
+        let mut query = extension_requests::Entity::find()
+            .filter(extension_requests::Column::Status.eq(wire(&ExtensionStatus::Pending)))
+            .order_by_asc(extension_requests::Column::RequestedAtUs)
+            .order_by_asc(extension_requests::Column::Id);
+        if !actor.sees_everything() {
+            query = query.filter(
+                extension_requests::Column::AssignmentId.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(assignments::Column::Id)
+                        .from(assignments::Entity)
+                        .and_where(
+                            assignments::Column::Organisation.eq(actor.organisation.as_str()),
+                        )
+                        .to_owned(),
+                ),
+            );
+        }
+        let rows = query.all(&self.db).await?;
+        let waiting = rows.len();
+        let mut requests = Vec::with_capacity(limit.min(waiting));
+        for row in rows.into_iter().take(limit) {
+            requests.push(crate::extensions::request(row)?);
+        }
+        let ids: Vec<Uuid> = requests.iter().map(|r| r.assignment_id.as_uuid()).collect();
+        let assignments: HashMap<Uuid, assignments::Model> = assignments::Entity::find()
+            .filter(assignments::Column::Id.is_in(ids))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|row| (row.id, row))
+            .collect();
+        let titles = titles(&self.db, assignments.values().map(|a| a.recommendation_id)).await?;
+        let mut queue = Vec::with_capacity(requests.len());
+        for request in requests {
+            let Some(assignment) = assignments.get(&request.assignment_id.as_uuid()) else {
+                return Err(Error::Corrupt(format!(
+                    "extension request {} names no assignment",
+                    request.id
+                )));
+            };
+            let (report, number, title) = titles
+                .get(&assignment.recommendation_id)
+                .cloned()
+                .unwrap_or_default();
+            queue.push(QueuedExtension {
+                organisation: stored(
+                    "assignments.organisation",
+                    OrgCode::parse(&assignment.organisation),
+                )?,
+                response_due_on: assignment.response_due_on,
+                report,
+                number,
+                title,
+                request,
+            });
+        }
         Ok((queue, waiting))
     }
 

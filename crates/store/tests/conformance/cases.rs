@@ -2576,3 +2576,169 @@ pub async fn the_published_record_and_its_publication(h: Harness) {
     );
     h.finish().await;
 }
+
+/// What awaits the overseer is listed the longest waiting first, to those
+/// who may see it: claims (with the evidence the latest cites) and
+/// requests for more time.
+pub async fn the_review_queues_list_what_awaits_oldest_first_to_whoever_sees_it(h: Harness) {
+    let seeded = seed(&h).await;
+    let store = &h.store;
+    let now = OccurrenceDraft::now;
+    let ask = ExtensionDraft {
+        requested_due_on: day("2022-04-30"),
+        reason: "The board meets in April.".into(),
+    };
+    let second = add_recommendation(store, 2).await;
+    let second_wmp = second
+        .assignments
+        .iter()
+        .find(|a| a.assignment.organisation.as_str() == "wmp")
+        .unwrap()
+        .assignment
+        .id;
+    fresh(
+        store
+            .request_extension(&Ctx::new(&wmp()), second_wmp, None, &ask, &now())
+            .await,
+    );
+    h.clock.advance(Duration::hours(1));
+    let asked = fresh(
+        store
+            .request_extension(&Ctx::new(&mps()), seeded.mps, None, &ask, &now())
+            .await,
+    );
+    let iopc = overseer();
+    let everyone = iopc.actor().unwrap();
+    let (queue, waiting) = store.extension_queue(everyone, 10).await.unwrap();
+    assert_eq!(waiting, 2);
+    let order: Vec<&str> = queue.iter().map(|q| q.organisation.as_str()).collect();
+    assert_eq!(order, ["wmp", "mps"], "the longest waiting first");
+    assert_eq!(queue[1].request.id, asked.id);
+    assert_eq!(
+        (queue[1].number, queue[1].report.as_str()),
+        (1, "operation-hotton")
+    );
+    let (queue, waiting) = store.extension_queue(everyone, 1).await.unwrap();
+    assert_eq!(
+        (queue.len(), waiting),
+        (1, 2),
+        "limited, and the whole count"
+    );
+    let force = mps();
+    let (queue, _) = store
+        .extension_queue(force.actor().unwrap(), 10)
+        .await
+        .unwrap();
+    assert_eq!(queue.len(), 1, "a force sees its own request only");
+    fresh(
+        store
+            .decide_extension(
+                &Ctx::new(&iopc),
+                seeded.mps,
+                asked.id,
+                None,
+                &ExtensionDecisionDraft {
+                    granted: false,
+                    comment: Some("The due day stands.".into()),
+                },
+                &now(),
+            )
+            .await,
+    );
+    assert_eq!(
+        store.extension_queue(everyone, 10).await.unwrap().1,
+        1,
+        "decided, it leaves"
+    );
+
+    // Both forces claim: West Midlands first, then the MPS twice (returned
+    // between): the MPS's latest claim is the one listed.
+    for (principal, id) in [(wmp(), seeded.wmp), (mps(), seeded.mps)] {
+        fresh(
+            store
+                .respond(&Ctx::new(&principal), id, None, &accept(), &now())
+                .await,
+        );
+        fresh(
+            store
+                .add_evidence(&Ctx::new(&principal), id, None, &link("Announcement"))
+                .await,
+        );
+    }
+    let claim = async |principal: &Principal, id: AssignmentId, summary: &str| {
+        let evidence: Vec<_> = store
+            .evidence_of(id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.id)
+            .collect();
+        fresh(
+            store
+                .claim(
+                    &Ctx::new(principal),
+                    id,
+                    None,
+                    &ClaimDraft {
+                        summary: summary.into(),
+                        evidence_ids: evidence,
+                    },
+                    &now(),
+                )
+                .await,
+        );
+    };
+    h.clock.advance(Duration::days(1));
+    claim(&mps(), seeded.mps, "First claim.").await;
+    fresh(
+        store
+            .review(
+                &Ctx::new(&iopc),
+                seeded.mps,
+                None,
+                &ReviewDraft {
+                    outcome: ReviewOutcome::Returned,
+                    comment: Some("Show the training.".into()),
+                },
+                &now(),
+            )
+            .await,
+    );
+    h.clock.advance(Duration::days(1));
+    claim(&wmp(), seeded.wmp, "West Midlands' claim.").await;
+    fresh(
+        store
+            .add_evidence(&Ctx::new(&mps()), seeded.mps, None, &link("Training"))
+            .await,
+    );
+    h.clock.advance(Duration::days(1));
+    claim(&mps(), seeded.mps, "Second claim.").await;
+    let (queue, waiting) = store.review_queue(everyone, 10).await.unwrap();
+    assert_eq!(waiting, 2);
+    let listed: Vec<(&str, &str, usize)> = queue
+        .iter()
+        .map(|q| {
+            (
+                q.assignment.assignment.organisation.as_str(),
+                q.claim.summary.as_str(),
+                q.evidence.len(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("wmp", "West Midlands' claim.", 1),
+            ("mps", "Second claim.", 2)
+        ]
+    );
+    let (queue, waiting) = store
+        .review_queue(force.actor().unwrap(), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        (queue.len(), waiting),
+        (1, 1),
+        "a force sees its own claim only"
+    );
+}

@@ -66,6 +66,7 @@ conformance!(
     an_import_is_all_or_nothing_and_an_export_goes_round,
     the_published_record_and_its_publication,
     people_sign_in_with_passwords_second_factors_and_sessions,
+    the_review_queues_list_what_awaits_oldest_first_to_whoever_sees_it,
 );
 
 /// SQLite only. Writers dropped midway must leave whole commands or nothing:

@@ -112,13 +112,12 @@ pub async fn page(ws: Arc<Workspace>, req: Request) -> Response {
             return failed();
         }
     };
-    let mut titles: HashMap<RecommendationId, (u32, String)> = HashMap::new();
-    let mut sections = Vec::new();
+    let mut found = Vec::new();
     for (id, title, empty, filters) in lists {
-        let mut rows = Vec::new();
+        let mut records = Vec::new();
         let mut more = false;
-        for filter in filters {
-            let page = match store.assignments(&filter, &PageRequest::first(SHOWN)).await {
+        for filter in &filters {
+            let page = match store.assignments(filter, &PageRequest::first(SHOWN)).await {
                 Ok(page) => page,
                 Err(error) => {
                     tracing::error!(%error, "the dashboard could not be read");
@@ -126,21 +125,30 @@ pub async fn page(ws: Arc<Workspace>, req: Request) -> Response {
                 }
             };
             more |= page.next.is_some();
-            for record in &page.items {
-                match row(&ws, record, &mut titles).await {
-                    Ok(mut row) => {
-                        if let Some(name) = names.get(&row.organisation) {
-                            row.organisation.clone_from(name);
-                        }
-                        rows.push(row);
-                    }
-                    Err(error) => {
-                        tracing::error!(%error, "a dashboard row could not be read");
-                        return failed();
-                    }
-                }
-            }
+            records.extend(page.items);
         }
+        found.push((id, title, empty, records, more));
+    }
+    // Every row's recommendation title in one query, not one per row.
+    let mut ids: Vec<RecommendationId> = found
+        .iter()
+        .flat_map(|(_, _, _, records, _)| records.iter().map(|r| r.assignment.recommendation_id))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let titles = match store.recommendation_titles(&ids).await {
+        Ok(titles) => titles,
+        Err(error) => {
+            tracing::error!(%error, "the dashboard could not be read");
+            return failed();
+        }
+    };
+    let mut sections = Vec::new();
+    for (id, title, empty, records, more) in found {
+        let mut rows: Vec<Row> = records
+            .iter()
+            .map(|record| row(record, &titles, &names))
+            .collect();
         rows.sort_by(|a, b| a.due_on.cmp(&b.due_on).then(a.number.cmp(&b.number)));
         sections.push(Section {
             id,
@@ -167,34 +175,28 @@ pub async fn page(ws: Arc<Workspace>, req: Request) -> Response {
     )
 }
 
-async fn row(
-    ws: &Workspace,
+fn row(
     record: &AssignmentRecord,
-    titles: &mut HashMap<RecommendationId, (u32, String)>,
-) -> Result<Row, rectrack_store::Error> {
+    titles: &HashMap<RecommendationId, (String, u32, String)>,
+    names: &HashMap<String, String>,
+) -> Row {
     let assignment = &record.assignment;
-    let id = assignment.recommendation_id;
-    let (number, recommendation) = match titles.get(&id) {
-        Some(title) => title.clone(),
-        None => {
-            let view = ws.state.store.recommendation(id).await?;
-            let content = &view.recommendation.content;
-            let title = (
-                content.number,
-                format!("{}. {}", content.number, content.title),
-            );
-            titles.insert(id, title.clone());
-            title
-        }
-    };
-    Ok(Row {
+    let (number, recommendation) = titles
+        .get(&assignment.recommendation_id)
+        .map_or((0, String::new()), |(_, number, title)| {
+            (*number, format!("{number}. {title}"))
+        });
+    Row {
         number,
         due_on: assignment.response_due_on,
         recommendation,
         href: format!("/workspace/assignments/{}", assignment.id),
-        organisation: assignment.organisation.to_string(),
+        organisation: names
+            .get(assignment.organisation.as_str())
+            .cloned()
+            .unwrap_or_else(|| assignment.organisation.to_string()),
         status: words::status(assignment.status),
         tag: words::status_tag(assignment.status),
         due: words::date(assignment.response_due_on),
-    })
+    }
 }

@@ -1,7 +1,9 @@
-//! `/workspace/reviews`: the claims of implementation awaiting review, the
-//! longest waiting first, each with the evidence it cites to open and a
-//! link to the assignment's review form. Which claims a person sees is
-//! core's visibility rule (`Actor::sees_everything`), applied by the store.
+//! `/workspace/reviews`: what awaits the oversight body's decision, the
+//! longest waiting first: claims of implementation, each with the evidence
+//! it cites to open and a link to the assignment's review form; and
+//! requests for more time, each with a link to its decision form. Which a
+//! person sees is core's visibility rule (`Actor::sees_everything`),
+//! applied by the store.
 
 use std::sync::Arc;
 
@@ -9,7 +11,7 @@ use askama::Template;
 use poem::http::StatusCode;
 use poem::{Request, Response};
 use rectrack_core::evidence::EvidenceContent;
-use rectrack_store::reviews::QueuedClaim;
+use rectrack_store::reviews::{QueuedClaim, QueuedExtension};
 
 use super::{Layout, Workspace, failed, render, signed_in};
 use crate::words;
@@ -35,12 +37,24 @@ struct Row {
     evidence: Vec<EvidenceLink>,
 }
 
+struct ExtensionRow {
+    href: String,
+    recommendation: String,
+    organisation: String,
+    asked: String,
+    due: String,
+    requested: String,
+    reason: String,
+}
+
 #[derive(Template)]
 #[template(path = "workspace/reviews.html")]
 struct ReviewsPage {
     layout: Layout,
     rows: Vec<Row>,
     waiting: usize,
+    extensions: Vec<ExtensionRow>,
+    extensions_waiting: usize,
 }
 
 /// `GET /workspace/reviews`.
@@ -58,6 +72,14 @@ pub async fn page(ws: Arc<Workspace>, req: Request) -> Response {
             return failed();
         }
     };
+    let (extensions, extensions_waiting) = match store.extension_queue(&session.actor, SHOWN).await
+    {
+        Ok(found) => found,
+        Err(error) => {
+            tracing::error!(%error, "the requests for more time could not be read");
+            return failed();
+        }
+    };
     let names = match store.organisation_names().await {
         Ok(names) => names,
         Err(error) => {
@@ -69,12 +91,18 @@ pub async fn page(ws: Arc<Workspace>, req: Request) -> Response {
         .into_iter()
         .map(|queued| row(queued, today, &names))
         .collect();
+    let extensions = extensions
+        .into_iter()
+        .map(|queued| extension_row(queued, &names))
+        .collect();
     render(
         StatusCode::OK,
         &ReviewsPage {
-            layout: Layout::of("Claims awaiting review", "reviews", &session),
+            layout: Layout::of("Awaiting review", "reviews", &session),
             rows,
             waiting,
+            extensions,
+            extensions_waiting,
         },
     )
 }
@@ -129,5 +157,27 @@ fn row(
                 }
             })
             .collect(),
+    }
+}
+
+fn extension_row(
+    queued: QueuedExtension,
+    names: &std::collections::HashMap<String, String>,
+) -> ExtensionRow {
+    let request = queued.request;
+    ExtensionRow {
+        href: format!(
+            "/workspace/assignments/{}#extensions",
+            request.assignment_id
+        ),
+        recommendation: format!("{}. {}", queued.number, queued.title),
+        organisation: names
+            .get(queued.organisation.as_str())
+            .cloned()
+            .unwrap_or_else(|| queued.organisation.to_string()),
+        asked: words::date(request.requested_at.date_naive()),
+        due: words::date(queued.response_due_on),
+        requested: words::date(request.requested_due_on),
+        reason: request.reason.to_string(),
     }
 }
