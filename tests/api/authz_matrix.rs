@@ -5,7 +5,7 @@
 //! workspace page and form × a signed-in person of each role.
 
 use crate::helpers::{TestApp, organisation, token};
-use crate::workspace::{Answer, Browser, GOOD, csrf, invite, overseer_person};
+use crate::workspace::{Answer, Browser, csrf, invite, overseer_person, person};
 use rectrack_core::organisation::OrganisationKind;
 use rectrack_core::role::Role;
 use reqwest::Method;
@@ -437,30 +437,8 @@ async fn every_workspace_page_and_form_answers_each_person_as_their_role_allows(
         OrganisationKind::PoliceForce,
     )
     .await;
-    let second = json!({"number": 2, "title": "Second", "body": "Act.", "recipients": ["mps"], "issued_on": "2022-02-01", "response_due_on": "2099-12-31"});
-    let second: Value = app
-        .post(
-            "/v1/reports/op-test/recommendations",
-            Some(&app.overseer),
-            &second,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let a2 = second["assignments"][0]["id"].as_str().unwrap().to_owned();
-    let third = json!({"number": 3, "title": "Third", "body": "Act.", "recipients": ["mps"], "issued_on": "2022-02-01", "response_due_on": "2099-12-31"});
-    let third: Value = app
-        .post(
-            "/v1/reports/op-test/recommendations",
-            Some(&app.overseer),
-            &third,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let b = third["assignments"][0]["id"].as_str().unwrap().to_owned();
+    let a2 = app.add_recommendation(2, "Second", "2099-12-31").await;
+    let b = app.add_recommendation(3, "Third", "2099-12-31").await;
     let spare = token(&app.store, "wmp", Role::Observer).await;
     let tokens: Value = app
         .get("/v1/tokens", Some(&app.overseer))
@@ -479,35 +457,13 @@ async fn every_workspace_page_and_form_answers_each_person_as_their_role_allows(
         .to_owned();
     drop(spare);
 
-    let mut people = Vec::new();
-    people.push(Browser::new(&app));
-    for (organisation, role, email) in [
-        ("mps", "observer", "olu@met.example"),
-        ("wmp", "recipient", "wen@wmp.example"),
-    ] {
-        let (invitation, _) = invite(&app, organisation, role, email).await;
-        let mut browser = Browser::new(&app);
-        let accepted = browser
-            .submit(
-                &invitation,
-                &invitation,
-                &[("password", GOOD), ("confirm_password", GOOD)],
-            )
-            .await;
-        assert_eq!(accepted.location, "/workspace");
-        people.push(browser);
-    }
-    people.push(overseer_person(&app).await);
-    let (invitation, _) = invite(&app, "mps", "recipient", "priya@met.example").await;
-    let mut priya = Browser::new(&app);
-    priya
-        .submit(
-            &invitation,
-            &invitation,
-            &[("password", GOOD), ("confirm_password", GOOD)],
-        )
-        .await;
-    people.push(priya);
+    let mut people = vec![
+        Browser::new(&app),
+        person(&app, "mps", "observer", "olu@met.example").await,
+        person(&app, "wmp", "recipient", "wen@wmp.example").await,
+        overseer_person(&app).await,
+        person(&app, "mps", "recipient", "priya@met.example").await,
+    ];
     let (_, invited) = invite(&app, "mps", "recipient", "pat@met.example").await;
     let mut tokens = Vec::new();
     for browser in &mut people {

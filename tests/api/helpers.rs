@@ -115,6 +115,46 @@ impl TestApp {
         }
     }
 
+    /// Adds recommendation `number` of `op-test` (made by
+    /// [`TestApp::open_assignment`]) to the MPS, its response due on `due`;
+    /// answers its MPS assignment's id.
+    pub async fn add_recommendation(&self, number: u32, title: &str, due: &str) -> String {
+        let body = json!({"number": number, "title": title, "body": "Act.", "recipients": ["mps"], "issued_on": "2022-02-01", "response_due_on": due});
+        let created = self
+            .post(
+                "/v1/reports/op-test/recommendations",
+                Some(&self.overseer),
+                &body,
+            )
+            .await;
+        assert_eq!(created.status(), 201);
+        let created: Value = created.json().await.unwrap();
+        created["assignments"][0]["id"].as_str().unwrap().to_owned()
+    }
+
+    /// `POST`s `body` to `path` of assignment `id` (`claim`, `reviews`)
+    /// with `If-Match` at its current version; answers the status.
+    pub async fn post_current(&self, id: &str, path: &str, token: &str, body: &Value) -> u16 {
+        let current: Value = self
+            .get(&format!("/v1/assignments/{id}"), None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        self.request(
+            Method::POST,
+            &format!("/v1/assignments/{id}/{path}"),
+            Some(token),
+        )
+        .header("If-Match", format!("\"{}\"", current["version"]))
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+    }
+
     /// As [`TestApp::open_assignment`], accepted by the MPS: version 2.
     pub async fn accepted_assignment(&self) -> Fixture {
         let fixture = self.open_assignment().await;

@@ -95,16 +95,17 @@ impl<'a> Browser<'a> {
         self.answer(response).await
     }
 
-    pub(crate) async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
-        let response = self
-            .client
+    /// A `POST` to `path` as from this browser's page: its cookies, its
+    /// `Origin`.
+    fn posting(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client
             .post(self.app.url(path))
             .header("cookie", self.cookie_header())
             .header(ORIGIN, self.origin.clone())
-            .form(fields)
-            .send()
-            .await
-            .unwrap();
+    }
+
+    pub(crate) async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let response = self.posting(path).form(fields).send().await.unwrap();
         self.answer(response).await
     }
 
@@ -125,15 +126,7 @@ impl<'a> Browser<'a> {
             "file",
             reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(file_name.to_owned()),
         );
-        let response = self
-            .client
-            .post(self.app.url(path))
-            .header("cookie", self.cookie_header())
-            .header(ORIGIN, self.origin.clone())
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
+        let response = self.posting(path).multipart(form).send().await.unwrap();
         self.answer(response).await
     }
 
@@ -186,6 +179,27 @@ pub(crate) async fn invite(
     let url = created["invitation_url"].as_str().unwrap();
     let path = url[url.find("/workspace/").unwrap()..].to_owned();
     (path, created["person"]["id"].as_str().unwrap().to_owned())
+}
+
+/// A person of `organisation` with `role`, invited over the API, who has
+/// accepted and is signed in.
+pub(crate) async fn person<'a>(
+    app: &'a TestApp,
+    organisation: &str,
+    role: &str,
+    email: &str,
+) -> Browser<'a> {
+    let (invitation, _) = invite(app, organisation, role, email).await;
+    let mut browser = Browser::new(app);
+    let accepted = browser
+        .submit(
+            &invitation,
+            &invitation,
+            &[("password", GOOD), ("confirm_password", GOOD)],
+        )
+        .await;
+    assert_eq!(accepted.location, "/workspace");
+    browser
 }
 
 /// An MPS caseworker who has accepted an invitation and is signed in.
@@ -658,17 +672,8 @@ pub(crate) fn form_fields(body: &str, action: &str) -> (String, String, String) 
 /// An MPS caseworker signed in, and the open assignment's page path.
 async fn at_the_assignment(app: &TestApp) -> (Browser<'_>, String) {
     let fixture = app.open_assignment().await;
-    let (invitation, _) = invite(app, "mps", "recipient", "priya@met.example").await;
-    let mut browser = Browser::new(app);
-    browser
-        .submit(
-            &invitation,
-            &invitation,
-            &[("password", GOOD), ("confirm_password", GOOD)],
-        )
-        .await;
     (
-        browser,
+        person(app, "mps", "recipient", "priya@met.example").await,
         format!("/workspace/assignments/{}", fixture.assignment),
     )
 }
@@ -796,14 +801,7 @@ async fn another_forces_assignment_and_its_forms_answer_404() {
         rectrack_core::organisation::OrganisationKind::PoliceForce,
     )
     .await;
-    let (invitation, _) = invite(&app, "wmp", "recipient", "kim@wmp.example").await;
-    let mut kim = Browser::new(&app);
-    kim.submit(
-        &invitation,
-        &invitation,
-        &[("password", GOOD), ("confirm_password", GOOD)],
-    )
-    .await;
+    let mut kim = person(&app, "wmp", "recipient", "kim@wmp.example").await;
     let page = format!("/workspace/assignments/{}", fixture.assignment);
     assert_eq!(kim.get(&page).await.status, 404);
     let dashboard = kim.get("/workspace").await;
@@ -890,15 +888,7 @@ fn the_web_crate_holds_no_lifecycle_rule() {
 async fn a_document_uploads_with_its_token_and_is_refused_without_it() {
     let app = TestApp::spawn().await;
     let fixture = app.accepted_assignment().await;
-    let (invitation, _) = invite(&app, "mps", "recipient", "priya@met.example").await;
-    let mut priya = Browser::new(&app);
-    priya
-        .submit(
-            &invitation,
-            &invitation,
-            &[("password", GOOD), ("confirm_password", GOOD)],
-        )
-        .await;
+    let mut priya = person(&app, "mps", "recipient", "priya@met.example").await;
     let page = format!("/workspace/assignments/{}", fixture.assignment);
     let action = format!("{page}/documents");
     let body = priya.get(&page).await.body;
@@ -1301,36 +1291,12 @@ async fn the_review_queue_lists_claims_and_requests_for_more_time_with_what_to_o
         .json()
         .await
         .unwrap();
-    let version: Value = app
-        .get(&format!("/v1/assignments/{a}"), None)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let claimed = app
-        .request(
-            reqwest::Method::POST,
-            &format!("/v1/assignments/{a}/claim"),
-            Some(&fixture.mps),
-        )
-        .header("If-Match", format!("\"{}\"", version["version"]))
-        .json(&json!({"summary": "Everyone has been trained.", "evidence_ids": [evidence["id"]]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(claimed.status(), 200);
-    let second = json!({"number": 2, "title": "Vet again", "body": "Vet again.", "recipients": ["mps"], "issued_on": "2022-02-01", "response_due_on": "2099-12-31"});
-    let second: Value = app
-        .post(
-            "/v1/reports/op-test/recommendations",
-            Some(&app.overseer),
-            &second,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let b = second["assignments"][0]["id"].as_str().unwrap();
+    let claim = json!({"summary": "Everyone has been trained.", "evidence_ids": [evidence["id"]]});
+    assert_eq!(
+        app.post_current(a, "claim", &fixture.mps, &claim).await,
+        200
+    );
+    let b = &app.add_recommendation(2, "Vet again", "2099-12-31").await;
     let asked = app
         .post(
             &format!("/v1/assignments/{b}/extension-requests"),
@@ -1563,5 +1529,56 @@ async fn a_second_factor_is_replaced_with_new_codes_and_removed_only_where_the_r
         .await;
     assert_eq!(replaced.status, 200, "{}", replaced.body);
     assert!(replaced.body.contains("recovery codes"));
+    app.stop().await;
+}
+
+/// The dashboard's list `id`: from its heading to the next.
+fn section<'b>(body: &'b str, id: &str) -> &'b str {
+    let start = body
+        .find(&format!("<h2 class=\"heading-l\" id=\"{id}\">"))
+        .unwrap_or_else(|| panic!("no list {id}"));
+    let rest = &body[start + 1..];
+    &rest[..rest.find("<h2").unwrap_or(rest.len())]
+}
+
+#[tokio::test]
+async fn the_dashboard_shows_responses_due_soon_and_claims_returned_for_more_work() {
+    let app = TestApp::spawn().await;
+    let fixture = app.accepted_assignment().await;
+    let a = &fixture.assignment;
+    let soon = (chrono::Utc::now().date_naive() + chrono::Duration::days(10)).to_string();
+    app.add_recommendation(2, "Answer soon", &soon).await;
+    let evidence: Value = app
+        .post(
+            &format!("/v1/assignments/{a}/evidence"),
+            Some(&fixture.mps),
+            &json!({"kind": "link", "title": "Plan", "url": "https://example.org/plan"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let claim = json!({"summary": "Done.", "evidence_ids": [evidence["id"]]});
+    assert_eq!(
+        app.post_current(a, "claim", &fixture.mps, &claim).await,
+        200
+    );
+    let returned = json!({"outcome": "returned", "comment": "Show the training."});
+    assert_eq!(
+        app.post_current(a, "reviews", &app.overseer, &returned)
+            .await,
+        200
+    );
+    let mut priya = person(&app, "mps", "recipient", "priya@met.example").await;
+    let dashboard = priya.get("/workspace").await;
+    assert_eq!(dashboard.status, 200);
+    assert!(
+        section(&dashboard.body, "due-soon").contains("2. Answer soon"),
+        "{}",
+        dashboard.body
+    );
+    assert!(section(&dashboard.body, "due-soon").contains("(in 10 days)"));
+    assert!(section(&dashboard.body, "returned").contains("1. Publish a plan"));
+    assert!(!section(&dashboard.body, "in-progress").contains("1. Publish a plan"));
     app.stop().await;
 }

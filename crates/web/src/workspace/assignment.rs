@@ -305,10 +305,7 @@ async fn build(
     let history = store.history(id).await?;
     let names = store.person_names(&people_in(&history)).await?;
     let organisation_names = store.organisation_names().await?;
-    let organisation = organisation_names
-        .get(assignment.organisation.as_str())
-        .cloned()
-        .unwrap_or_else(|| assignment.organisation.to_string());
+    let organisation = super::name_of(&organisation_names, &assignment.organisation);
     let page = AssignmentPage {
         layout: Layout::of(
             format!("{}. {}", content.number, content.title),

@@ -7,10 +7,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use askama::Template;
+use chrono::Duration;
 use poem::http::StatusCode;
 use poem::{Request, Response};
 use rectrack_core::assignment::AssignmentStatus;
-use rectrack_core::ids::RecommendationId;
+use rectrack_core::ids::{AssignmentId, RecommendationId};
 use rectrack_store::assignments::{AssignmentFilter, AssignmentRecord};
 use rectrack_store::page::PageRequest;
 
@@ -19,6 +20,9 @@ use crate::words;
 
 /// How many of each list the dashboard shows.
 const SHOWN: u64 = 50;
+
+/// How near a response's due day is "due soon".
+const DUE_SOON_DAYS: i64 = 28;
 
 /// One assignment as a dashboard row.
 struct Row {
@@ -65,46 +69,6 @@ pub async fn page(ws: Arc<Workspace>, req: Request) -> Response {
         overdue_on: overdue.then_some(today),
         ..AssignmentFilter::default()
     };
-    let lists: [(
-        &'static str,
-        &'static str,
-        &'static str,
-        Vec<AssignmentFilter>,
-    ); 5] = [
-        (
-            "overdue",
-            "Overdue",
-            "Nothing is overdue.",
-            vec![filter(None, true)],
-        ),
-        (
-            "awaiting-response",
-            "Awaiting a response",
-            "No recommendation awaits a response.",
-            vec![filter(Some(AssignmentStatus::AwaitingResponse), false)],
-        ),
-        (
-            "claims",
-            "Implementation claimed, awaiting review",
-            "No claim awaits review.",
-            vec![filter(Some(AssignmentStatus::ImplementationClaimed), false)],
-        ),
-        (
-            "in-progress",
-            "In progress (returned claims among them)",
-            "Nothing is in progress.",
-            vec![filter(Some(AssignmentStatus::InProgress), false)],
-        ),
-        (
-            "accepted",
-            "Accepted, work not yet reported",
-            "Nothing accepted waits for its first progress.",
-            vec![
-                filter(Some(AssignmentStatus::Accepted), false),
-                filter(Some(AssignmentStatus::PartiallyAccepted), false),
-            ],
-        ),
-    ];
     let names = match store.organisation_names().await {
         Ok(names) => names,
         Err(error) => {
@@ -112,25 +76,110 @@ pub async fn page(ws: Arc<Workspace>, req: Request) -> Response {
             return failed();
         }
     };
-    let mut found = Vec::new();
-    for (id, title, empty, filters) in lists {
+    let read = async |filters: &[AssignmentFilter]| {
         let mut records = Vec::new();
         let mut more = false;
-        for filter in &filters {
-            let page = match store.assignments(filter, &PageRequest::first(SHOWN)).await {
-                Ok(page) => page,
-                Err(error) => {
-                    tracing::error!(%error, "the dashboard could not be read");
-                    return failed();
-                }
-            };
+        for filter in filters {
+            let page = store
+                .assignments(filter, &PageRequest::first(SHOWN))
+                .await?;
             more |= page.next.is_some();
             records.extend(page.items);
         }
-        found.push((id, title, empty, records, more));
-    }
+        Ok::<_, rectrack_store::Error>((records, more))
+    };
+    let lists = async || {
+        let overdue = read(&[filter(None, true)]).await?;
+        let awaiting = read(&[filter(Some(AssignmentStatus::AwaitingResponse), false)]).await?;
+        let claimed = read(&[filter(Some(AssignmentStatus::ImplementationClaimed), false)]).await?;
+        let in_progress = read(&[filter(Some(AssignmentStatus::InProgress), false)]).await?;
+        let accepted = read(&[
+            filter(Some(AssignmentStatus::Accepted), false),
+            filter(Some(AssignmentStatus::PartiallyAccepted), false),
+        ])
+        .await?;
+        // An assignment in progress that has been claimed was returned:
+        // a claim leaves `in_progress` only to come back by a return.
+        let ids: Vec<AssignmentId> = in_progress.0.iter().map(|r| r.assignment.id).collect();
+        let claims = store.claims_of(&ids).await?;
+        Ok::<_, rectrack_store::Error>((overdue, awaiting, claimed, in_progress, accepted, claims))
+    };
+    let (overdue, awaiting, claimed, in_progress, accepted, claims) = match lists().await {
+        Ok(lists) => lists,
+        Err(error) => {
+            tracing::error!(%error, "the dashboard could not be read");
+            return failed();
+        }
+    };
+    let soon = today + Duration::days(DUE_SOON_DAYS);
+    let (due_soon, due_later): (Vec<_>, Vec<_>) = awaiting
+        .0
+        .into_iter()
+        .filter(|r| r.assignment.response_due_on >= today)
+        .partition(|r| r.assignment.response_due_on <= soon);
+    let (returned, working): (Vec<_>, Vec<_>) = in_progress
+        .0
+        .into_iter()
+        .partition(|r| claims.contains_key(&r.assignment.id));
+    let lists: [(
+        &'static str,
+        &'static str,
+        &'static str,
+        Vec<AssignmentRecord>,
+        bool,
+    ); 7] = [
+        (
+            "overdue",
+            "Overdue",
+            "Nothing is overdue.",
+            overdue.0,
+            overdue.1,
+        ),
+        (
+            "due-soon",
+            "Responses due within four weeks",
+            "No response is due within four weeks.",
+            due_soon,
+            awaiting.1,
+        ),
+        (
+            "returned",
+            "Returned for more work",
+            "No claim has been returned for more work.",
+            returned,
+            in_progress.1,
+        ),
+        (
+            "claims",
+            "Implementation claimed, awaiting review",
+            "No claim awaits review.",
+            claimed.0,
+            claimed.1,
+        ),
+        (
+            "in-progress",
+            "In progress",
+            "Nothing else is in progress.",
+            working,
+            in_progress.1,
+        ),
+        (
+            "accepted",
+            "Accepted, work not yet reported",
+            "Nothing accepted waits for its first progress.",
+            accepted.0,
+            accepted.1,
+        ),
+        (
+            "awaiting-response",
+            "Responses due later",
+            "No other recommendation awaits a response.",
+            due_later,
+            awaiting.1,
+        ),
+    ];
     // Every row's recommendation title in one query, not one per row.
-    let mut ids: Vec<RecommendationId> = found
+    let mut ids: Vec<RecommendationId> = lists
         .iter()
         .flat_map(|(_, _, _, records, _)| records.iter().map(|r| r.assignment.recommendation_id))
         .collect();
@@ -143,21 +192,23 @@ pub async fn page(ws: Arc<Workspace>, req: Request) -> Response {
             return failed();
         }
     };
-    let mut sections = Vec::new();
-    for (id, title, empty, records, more) in found {
-        let mut rows: Vec<Row> = records
-            .iter()
-            .map(|record| row(record, &titles, &names))
-            .collect();
-        rows.sort_by(|a, b| a.due_on.cmp(&b.due_on).then(a.number.cmp(&b.number)));
-        sections.push(Section {
-            id,
-            title,
-            empty,
-            rows,
-            more,
-        });
-    }
+    let sections = lists
+        .into_iter()
+        .map(|(id, title, empty, records, more)| {
+            let mut rows: Vec<Row> = records
+                .iter()
+                .map(|record| row(record, today, &titles, &names))
+                .collect();
+            rows.sort_by(|a, b| a.due_on.cmp(&b.due_on).then(a.number.cmp(&b.number)));
+            Section {
+                id,
+                title,
+                empty,
+                rows,
+                more,
+            }
+        })
+        .collect();
     let scope = match &organisation {
         Some(code) => format!(
             "The assignments of the {}",
@@ -177,6 +228,7 @@ pub async fn page(ws: Arc<Workspace>, req: Request) -> Response {
 
 fn row(
     record: &AssignmentRecord,
+    today: chrono::NaiveDate,
     titles: &HashMap<RecommendationId, (String, u32, String)>,
     names: &HashMap<String, String>,
 ) -> Row {
@@ -191,12 +243,18 @@ fn row(
         due_on: assignment.response_due_on,
         recommendation,
         href: format!("/workspace/assignments/{}", assignment.id),
-        organisation: names
-            .get(assignment.organisation.as_str())
-            .cloned()
-            .unwrap_or_else(|| assignment.organisation.to_string()),
+        organisation: super::name_of(names, &assignment.organisation),
         status: words::status(assignment.status),
         tag: words::status_tag(assignment.status),
-        due: words::date(assignment.response_due_on),
+        due: {
+            let day = words::date(assignment.response_due_on);
+            let awaiting = assignment.status == AssignmentStatus::AwaitingResponse;
+            match (assignment.response_due_on - today).num_days() {
+                0 if awaiting => format!("{day} (today)"),
+                1 if awaiting => format!("{day} (tomorrow)"),
+                n @ 2..=DUE_SOON_DAYS if awaiting => format!("{day} (in {n} days)"),
+                _ => day,
+            }
+        },
     }
 }

@@ -521,6 +521,18 @@ pub(crate) fn not_recorded(
     }
 }
 
+/// The name of the organisation `code` as `names` has it; its code if
+/// none.
+pub(crate) fn name_of(
+    names: &HashMap<String, String>,
+    code: &rectrack_core::organisation::OrgCode,
+) -> String {
+    names
+        .get(code.as_str())
+        .cloned()
+        .unwrap_or_else(|| code.to_string())
+}
+
 /// `text` with its first letter in capitals.
 pub(crate) fn capitalised(text: &str) -> String {
     let mut chars = text.chars();

@@ -477,10 +477,7 @@ fn recommendation_row(
             .map(|record| {
                 let assignment = record.assignment;
                 AssignmentLink {
-                    organisation: names
-                        .get(assignment.organisation.as_str())
-                        .cloned()
-                        .unwrap_or_else(|| assignment.organisation.to_string()),
+                    organisation: super::name_of(names, &assignment.organisation),
                     href: format!("/workspace/assignments/{}", assignment.id),
                     status: words::status(assignment.status),
                     tag: words::status_tag(assignment.status),

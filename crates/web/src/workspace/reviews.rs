@@ -119,10 +119,7 @@ fn row(
         href: format!("/workspace/assignments/{}#review", assignment.id),
         recommendation: format!("{}. {}", queued.number, queued.title),
         report: queued.report,
-        organisation: names
-            .get(assignment.organisation.as_str())
-            .cloned()
-            .unwrap_or_else(|| assignment.organisation.to_string()),
+        organisation: super::name_of(names, &assignment.organisation),
         claimed: words::date(claimed_on),
         waiting: match days {
             0 => String::new(),
@@ -171,10 +168,7 @@ fn extension_row(
             request.assignment_id
         ),
         recommendation: format!("{}. {}", queued.number, queued.title),
-        organisation: names
-            .get(queued.organisation.as_str())
-            .cloned()
-            .unwrap_or_else(|| queued.organisation.to_string()),
+        organisation: super::name_of(names, &queued.organisation),
         asked: words::date(request.requested_at.date_naive()),
         due: words::date(queued.response_due_on),
         requested: words::date(request.requested_due_on),
