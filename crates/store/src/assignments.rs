@@ -33,7 +33,7 @@ use crate::convert::{
 };
 use crate::entities::{assignments, milestones, recommendations, responses};
 use crate::error::{Error, Result, stored};
-use crate::page::{Page, PageRequest, parse_time_id_key, time_id_key};
+use crate::page::{Page, PageRequest, after_time_id, time_id_key};
 use crate::sql::Sql;
 use crate::write::{Ctx, Tx, Written};
 
@@ -142,16 +142,11 @@ impl Store {
             query = query.filter(overdue_on(day).not());
         }
         if let Some(after) = &page.after {
-            let (at, id) = parse_time_id_key(after)?;
-            query = query.filter(
-                Condition::any()
-                    .add(assignments::Column::CreatedAtUs.gt(at))
-                    .add(
-                        Condition::all()
-                            .add(assignments::Column::CreatedAtUs.eq(at))
-                            .add(assignments::Column::Id.gt(id)),
-                    ),
-            );
+            query = query.filter(after_time_id(
+                after,
+                assignments::Column::CreatedAtUs,
+                assignments::Column::Id,
+            )?);
         }
         let rows = query.limit(page.limit() + 1).all(&self.db).await?;
         let page = Page::from_rows(rows, page.limit(), |row| {

@@ -62,8 +62,24 @@ pub(crate) fn time_id_key(at_us: i64, id: uuid::Uuid) -> String {
 }
 
 /// Reads a key written by [`time_id_key`] (422 if it is not one).
-pub(crate) fn parse_time_id_key(key: &str) -> crate::Result<(i64, uuid::Uuid)> {
+fn parse_time_id_key(key: &str) -> crate::Result<(i64, uuid::Uuid)> {
     key.split_once(':')
         .and_then(|(at, id)| Some((at.parse().ok()?, id.parse().ok()?)))
         .ok_or_else(|| crate::Error::invalid("cursor", "is not a cursor of this list"))
+}
+
+/// The rows after `key` (written by [`time_id_key`]) in the order of
+/// `at` (creation time in microseconds), then `id`: `at > t OR (at = t AND
+/// id > i)`. 422 if `key` is not such a key.
+pub(crate) fn after_time_id(
+    key: &str,
+    at: impl sea_orm::ColumnTrait,
+    id: impl sea_orm::ColumnTrait,
+) -> crate::Result<sea_orm::Condition> {
+    let (after_at, after_id) = parse_time_id_key(key)?;
+    Ok(sea_orm::Condition::any().add(at.gt(after_at)).add(
+        sea_orm::Condition::all()
+            .add(at.eq(after_at))
+            .add(id.gt(after_id)),
+    ))
 }

@@ -42,7 +42,7 @@ use crate::convert::{from_micros, from_wire, micros, wire};
 use crate::entities::{people, sessions, sign_in_failures};
 use crate::error::{Error, Result, stored};
 use crate::organisations::find;
-use crate::page::{Page, PageRequest, parse_time_id_key, time_id_key};
+use crate::page::{Page, PageRequest, after_time_id, time_id_key};
 use crate::sql::Sql;
 use crate::write::{Ctx, Written};
 
@@ -322,16 +322,11 @@ impl Store {
             .order_by_asc(people::Column::CreatedAtUs)
             .order_by_asc(people::Column::Id);
         if let Some(after) = &page.after {
-            let (at, id) = parse_time_id_key(after)?;
-            query = query.filter(
-                sea_orm::Condition::any()
-                    .add(people::Column::CreatedAtUs.gt(at))
-                    .add(
-                        sea_orm::Condition::all()
-                            .add(people::Column::CreatedAtUs.eq(at))
-                            .add(people::Column::Id.gt(id)),
-                    ),
-            );
+            query = query.filter(after_time_id(
+                after,
+                people::Column::CreatedAtUs,
+                people::Column::Id,
+            )?);
         }
         let rows = query.limit(page.limit() + 1).all(&self.db).await?;
         Page::from_rows(rows, page.limit(), |row| {

@@ -26,7 +26,7 @@ use crate::convert::{from_micros, from_wire, micros, wire};
 use crate::entities::tokens;
 use crate::error::{Error, Result, stored};
 use crate::organisations::find;
-use crate::page::{Page, PageRequest, parse_time_id_key, time_id_key};
+use crate::page::{Page, PageRequest, after_time_id, time_id_key};
 use crate::sql::Sql;
 use crate::write::{Ctx, Written};
 
@@ -177,16 +177,11 @@ impl Store {
             .order_by_asc(tokens::Column::CreatedAtUs)
             .order_by_asc(tokens::Column::Id);
         if let Some(after) = &page.after {
-            let (at, id) = parse_time_id_key(after)?;
-            query = query.filter(
-                sea_orm::Condition::any()
-                    .add(tokens::Column::CreatedAtUs.gt(at))
-                    .add(
-                        sea_orm::Condition::all()
-                            .add(tokens::Column::CreatedAtUs.eq(at))
-                            .add(tokens::Column::Id.gt(id)),
-                    ),
-            );
+            query = query.filter(after_time_id(
+                after,
+                tokens::Column::CreatedAtUs,
+                tokens::Column::Id,
+            )?);
         }
         let rows = query.limit(page.limit() + 1).all(&self.db).await?;
         Page::from_rows(rows, page.limit(), |row| {

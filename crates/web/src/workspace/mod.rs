@@ -39,6 +39,7 @@ use poem::http::{HeaderValue, StatusCode, header};
 use poem::{Endpoint, Request, Response, Route, get};
 use rectrack_api::app::AppState;
 use rectrack_core::role::Principal;
+use rectrack_store::page::{MAX_LIMIT, Page, PageRequest};
 use rectrack_store::people::{Session, Stage};
 use rectrack_store::{Ctx, Error, Idempotency};
 use sha2::{Digest, Sha256};
@@ -517,6 +518,25 @@ pub(crate) fn not_recorded(
         error => {
             tracing::error!(%error, "a workspace form could not be recorded");
             Err(failed())
+        }
+    }
+}
+
+/// Every item of a list the store pages through (organisations, people,
+/// tokens, a report's recommendations), read a page at a time.
+pub(crate) async fn every<T, F, Fut>(mut read: F) -> Result<Vec<T>, Error>
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: Future<Output = Result<Page<T>, Error>>,
+{
+    let mut items = Vec::new();
+    let mut request = PageRequest::first(MAX_LIMIT);
+    loop {
+        let page = read(request.clone()).await?;
+        items.extend(page.items);
+        match page.next {
+            Some(after) => request.after = Some(after),
+            None => return Ok(items),
         }
     }
 }

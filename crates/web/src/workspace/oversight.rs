@@ -19,20 +19,16 @@ use rectrack_core::organisation::{Organisation, OrganisationDraft, OrganisationK
 use rectrack_core::recommendation::{LegalBasis, RecommendationDraft};
 use rectrack_core::report::{Report, ReportDraft};
 use rectrack_core::role::Role;
-use rectrack_store::page::PageRequest;
 use rectrack_store::people::Session;
 use rectrack_store::recommendations::{RecommendationFilter, RecommendationView};
 use rectrack_store::tokens::{TokenDraft, TokenRecord};
 use rectrack_store::{Error, Written};
 
 use super::{
-    Errors, Form, FormKey, Layout, Workspace, failed, message_page, new_form_id, not_recorded,
-    render, see_other, signed_in,
+    Errors, Form, FormKey, Layout, Workspace, every, failed, message_page, new_form_id,
+    not_recorded, render, see_other, signed_in,
 };
 use crate::words;
-
-/// How many of each the pages list.
-const LISTED: u64 = 500;
 
 /// Reads the signed-in person's form: the session, the form, and the
 /// form's idempotency key.
@@ -105,18 +101,14 @@ async fn show_organisations(
     typed: Form,
     status: StatusCode,
 ) -> Response {
-    let organisations = match ws
-        .state
-        .store
-        .organisations(&PageRequest::first(LISTED))
-        .await
-    {
-        Ok(page) => page.items,
-        Err(error) => {
-            tracing::error!(%error, "organisations could not be listed");
-            return failed();
-        }
-    };
+    let organisations =
+        match every(|page| async move { ws.state.store.organisations(&page).await }).await {
+            Ok(organisations) => organisations,
+            Err(error) => {
+                tracing::error!(%error, "organisations could not be listed");
+                return failed();
+            }
+        };
     let mut page = OrganisationsPage {
         layout: Layout::of("Organisations", "organisations", session),
         form_id: new_form_id(),
@@ -232,9 +224,9 @@ async fn show_reports(
     let store = &ws.state.store;
     let (reports, organisations) = match (
         store.reports_with_counts().await,
-        store.organisations(&PageRequest::first(LISTED)).await,
+        every(|page| async move { store.organisations(&page).await }).await,
     ) {
-        (Ok(reports), Ok(organisations)) => (reports, organisations.items),
+        (Ok(reports), Ok(organisations)) => (reports, organisations),
         (Err(error), _) | (_, Err(error)) => {
             tracing::error!(%error, "reports could not be listed");
             return failed();
@@ -412,12 +404,14 @@ async fn show_report(
         ..RecommendationFilter::default()
     };
     let (recommendations, organisations) = match (
-        store
-            .recommendations(&filter, &PageRequest::first(LISTED))
-            .await,
-        store.organisations(&PageRequest::first(LISTED)).await,
+        every(|page| {
+            let filter = &filter;
+            async move { store.recommendations(filter, &page).await }
+        })
+        .await,
+        every(|page| async move { store.organisations(&page).await }).await,
     ) {
-        (Ok(recommendations), Ok(organisations)) => (recommendations.items, organisations.items),
+        (Ok(recommendations), Ok(organisations)) => (recommendations, organisations),
         (Err(error), _) | (_, Err(error)) => {
             tracing::error!(%error, "a report's recommendations could not be read");
             return failed();
@@ -704,10 +698,10 @@ async fn show_tokens(
     }
     let store = &ws.state.store;
     let (tokens, organisations) = match (
-        store.tokens(&PageRequest::first(LISTED)).await,
-        store.organisations(&PageRequest::first(LISTED)).await,
+        every(|page| async move { store.tokens(&page).await }).await,
+        every(|page| async move { store.organisations(&page).await }).await,
     ) {
-        (Ok(tokens), Ok(organisations)) => (tokens.items, organisations.items),
+        (Ok(tokens), Ok(organisations)) => (tokens, organisations),
         (Err(error), _) | (_, Err(error)) => {
             tracing::error!(%error, "tokens could not be listed");
             return failed();

@@ -12,18 +12,14 @@ use poem::{Request, Response};
 use rectrack_api::routes::people::invitation_path;
 use rectrack_core::person::Person;
 use rectrack_core::role::Role;
-use rectrack_store::page::PageRequest;
 use rectrack_store::people::{Invitation, PersonDraft};
 use rectrack_store::{Ctx, Error};
 
 use super::{
-    Errors, Form, Layout, Workspace, capitalised, failed, message_page, render, see_other,
+    Errors, Form, Layout, Workspace, capitalised, every, failed, message_page, render, see_other,
     signed_in,
 };
 use crate::words;
-
-/// How many people the page lists.
-const LISTED: u64 = 500;
 
 struct PersonRow {
     person: Person,
@@ -86,8 +82,13 @@ async fn show(
         return failed();
     };
     let store = &ws.state.store;
-    let people = match store.people(&principal, &PageRequest::first(LISTED)).await {
-        Ok(page) => page.items,
+    let people = match every(|page| {
+        let principal = &principal;
+        async move { store.people(principal, &page).await }
+    })
+    .await
+    {
+        Ok(people) => people,
         Err(Error::Domain(rectrack_core::Error::Refused(refusal))) => {
             return message_page(
                 StatusCode::FORBIDDEN,
@@ -102,9 +103,8 @@ async fn show(
             return failed();
         }
     };
-    let organisations = match store.organisations(&PageRequest::first(LISTED)).await {
-        Ok(page) => page
-            .items
+    let organisations = match every(|page| async move { store.organisations(&page).await }).await {
+        Ok(organisations) => organisations
             .into_iter()
             .map(|o| (o.code.to_string(), o.name.to_string()))
             .collect(),
