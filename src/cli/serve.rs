@@ -41,6 +41,16 @@ pub struct Args {
     /// start with it, and the workspace's forms are accepted only from it.
     #[arg(long, env = "RECTRACK_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// The address of a proxy in front of the service (repeat, or separate
+    /// with commas): a request from one is taken to come from the address
+    /// its `X-Forwarded-For` names, so that sign-in is throttled per client,
+    /// not per proxy. Without it, that header is ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "RECTRACK_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Make every /v1 read need a token.
     #[arg(long, env = "RECTRACK_PRIVATE")]
     pub private: bool,
@@ -187,6 +197,7 @@ pub async fn run(database: &str, blobs: &Path, args: Args) -> Result<ExitCode, E
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{addr}")),
+        trusted_proxies: args.trusted_proxies.clone(),
         ..AppState::new(store)
     };
     serve_with(acceptor, state, rectrack_web::site, shutdown).await?;

@@ -45,6 +45,10 @@ pub struct AppState {
     /// invitation links point here, and the workspace's forms must come
     /// from here.
     pub public_url: String,
+    /// Proxies in front of the service, whose `X-Forwarded-For` names the
+    /// client (for throttling sign-in per address); no one else's is
+    /// believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl AppState {
@@ -58,6 +62,7 @@ impl AppState {
             reports: Arc::default(),
             connections: ConnectionLimits::default(),
             public_url: DEFAULT_PUBLIC_URL.to_owned(),
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -121,7 +121,7 @@ pub async fn sign_in(ws: Arc<Workspace>, mut req: Request) -> Response {
     match ws
         .state
         .store
-        .sign_in(&email, password, &address(&req))
+        .sign_in(&email, password, &address(&ws, &req))
         .await
     {
         Ok(signed) => begin(&signed, next_or_dashboard(&next)),
@@ -259,7 +259,7 @@ pub async fn code(ws: Arc<Workspace>, mut req: Request) -> Response {
     match ws
         .state
         .store
-        .second_factor(&secret, code, &address(&req))
+        .second_factor(&secret, code, &address(&ws, &req))
         .await
     {
         Ok(_) => see_other("/workspace"),

@@ -31,6 +31,7 @@ pub mod reviews;
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use askama::Template;
@@ -668,11 +669,42 @@ pub(crate) fn check_origin(ws: &Workspace, req: &Request) -> Result<(), Response
     ))
 }
 
-/// The client's address, for throttling sign-in.
-pub(crate) fn address(req: &Request) -> String {
-    req.remote_addr()
-        .as_socket_addr()
-        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
+/// The client's address, for throttling sign-in: the peer's, or, when the
+/// peer is a trusted proxy, the one its `X-Forwarded-For` names.
+pub(crate) fn address(ws: &Workspace, req: &Request) -> String {
+    let Some(peer) = req.remote_addr().as_socket_addr().map(|a| a.ip()) else {
+        return "unknown".to_owned();
+    };
+    let forwarded = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok());
+    client_address(peer, forwarded, &ws.state.trusted_proxies).to_string()
+}
+
+/// The client behind `peer`: `peer` itself unless it is a trusted proxy;
+/// then, reading `X-Forwarded-For` from its right (the hop nearest us),
+/// the first address that is not a trusted proxy. A hop that is not an
+/// address ends the walk at the last one believed, so a client cannot
+/// pass itself off as another by writing the header first.
+fn client_address<'h>(
+    peer: IpAddr,
+    forwarded: impl Iterator<Item = &'h str>,
+    trusted: &[IpAddr],
+) -> IpAddr {
+    let hops: Vec<&str> = forwarded.flat_map(|value| value.split(',')).collect();
+    let mut client = peer;
+    for hop in hops.into_iter().rev() {
+        if !trusted.contains(&client) {
+            break;
+        }
+        match hop.trim().parse::<IpAddr>() {
+            Ok(address) => client = address,
+            Err(_) => break,
+        }
+    }
+    client
 }
 
 /// The live session of the request's cookie, with the cookie's secret.
@@ -788,5 +820,48 @@ pub(crate) fn next_or_dashboard(next: &str) -> &str {
         next
     } else {
         "/workspace"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(raw: &str) -> IpAddr {
+        raw.parse().unwrap()
+    }
+
+    #[test]
+    fn a_forwarded_address_is_believed_only_from_a_trusted_proxy() {
+        let proxy = ip("10.0.0.1");
+        let trusted = [proxy];
+        let header = ["203.0.113.7"];
+        assert_eq!(
+            client_address(proxy, header.into_iter(), &trusted),
+            ip("203.0.113.7")
+        );
+        assert_eq!(
+            client_address(ip("198.51.100.2"), header.into_iter(), &trusted),
+            ip("198.51.100.2"),
+            "a client's own header is ignored"
+        );
+        assert_eq!(client_address(proxy, [].into_iter(), &trusted), proxy);
+    }
+
+    #[test]
+    fn the_nearest_untrusted_hop_is_the_client_whatever_was_written_before_it() {
+        let trusted = [ip("10.0.0.1"), ip("10.0.0.2")];
+        // The client wrote 1.2.3.4 itself; the proxies appended the rest.
+        let header = ["1.2.3.4, 203.0.113.7", "10.0.0.2"];
+        assert_eq!(
+            client_address(ip("10.0.0.1"), header.into_iter(), &trusted),
+            ip("203.0.113.7")
+        );
+        let garbled = ["1.2.3.4, not-an-address"];
+        assert_eq!(
+            client_address(ip("10.0.0.1"), garbled.into_iter(), &trusted),
+            ip("10.0.0.1"),
+            "an unreadable hop ends the walk"
+        );
     }
 }
