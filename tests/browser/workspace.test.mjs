@@ -270,6 +270,8 @@ try {
   await caseworker.getByRole("button", { name: "Add the recommendation" }).click();
   assert.match(await caseworker.title(), /^Error: /);
   assert.ok(await caseworker.locator(".error-summary a[href='#recommendation-recipients']").count() === 1, "the missing recipient is named");
+  const named = await caseworker.locator(".error-summary a").evaluateAll((links) => links.map((a) => a.getAttribute("href")));
+  assert.deepEqual(named, ["#recommendation-title", "#recommendation-body", "#recommendation-recipients", "#recommendation-issued_on"], "every error, in the form's order");
   await audit(caseworker, "report-errors");
   await caseworker.getByRole("link", { name: "Organisations" }).click();
   await audit(caseworker, "organisations");

@@ -303,6 +303,17 @@ impl Errors {
         self.0.retain(|(field, _)| keep(field));
     }
 
+    /// Puts the errors in the order their fields appear in `fields` (the
+    /// page's order, as the error summary lists them); others last.
+    pub(crate) fn order_by(&mut self, fields: &[&str]) {
+        self.0.sort_by_key(|(field, _)| {
+            fields
+                .iter()
+                .position(|f| f == field)
+                .unwrap_or(fields.len())
+        });
+    }
+
     /// Adds every error of `other`, after these.
     pub(crate) fn extend(&mut self, other: Self) {
         self.0.extend(other.0);

@@ -481,24 +481,25 @@ fn recommendation_row(
     }
 }
 
-/// Core's names of a recommendation's fields: the form's ids and labels.
+/// Core's names of a recommendation's fields: the form's ids and labels,
+/// in the order the form shows them.
 const RECOMMENDATION_FIELDS: &[(&str, &str, &str)] = &[
     ("number", "recommendation-number", "The number"),
     ("title", "recommendation-title", "The title"),
     ("body", "recommendation-body", "The text"),
-    ("themes", "recommendation-themes", "The themes:"),
     ("recipients", "recommendation-recipients", "The recipients:"),
+    ("themes", "recommendation-themes", "The themes:"),
     (
         "issued_on",
         "recommendation-issued_on",
         "The day it was made",
     ),
+    ("legal_basis", "recommendation-legal_basis", "The power"),
     (
         "response_due_on",
         "recommendation-response_due_on",
         "The response due day",
     ),
-    ("legal_basis", "recommendation-legal_basis", "The power"),
 ];
 
 /// `POST /workspace/reports/{slug}/recommendations`.
@@ -596,6 +597,12 @@ pub async fn add_recommendation(ws: Arc<Workspace>, mut req: Request) -> Respons
             more.retain(|field| errors.of(field).is_none());
             errors.extend(more);
         }
+        errors.order_by(
+            &RECOMMENDATION_FIELDS
+                .iter()
+                .map(|(_, id, _)| *id)
+                .collect::<Vec<_>>(),
+        );
         return again(errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let draft = draft(number, issued_on, response_due_on, Some(legal_basis));
