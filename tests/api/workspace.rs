@@ -1423,6 +1423,20 @@ async fn an_import_is_previewed_as_a_table_then_written_once() {
             .body
             .contains("action=\"/workspace/import/confirm\"")
     );
+    let unreadable = sam
+        .post_file(
+            "/workspace/import",
+            &[("csrf_token", &token)],
+            "record.csv",
+            b"\xff\xfe",
+        )
+        .await;
+    assert_eq!(unreadable.status, 422, "{}", unreadable.body);
+    assert!(unreadable.body.contains("not in the import format"));
+    assert!(
+        unreadable.body.contains("<td>1</td>"),
+        "its error is listed by row"
+    );
     let length = app.chain_length().await;
     let good = b"report,number,recipient,report_title,report_issued_by,report_published_on,title,body,issued_on\nop-imp,1,mps,Imported report,iopc,2022-02-01,Vet,Vet again.,2022-02-01\n";
     let preview = sam

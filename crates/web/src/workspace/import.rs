@@ -225,7 +225,9 @@ pub async fn preview(ws: Arc<Workspace>, mut req: Request) -> Response {
     };
     let table = match read_table(&bytes, kind) {
         Ok(table) => table,
-        Err(error) => return again(&format!("The file could not be read: {error}")),
+        // Unreadable (not UTF-8, too many rows, not a workbook): said
+        // row by row, as the dry run's errors are.
+        Err(error) => return refused(&session, error),
     };
     let blob = match ws.state.store.blobs().put_bytes(bytes, FILE_LIMIT).await {
         Ok(blob) => blob,
