@@ -24,8 +24,8 @@ use super::{
 };
 use crate::words;
 
-/// The largest file the page takes, as the API's body limit.
-const FILE_LIMIT: u64 = 16 * 1024 * 1024;
+/// The largest file the page takes: the API's.
+const FILE_LIMIT: u64 = rectrack_core::import::MAX_BYTES;
 
 struct Outcome {
     row: usize,
