@@ -36,6 +36,11 @@ impl Role {
         }
     }
 
+    /// The role whose wire name is `name`, if any.
+    pub fn named(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|role| role.as_str() == name)
+    }
+
     /// Whether a token of this role may be issued to an organisation of `kind`:
     /// overseers only to oversight bodies, recipients never to them.
     pub fn fits(self, kind: OrganisationKind) -> bool {
@@ -161,5 +166,19 @@ impl Principal {
             action: action.to_owned(),
             role: None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Role;
+
+    #[test]
+    fn every_role_is_named_by_its_wire_name_and_nothing_else_is() {
+        for role in Role::ALL {
+            assert_eq!(Role::named(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::named("Overseer"), None);
+        assert_eq!(Role::named(""), None);
     }
 }

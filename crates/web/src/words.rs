@@ -271,6 +271,14 @@ pub fn role(role: rectrack_core::role::Role) -> &'static str {
     }
 }
 
+/// Every role as a form's choices: wire name and words.
+pub fn roles() -> Vec<(&'static str, &'static str)> {
+    rectrack_core::role::Role::ALL
+        .into_iter()
+        .map(|r| (r.as_str(), role(r)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)] // a panic in a test is a failed test

@@ -18,7 +18,7 @@ use rectrack_core::ids::TokenId;
 use rectrack_core::organisation::{Organisation, OrganisationDraft, OrganisationKind};
 use rectrack_core::recommendation::{LegalBasis, RecommendationDraft};
 use rectrack_core::report::{Report, ReportDraft};
-use rectrack_core::role::Role;
+use rectrack_core::role::{Principal, Role};
 use rectrack_store::people::Session;
 use rectrack_store::recommendations::{RecommendationFilter, RecommendationView};
 use rectrack_store::tokens::{TokenDraft, TokenRecord};
@@ -30,13 +30,29 @@ use super::{
 };
 use crate::words;
 
-/// Reads the signed-in person's form: the session, the form, and the
-/// form's idempotency key.
-async fn read(ws: &Workspace, req: &mut Request) -> Result<(Session, Form, FormKey), Response> {
+/// A signed-in person's form, read and checked.
+struct Sent {
+    session: Session,
+    /// Who the store commands act as.
+    principal: Principal,
+    form: Form,
+    /// The form's idempotency key.
+    key: FormKey,
+}
+
+/// Reads the signed-in person's form, refused unless it carries their
+/// session's token and comes from this site.
+async fn read(ws: &Workspace, req: &mut Request) -> Result<Sent, Response> {
     let session = signed_in(ws, req).await?;
     let form = Form::checked(ws, req, &session.csrf_token).await?;
     let key = FormKey::of(&session, req.uri().path(), &form);
-    Ok((session, form, key))
+    let principal = session.principal().ok_or_else(failed)?;
+    Ok(Sent {
+        session,
+        principal,
+        form,
+        key,
+    })
 }
 
 /// A day typed in a date field, or the error naming `field`.
@@ -133,12 +149,14 @@ async fn show_organisations(
 
 /// `POST /workspace/organisations`.
 pub async fn add_organisation(ws: Arc<Workspace>, mut req: Request) -> Response {
-    let (session, form, key) = match read(&ws, &mut req).await {
-        Ok(read) => read,
+    let Sent {
+        session,
+        principal,
+        form,
+        key,
+    } = match read(&ws, &mut req).await {
+        Ok(sent) => sent,
         Err(response) => return response,
-    };
-    let Some(principal) = session.principal() else {
-        return failed();
     };
     let Some(kind) = OrganisationKind::ALL
         .into_iter()
@@ -256,12 +274,14 @@ async fn show_reports(
 
 /// `POST /workspace/reports`.
 pub async fn add_report(ws: Arc<Workspace>, mut req: Request) -> Response {
-    let (session, form, key) = match read(&ws, &mut req).await {
-        Ok(read) => read,
+    let Sent {
+        session,
+        principal,
+        form,
+        key,
+    } = match read(&ws, &mut req).await {
+        Ok(sent) => sent,
         Err(response) => return response,
-    };
-    let Some(principal) = session.principal() else {
-        return failed();
     };
     let published_on = match day(
         &form,
@@ -504,14 +524,16 @@ const RECOMMENDATION_FIELDS: &[(&str, &str, &str)] = &[
 
 /// `POST /workspace/reports/{slug}/recommendations`.
 pub async fn add_recommendation(ws: Arc<Workspace>, mut req: Request) -> Response {
-    let (session, form, key) = match read(&ws, &mut req).await {
-        Ok(read) => read,
+    let Sent {
+        session,
+        principal,
+        form,
+        key,
+    } = match read(&ws, &mut req).await {
+        Ok(sent) => sent,
         Err(response) => return response,
     };
     let slug = req.raw_path_param("slug").unwrap_or_default().to_owned();
-    let Some(principal) = session.principal() else {
-        return failed();
-    };
     let again = async |errors: Errors, status: StatusCode| {
         show_report(&ws, &session, &slug, None, errors, form.clone(), status).await
     };
@@ -734,10 +756,7 @@ async fn show_tokens(
             .into_iter()
             .map(|o| (o.code.to_string(), o.name.to_string()))
             .collect(),
-        roles: Role::ALL
-            .into_iter()
-            .map(|role| (role.as_str(), words::role(role)))
-            .collect(),
+        roles: words::roles(),
         created,
         notice,
         errors,
@@ -749,17 +768,16 @@ async fn show_tokens(
 
 /// `POST /workspace/tokens`: a new token, whose secret is shown once.
 pub async fn create_token(ws: Arc<Workspace>, mut req: Request) -> Response {
-    let (session, form, key) = match read(&ws, &mut req).await {
-        Ok(read) => read,
+    let Sent {
+        session,
+        principal,
+        form,
+        key,
+    } = match read(&ws, &mut req).await {
+        Ok(sent) => sent,
         Err(response) => return response,
     };
-    let Some(principal) = session.principal() else {
-        return failed();
-    };
-    let Some(role) = Role::ALL
-        .into_iter()
-        .find(|r| r.as_str() == form.get("role"))
-    else {
+    let Some(role) = Role::named(form.get("role")) else {
         let errors = Errors::one("token-role", "Choose what the token may do");
         return show_tokens(
             &ws,
@@ -820,12 +838,14 @@ pub async fn create_token(ws: Arc<Workspace>, mut req: Request) -> Response {
 
 /// `POST /workspace/tokens/{id}/revoke`.
 pub async fn revoke_token(ws: Arc<Workspace>, mut req: Request) -> Response {
-    let (session, form, key) = match read(&ws, &mut req).await {
-        Ok(read) => read,
+    let Sent {
+        session,
+        principal,
+        form,
+        key,
+    } = match read(&ws, &mut req).await {
+        Ok(sent) => sent,
         Err(response) => return response,
-    };
-    let Some(principal) = session.principal() else {
-        return failed();
     };
     let Some(id) = req
         .raw_path_param("id")

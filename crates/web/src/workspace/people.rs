@@ -124,10 +124,7 @@ async fn show(
             })
             .collect(),
         organisations,
-        roles: Role::ALL
-            .into_iter()
-            .map(|role| (role.as_str(), words::role(role)))
-            .collect(),
+        roles: words::roles(),
         notice,
         errors,
         typed,
@@ -149,10 +146,7 @@ pub async fn invite(ws: Arc<Workspace>, mut req: Request) -> Response {
     let Some(principal) = session.principal() else {
         return failed();
     };
-    let role = match Role::ALL
-        .into_iter()
-        .find(|r| r.as_str() == form.get("role"))
-    {
+    let role = match Role::named(form.get("role")) {
         Some(role) => role,
         None => {
             return show(
