@@ -48,6 +48,7 @@ pub mod status_render;
 pub mod status_report;
 pub mod text;
 pub mod time;
+pub mod tlog;
 pub mod validation;
 
 pub use error::{Error, Refusal};
