@@ -23,6 +23,7 @@ mod m20261206_000010_response_publication;
 mod m20261207_000011_audit_events_by_action;
 mod m20261208_000012_published_facts_by_time;
 mod m20261209_000013_people;
+mod m20261210_000014_transparency_log;
 
 pub use m20261202_000006_state_intervals::{OPEN_DAY, OPEN_US};
 pub use m20261205_000009_past_states_read_whole::{
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000011_audit_events_by_action::Migration),
             Box::new(m20261208_000012_published_facts_by_time::Migration),
             Box::new(m20261209_000013_people::Migration),
+            Box::new(m20261210_000014_transparency_log::Migration),
         ]
     }
 }

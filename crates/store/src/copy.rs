@@ -16,9 +16,9 @@ use sea_orm::{
 
 use crate::entities::{
     assignment_events, assignment_states, assignments, audit_events, claim_evidence, claims,
-    evidence, extension_requests, idempotency_keys, milestone_states, milestones, organisations,
-    progress_updates, recommendation_themes, recommendations, reports, responses, reviews, tokens,
-    update_evidence, update_milestones,
+    evidence, extension_requests, idempotency_keys, log_checkpoints, log_head, log_tiles,
+    milestone_states, milestones, organisations, progress_updates, recommendation_themes,
+    recommendations, reports, responses, reviews, tokens, update_evidence, update_milestones,
 };
 use crate::error::{Error, Result};
 
@@ -124,7 +124,19 @@ pub async fn copy_database(
     let index = assignment_events::Entity::find();
     let rows = copy_rows(index, &source, &target, &mut done, progress).await?;
     copied.tables.push(("assignment_events", rows));
-    copy!(assignment_states, milestone_states);
+    copy!(
+        assignment_states,
+        milestone_states,
+        log_tiles,
+        log_checkpoints
+    );
+    // The log's head row exists in every migrated database: it is set, not
+    // inserted.
+    if let Some(head) = log_head::Entity::find_by_id(1).one(&source).await? {
+        log_head::Entity::update(log_head::ActiveModel::from(head).reset_all())
+            .exec(&target)
+            .await?;
+    }
     source.commit().await?;
     target.commit().await?;
     crate::db::refresh_statistics(to).await?;

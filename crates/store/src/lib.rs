@@ -38,6 +38,7 @@ mod sql;
 pub mod status;
 pub mod timelines;
 pub mod tokens;
+pub mod transparency;
 pub mod write;
 
 pub use blobs::BlobStore;

@@ -31,6 +31,11 @@ use rectrack_store::{Ctx, Error, Idempotency, Store, Written};
 use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, Statement};
 
 use crate::harness::{Backend, Harness, mps, overseer, wmp};
+pub use crate::log::{
+    a_rewritten_chain_is_refused_by_the_log_and_exposed_by_its_proofs,
+    servers_sharing_a_database_sign_one_history,
+    the_log_grows_with_the_chain_and_proves_every_event,
+};
 pub use crate::people::people_sign_in_with_passwords_second_factors_and_sessions;
 
 pub struct Seeded {
@@ -51,7 +56,7 @@ fn fresh<T>(written: Result<Written<T>, Error>) -> T {
     }
 }
 
-async fn organisation(store: &Store, code: &str, name: &str, kind: OrganisationKind) {
+pub async fn organisation(store: &Store, code: &str, name: &str, kind: OrganisationKind) {
     let draft = OrganisationDraft {
         code: code.into(),
         name: name.into(),
@@ -1811,10 +1816,31 @@ pub async fn a_copy_holds_every_row_and_the_same_chain(h: Harness) {
             .create_token(&Ctx::new(&overseer()), &token)
             .await,
     );
+    // The log comes along: its tiles, checkpoints and head.
+    let key = rectrack_core::tlog::note::SignerKey::from_seed(
+        "rectrack.test/iopc",
+        rectrack_core::tlog::note::KeyType::Ed25519,
+        [5; 32],
+    )
+    .unwrap();
+    let logged = source
+        .store
+        .sign_checkpoint(&key, chrono::Duration::zero())
+        .await
+        .unwrap()
+        .unwrap();
     let copied = copy_database(source.store.connection(), h.store.connection(), &|_| {})
         .await
         .unwrap();
-    assert_eq!(copied.tables.len(), 21);
+    assert_eq!(copied.tables.len(), 23);
+    assert_eq!(h.store.latest_checkpoint().await.unwrap(), Some(logged));
+    assert_eq!(
+        h.store
+            .sign_checkpoint(&key, chrono::Duration::zero())
+            .await
+            .unwrap(),
+        Err(rectrack_store::transparency::Unsigned::Unchanged)
+    );
     for (table, rows) in &copied.tables {
         let stored = source.count(table).await;
         assert_eq!(*rows as i64, stored, "{table}");

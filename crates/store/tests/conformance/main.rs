@@ -7,6 +7,7 @@
 
 mod cases;
 mod harness;
+mod log;
 mod people;
 
 macro_rules! conformance {
@@ -67,6 +68,9 @@ conformance!(
     the_published_record_and_its_publication,
     people_sign_in_with_passwords_second_factors_and_sessions,
     the_review_queues_list_what_awaits_oldest_first_to_whoever_sees_it,
+    the_log_grows_with_the_chain_and_proves_every_event,
+    servers_sharing_a_database_sign_one_history,
+    a_rewritten_chain_is_refused_by_the_log_and_exposed_by_its_proofs,
 );
 
 /// SQLite only. Writers dropped midway must leave whole commands or nothing:
