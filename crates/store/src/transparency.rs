@@ -459,7 +459,7 @@ fn signed(row: log_checkpoints::Model) -> Result<SignedCheckpoint> {
 }
 
 fn hashes_of(bytes: &[u8]) -> Result<Vec<Hash>> {
-    if bytes.len() % 32 != 0 {
+    if !bytes.len().is_multiple_of(32) {
         return Err(Error::Corrupt(
             "a log tile's length is not a multiple of 32".to_owned(),
         ));
