@@ -29,6 +29,14 @@ pub struct Args {
         default_value = "created by rectrack init"
     )]
     pub label: String,
+    /// The transparency log's origin, named in every checkpoint: by custom
+    /// the address it is served at without the scheme (e.g.
+    /// `rectrack.example.org/iopc`); `rectrack/ORGANISATION` by default.
+    #[arg(long, env = "RECTRACK_LOG_ORIGIN")]
+    pub log_origin: Option<String>,
+    /// Where the log's signing key is kept.
+    #[command(flatten)]
+    pub key: super::log::KeyArgs,
 }
 
 /// Runs `init`.
@@ -61,6 +69,20 @@ pub async fn run(database: &str, blobs: &Path, args: Args) -> Result<ExitCode, E
         }
         Err(error) => return Err(error.into()),
     }
+    let origin = args
+        .log_origin
+        .clone()
+        .unwrap_or_else(|| format!("rectrack/{}", args.organisation));
+    let (signer, created) = args.key.load_or_create(&origin)?;
+    if created {
+        eprintln!(
+            "Created the transparency log's signing key {} (keep it secret). Its verifier key:",
+            args.key.log_key_file.display()
+        );
+    } else {
+        eprintln!("The transparency log's signing key exists already. Its verifier key:");
+    }
+    eprintln!("{}", signer.verifier());
     let draft = TokenDraft {
         organisation: args.organisation.clone(),
         role: Role::Overseer,

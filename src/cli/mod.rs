@@ -15,6 +15,7 @@ mod copy;
 mod export;
 mod import;
 mod init;
+mod log;
 mod openapi;
 mod person;
 mod report;
@@ -80,6 +81,9 @@ pub enum Command {
     /// Check the audit chain.
     #[command(subcommand)]
     Audit(audit::Action),
+    /// The transparency log: its signing key and checkpoints.
+    #[command(subcommand)]
+    Log(log::Action),
     /// Look after the evidence blob store.
     #[command(subcommand)]
     Blobs(blobs::Action),
@@ -123,6 +127,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Export(args) => export::run(&open(&cli.database, &cli.blobs).await?, args).await,
         Command::Report(args) => report::run(&open(&cli.database, &cli.blobs).await?, args).await,
         Command::Audit(action) => audit::run(&open(&cli.database, &cli.blobs).await?, action).await,
+        Command::Log(action) => log::run(&cli.database, &cli.blobs, action).await,
         Command::Blobs(action) => blobs::run(&open(&cli.database, &cli.blobs).await?, action).await,
         Command::Copy(args) => {
             copy::run(&open(&cli.database, &cli.blobs).await?, &cli.blobs, args).await

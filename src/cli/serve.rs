@@ -14,6 +14,7 @@ use std::time::Duration;
 use rectrack_api::app::{AppState, JSON_LIMIT, UPLOAD_LIMIT, bind, serve_with};
 use rectrack_api::connection::{self, ConnectionLimits};
 use rectrack_core::role::{Principal, Role};
+use rectrack_core::tlog::note::SignerKey;
 use rectrack_store::tokens::TokenDraft;
 use rectrack_store::{Ctx, Store};
 use tracing_subscriber::EnvFilter;
@@ -78,6 +79,14 @@ pub struct Args {
     /// collectors; `auto` is text on a terminal and JSON otherwise.
     #[arg(long, env = "RECTRACK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Auto)]
     pub log_format: LogFormat,
+    /// Where the transparency log's signing key is. Without one, the
+    /// server signs no checkpoints (`--demo` creates one).
+    #[command(flatten)]
+    pub key: super::log::KeyArgs,
+    /// Seconds at least between two checkpoints (a new one is signed only
+    /// when the log has grown).
+    #[arg(long, env = "RECTRACK_CHECKPOINT_INTERVAL", default_value_t = 60)]
+    pub checkpoint_interval: u64,
 }
 
 /// How logs are written.
@@ -139,6 +148,25 @@ pub async fn run(database: &str, blobs: &Path, args: Args) -> Result<ExitCode, E
     } else {
         None
     };
+    let signer = if args.demo {
+        Some(args.key.load_or_create("rectrack.demo/iopc")?.0)
+    } else {
+        args.key.load()?
+    };
+    match &signer {
+        Some(key) => {
+            tracing::info!(verifier_key = %key.verifier(), "the transparency log is signed");
+            tokio::spawn(sign_checkpoints(
+                store.clone(),
+                key.clone(),
+                Duration::from_secs(args.checkpoint_interval),
+            ));
+        }
+        None => tracing::warn!(
+            key_file = %args.key.log_key_file.display(),
+            "no transparency log key: no checkpoint is signed (`rectrack log init --origin …` creates one)"
+        ),
+    }
     let (acceptor, addr) = bind(&args.bind).await?;
     // Listening for the stop before the address is printed: a supervisor
     // that stops the server as soon as it is up still stops it gracefully.
@@ -155,6 +183,12 @@ pub async fn run(database: &str, blobs: &Path, args: Args) -> Result<ExitCode, E
         say(format!("The public record: http://{addr}/"));
     }
     say(format!("API documentation: http://{addr}/docs"));
+    if let Some(key) = &signer {
+        say(format!(
+            "The transparency log: http://{addr}/v1/log/checkpoint"
+        ));
+        say(format!("  verifier key: {}", key.verifier()));
+    }
     if let Some((overseer, mps)) = tokens {
         say("Overseer token (IOPC):".to_owned());
         say(overseer);
@@ -203,6 +237,30 @@ pub async fn run(database: &str, blobs: &Path, args: Args) -> Result<ExitCode, E
     serve_with(acceptor, state, rectrack_web::site, shutdown).await?;
     tracing::info!("rectrack stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Signs a checkpoint whenever the log has grown, at most once per
+/// `interval`, for as long as the server runs. Servers sharing a database
+/// each run this; the store lets one sign at a time. A failure is logged
+/// and tried again at the next turn: writes never wait on the log.
+async fn sign_checkpoints(store: Store, key: SignerKey, interval: Duration) {
+    let wanted = chrono::Duration::from_std(interval).unwrap_or(chrono::Duration::MAX);
+    // Looked at often enough that a checkpoint follows the interval closely.
+    let mut ticks =
+        tokio::time::interval(interval.clamp(Duration::from_millis(200), Duration::from_secs(5)));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match store.sign_checkpoint(&key, wanted).await {
+            Ok(Ok(signed)) => tracing::info!(
+                size = signed.checkpoint.size,
+                root = %signed.checkpoint.root,
+                "signed a checkpoint"
+            ),
+            Ok(Err(_)) => {}
+            Err(error) => tracing::error!(%error, "the log could not sign a checkpoint"),
+        }
+    }
 }
 
 /// The default cap on connections: 1024, or what the open-file limit leaves

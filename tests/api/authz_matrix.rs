@@ -321,6 +321,33 @@ async fn every_endpoint_answers_each_caller_as_the_contract_says() {
                                                                                                                  [401, 401, 403, 404, 403, 200]),
     ];
     f.check(table, &mut mismatches).await;
+    // The transparency log: its checkpoint, tiles and consistency proofs are
+    // as public as the record (hashes only); an event's proof and receipt
+    // go to those who may read the event, as its history does.
+    f.app.sign_checkpoint().await;
+    let history: Value = f
+        .app
+        .get(
+            &f.path("/v1/assignments/{A}/history"),
+            Some(&f.app.overseer),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    f.ids.insert("E", history["items"][0]["seq"].to_string());
+    #[rustfmt::skip]
+    let table: Vec<Row> = vec![
+        (Method::GET, "/v1/log/checkpoint",               None, None, [200, 401, 200, 200, 200, 200]),
+        (Method::GET, "/v1/log/tile/0/000.p/1",           None, None, [200, 401, 200, 200, 200, 200]),
+        (Method::GET, "/v1/log/consistency?from=1&to=2",  None, None, [200, 401, 200, 200, 200, 200]),
+        (Method::GET, "/v1/audit/events/{E}/proof",       None, None, [401, 401, 200, 404, 200, 200]),
+        (Method::GET, "/v1/audit/events/{E}/receipt",     None, None, [401, 401, 200, 404, 200, 200]),
+        // The oversight body's own creation concerns no force.
+        (Method::GET, "/v1/audit/events/1/proof",         None, None, [401, 401, 404, 404, 200, 404]),
+        (Method::GET, "/v1/audit/events/1/receipt",       None, None, [401, 401, 404, 404, 200, 404]),
+    ];
+    f.check(table, &mut mismatches).await;
     assert!(
         mismatches.is_empty(),
         "{} mismatches:\n{}",

@@ -20,6 +20,16 @@ pub struct Fixture {
     pub mps: String,
 }
 
+/// The test log's signing key.
+pub fn log_key() -> rectrack_core::tlog::note::SignerKey {
+    rectrack_core::tlog::note::SignerKey::from_seed(
+        "rectrack.test/iopc",
+        rectrack_core::tlog::note::KeyType::Ed25519,
+        [11; 32],
+    )
+    .unwrap()
+}
+
 /// A running service.
 pub struct TestApp {
     pub addr: SocketAddr,
@@ -74,6 +84,16 @@ impl TestApp {
             server: Some(server),
             _dir: dir,
         }
+    }
+
+    /// Signs a checkpoint of the log as it stands, as the server's signer
+    /// would, with [`log_key`].
+    pub async fn sign_checkpoint(&self) -> rectrack_store::transparency::SignedCheckpoint {
+        self.store
+            .sign_checkpoint(&log_key(), chrono::Duration::zero())
+            .await
+            .unwrap()
+            .unwrap()
     }
 
     /// Adds the Metropolitan Police Service, the recipient most tests act as.

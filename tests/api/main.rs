@@ -30,6 +30,7 @@ mod history;
 mod hostile;
 mod http_conventions;
 mod journey;
+mod log;
 mod problems;
 mod publication;
 mod readme;

@@ -66,7 +66,7 @@ async fn every_operation_has_a_summary_a_tag_and_problem_responses() {
             }
         }
     }
-    assert_eq!(operations, 45, "every endpoint of the contract, once");
+    assert_eq!(operations, 49, "every endpoint of the contract, once");
     assert_eq!(
         spec["components"]["securitySchemes"]["bearer"]["scheme"],
         "bearer"

@@ -89,6 +89,8 @@ pub enum Tag {
     Evidence,
     /// The audit chain.
     Audit,
+    /// The transparency log over the audit chain: checkpoints and proofs.
+    Log,
     /// Status reports.
     Status,
     /// API tokens.
@@ -169,7 +171,15 @@ pub fn build_with(
     let allow = Arc::new(AllowTable::from_spec(&spec));
     let auth_state = state.clone();
     let limits = state.clone();
+    let tiles = state.clone();
     site(&state)
+        .at(
+            "/v1/log/tile/*path",
+            poem::endpoint::make(move |req| {
+                let state = tiles.clone();
+                async move { Ok::<_, poem::Error>(routes::log::tile(&req, &state).await) }
+            }),
+        )
         .at(
             "/openapi.json",
             poem::endpoint::make_sync(move |_| {

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod bodies;
 pub mod enums;
 pub mod imports;
+pub mod log;
 pub mod resources;
 pub mod status;
 
@@ -13,5 +14,6 @@ pub use audit::*;
 pub use bodies::*;
 pub use enums::*;
 pub use imports::*;
+pub use log::*;
 pub use resources::*;
 pub use status::*;

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod evidence;
 pub mod exports;
 pub mod imports;
+pub mod log;
 pub mod milestones;
 pub mod organisations;
 pub mod people;
@@ -29,6 +30,7 @@ pub type Api = (
     milestones::MilestonesApi,
     evidence::EvidenceApi,
     audit::AuditApi,
+    log::LogApi,
     status::StatusApi,
     tokens::TokensApi,
     people::PeopleApi,
@@ -61,6 +63,9 @@ pub fn api(state: Arc<AppState>) -> Api {
             state: state.clone(),
         },
         audit::AuditApi {
+            state: state.clone(),
+        },
+        log::LogApi {
             state: state.clone(),
         },
         status::StatusApi {

@@ -28,7 +28,7 @@ use sha2::{Digest, Sha256};
 
 use crate::ids::{PersonId, TokenId};
 use crate::organisation::OrgCode;
-use crate::role::Role;
+use crate::role::{Principal, Role};
 use crate::time::{format_timestamp, truncate_to_micros, utc_micros};
 
 pub use action::Action;
@@ -167,6 +167,22 @@ impl AuditEvent {
         serde_json::to_value(self)
             .map(|value| canonical_json(&value))
             .unwrap_or_default()
+    }
+}
+
+/// Whether `principal` may read `event`, which concerns assignments of the
+/// organisations `concerns`: the console and those who see everything read
+/// every event; anyone else, the events its organisation made and those
+/// concerning its organisation's assignments. (A force keeps receipts of
+/// what it filed; it never learns what another force did.)
+pub fn readable_by(principal: &Principal, event: &AuditEvent, concerns: &[OrgCode]) -> bool {
+    match principal.actor() {
+        None => true,
+        Some(actor) => {
+            actor.sees_everything()
+                || event.actor.organisation.as_ref() == Some(&actor.organisation)
+                || concerns.contains(&actor.organisation)
+        }
     }
 }
 

@@ -2,9 +2,10 @@
 //! verification of the whole chain in constant memory.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rectrack_core::audit::{AuditActor, AuditEvent, ChainVerdict, ChainVerifier};
+use rectrack_core::audit::{AuditActor, AuditEvent, ChainVerdict, ChainVerifier, readable_by};
 use rectrack_core::ids::{AssignmentId, PersonId, TokenId};
 use rectrack_core::organisation::OrgCode;
+use rectrack_core::role::Principal;
 use rectrack_core::time::end_of_day;
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -13,7 +14,7 @@ pub mod append;
 
 use crate::Store;
 use crate::convert::{from_micros, from_wire};
-use crate::entities::{assignment_events, audit_events, audit_head};
+use crate::entities::{assignment_events, assignments, audit_events, audit_head};
 use crate::error::{Error, Result, stored};
 
 /// Events read per query while verifying.
@@ -67,6 +68,45 @@ impl Store {
             .into_iter()
             .map(event)
             .collect()
+    }
+
+    /// Event `seq`, if `principal` may read it ([`readable_by`]); one it
+    /// may not is not found, as one that does not exist.
+    pub async fn readable_event(&self, principal: &Principal, seq: u64) -> Result<AuditEvent> {
+        let missing = || Error::not_found("audit event", seq);
+        let row = audit_events::Entity::find_by_id(self::seq(seq))
+            .one(&self.db)
+            .await?
+            .ok_or_else(missing)?;
+        let event = event(row)?;
+        let sees_all = principal.actor().is_none_or(|a| a.sees_everything());
+        let concerns = if sees_all {
+            Vec::new()
+        } else {
+            let ids: Vec<uuid::Uuid> = assignment_events::Entity::find()
+                .select_only()
+                .column(assignment_events::Column::AssignmentId)
+                .filter(assignment_events::Column::Seq.eq(self::seq(seq)))
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            let organisations: Vec<String> = assignments::Entity::find()
+                .select_only()
+                .column(assignments::Column::Organisation)
+                .filter(assignments::Column::Id.is_in(ids))
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            organisations
+                .iter()
+                .filter_map(|code| OrgCode::parse(code).ok())
+                .collect()
+        };
+        if readable_by(principal, &event, &concerns) {
+            Ok(event)
+        } else {
+            Err(missing())
+        }
     }
 
     /// Every event that concerns an assignment, oldest first.
