@@ -5,6 +5,10 @@
 //!   while partial.
 //! - `log_checkpoints` keeps every checkpoint the log signed, by size: one
 //!   per size, so two servers cannot sign two for the same size.
+//! - `log_cosignatures` keeps the witnesses' cosignatures of each
+//!   checkpoint (C2SP `tlog-cosignature` lines), published with it.
+//! - `log_witnesses` keeps, per witness, the size it last cosigned: the
+//!   `old` of the next request to it.
 //! - `log_head` is one row: how far the tree has grown, the chain hash of
 //!   the last event in it, and when the last checkpoint was signed. Signing
 //!   locks it, so servers sign one at a time.
@@ -13,7 +17,8 @@ use sea_orm_migration::prelude::*;
 
 use crate::columns::{Columns, bigint, int, varchar, varchar_null};
 
-/// Creates `log_tiles`, `log_checkpoints` and `log_head`.
+/// Creates `log_tiles`, `log_checkpoints`, `log_cosignatures`,
+/// `log_witnesses` and `log_head`.
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -43,6 +48,25 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_table(
+                c.table("log_cosignatures")
+                    .col(bigint("size"))
+                    .col(varchar("witness", 255))
+                    .col(c.long_text("signature"))
+                    .col(bigint("received_at_us"))
+                    .primary_key(Index::create().col("size").col("witness"))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_table(
+                c.table("log_witnesses")
+                    .col(varchar("name", 255).primary_key())
+                    .col(bigint("size"))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_table(
                 c.table("log_head")
                     .col(int("id").primary_key())
                     .col(varchar_null("origin", 255))
@@ -64,7 +88,13 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in ["log_head", "log_checkpoints", "log_tiles"] {
+        for table in [
+            "log_head",
+            "log_witnesses",
+            "log_cosignatures",
+            "log_checkpoints",
+            "log_tiles",
+        ] {
             manager
                 .drop_table(Table::drop().table(table).to_owned())
                 .await?;

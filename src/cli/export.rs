@@ -21,6 +21,11 @@ pub enum Format {
     Xlsx,
     /// An OSCAL plan of action and milestones (JSON).
     OscalPoam,
+    /// The audit events in the latest checkpoint, one JSON line each with
+    /// its inclusion proof, after a line with the checkpoint: what
+    /// `rectrack verify --export` checks. With --organisation, only the
+    /// events that organisation's people and tokens may read.
+    AuditJsonl,
 }
 
 /// The tables of a CSV export.
@@ -54,6 +59,9 @@ pub struct Args {
 
 /// Runs `export`.
 pub async fn run(store: &Store, args: Args) -> Result<ExitCode, Error> {
+    if args.format == Format::AuditJsonl {
+        return audit_jsonl(store, &args).await;
+    }
     let filter = ExportFilter {
         report: args.report.clone(),
         organisation: args.organisation.clone(),
@@ -97,7 +105,46 @@ pub async fn run(store: &Store, args: Args) -> Result<ExitCode, Error> {
                 .map_err(|e| Error::Message(format!("the document could not be written: {e}")))?;
             out.write_all(b"\n")?;
         }
+        // Written by `audit_jsonl`, before the record was read.
+        Format::AuditJsonl => {}
     }
     out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The audit events as `audit-jsonl`: all of them, or those a recipient of
+/// `--organisation` may read.
+async fn audit_jsonl(store: &Store, args: &Args) -> Result<ExitCode, Error> {
+    if args.report.is_some() {
+        return Err(Error::Message(
+            "--report does not apply to audit-jsonl: events are exported whole".to_owned(),
+        ));
+    }
+    let principal = match &args.organisation {
+        None => Principal::Console,
+        Some(code) => {
+            let organisation = store.organisation(code).await?;
+            Principal::Token {
+                token_id: rectrack_core::ids::TokenId::from_uuid(uuid::Uuid::nil()),
+                actor: rectrack_core::role::Actor {
+                    organisation: organisation.code,
+                    organisation_kind: organisation.kind,
+                    role: rectrack_core::role::Role::Observer,
+                },
+            }
+        }
+    };
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let written = store
+        .export_audit(&principal, |line| {
+            out.write_all(line.as_bytes())?;
+            out.write_all(b"\n")
+        })
+        .await?;
+    out.flush()?;
+    eprintln!("Exported {written} events with their proofs.");
     Ok(ExitCode::SUCCESS)
 }

@@ -32,53 +32,75 @@ pub struct KeyArgs {
 impl KeyArgs {
     /// The key, if one is given or its file exists.
     pub fn load(&self) -> Result<Option<SignerKey>, Error> {
-        if let Some(text) = &self.log_key {
-            return parse(text, "RECTRACK_LOG_KEY").map(Some);
-        }
-        let path = &self.log_key_file;
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => {
-                return Err(Error::Message(format!(
-                    "cannot read the log key {}: {e}",
-                    path.display()
-                )));
-            }
-        };
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt as _;
-            let mode = std::fs::metadata(path)?.permissions().mode();
-            if mode & 0o077 != 0 {
-                return Err(Error::Message(format!(
-                    "the log key {} may be read by others (mode {:o}); make it its owner's only: chmod 600 {}",
-                    path.display(),
-                    mode & 0o777,
-                    path.display()
-                )));
-            }
-        }
-        parse(&text, &path.display().to_string()).map(Some)
+        load_key(
+            self.log_key.as_deref(),
+            &self.log_key_file,
+            "RECTRACK_LOG_KEY",
+        )
     }
 
     /// The key, created (named `origin`) in its file if there is none yet;
     /// whether it was created.
     pub fn load_or_create(&self, origin: &str) -> Result<(SignerKey, bool), Error> {
-        if let Some(key) = self.load()? {
-            return Ok((key, false));
+        match self.load()? {
+            Some(key) => Ok((key, false)),
+            None => Ok((
+                create_key(&self.log_key_file, origin, KeyType::Ed25519)?,
+                true,
+            )),
         }
-        let mut seed = [0u8; 32];
-        getrandom::fill(&mut seed).map_err(|e| Error::Message(format!("no randomness: {e}")))?;
-        let key = SignerKey::from_seed(origin, KeyType::Ed25519, seed)
-            .map_err(|e| Error::Message(format!("--log-origin: {e}")))?;
-        write_new_private(&self.log_key_file, &key.to_private_string())?;
-        Ok((key, true))
     }
 }
 
+/// A signing key given whole (`inline`, from the variable `variable`) or
+/// kept in `path`, which must be readable by its owner only; none if
+/// neither is there.
+pub fn load_key(
+    inline: Option<&str>,
+    path: &Path,
+    variable: &str,
+) -> Result<Option<SignerKey>, Error> {
+    if let Some(text) = inline {
+        return parse(text, variable).map(Some);
+    }
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(Error::Message(format!(
+                "cannot read the key {}: {e}",
+                path.display()
+            )));
+        }
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(path)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            return Err(Error::Message(format!(
+                "the key {} may be read by others (mode {:o}); make it its owner's only: chmod 600 {}",
+                path.display(),
+                mode & 0o777,
+                path.display()
+            )));
+        }
+    }
+    parse(&text, &path.display().to_string()).map(Some)
+}
+
+/// Creates a new key named `name` in `path` (which must not exist),
+/// readable by its owner only.
+pub fn create_key(path: &Path, name: &str, kind: KeyType) -> Result<SignerKey, Error> {
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|e| Error::Message(format!("no randomness: {e}")))?;
+    let key = SignerKey::from_seed(name, kind, seed).map_err(|e| Error::Message(e.to_string()))?;
+    write_new_private(path, &key.to_private_string())?;
+    Ok(key)
+}
+
 fn parse(text: &str, source: &str) -> Result<SignerKey, Error> {
-    SignerKey::parse(text).map_err(|e| Error::Message(format!("the log key in {source}: {e}")))
+    SignerKey::parse(text).map_err(|e| Error::Message(format!("the key in {source}: {e}")))
 }
 
 /// Creates `path` (which must not exist) with `text`, readable by its owner only.
@@ -88,9 +110,9 @@ fn write_new_private(path: &Path, text: &str) -> Result<(), Error> {
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).map_err(|e| {
-        Error::Message(format!("cannot create the log key {}: {e}", path.display()))
-    })?;
+    let mut file = options
+        .open(path)
+        .map_err(|e| Error::Message(format!("cannot create the key {}: {e}", path.display())))?;
     file.write_all(format!("{text}\n").as_bytes())?;
     Ok(())
 }

@@ -12,6 +12,7 @@ use rectrack_store::{BlobStore, Store};
 mod audit;
 mod blobs;
 mod copy;
+mod cosign;
 mod export;
 mod import;
 mod init;
@@ -23,6 +24,8 @@ mod seed;
 mod serve;
 mod synthetic;
 mod token;
+mod verify;
+mod witness;
 
 /// rectrack: track how organisations implement an oversight body's recommendations.
 #[derive(Debug, Parser)]
@@ -90,6 +93,12 @@ pub enum Command {
     /// Copy the whole database into another, empty one (e.g. from SQLite
     /// to PostgreSQL), then verify the chain there.
     Copy(copy::Args),
+    /// Check a receipt or an exported chain offline against the log's key
+    /// and a witness policy (docs/verifying.md).
+    Verify(verify::Args),
+    /// Run a witness that cosigns a log's checkpoints (C2SP tlog-witness).
+    #[command(subcommand)]
+    Witness(witness::Action),
     /// Print the OpenAPI document.
     Openapi,
 }
@@ -132,6 +141,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Copy(args) => {
             copy::run(&open(&cli.database, &cli.blobs).await?, &cli.blobs, args).await
         }
+        Command::Witness(action) => witness::run(action).await,
+        Command::Verify(args) => verify::run(args),
         Command::Openapi => openapi::run().await,
     }
 }

@@ -87,6 +87,15 @@ pub struct Args {
     /// when the log has grown).
     #[arg(long, env = "RECTRACK_CHECKPOINT_INTERVAL", default_value_t = 60)]
     pub checkpoint_interval: u64,
+    /// A witness to send each new checkpoint to, as `KEY URL`: its verifier
+    /// key (as `rectrack witness key` prints it) and its address; repeat,
+    /// or separate with commas.
+    #[arg(long = "witness", env = "RECTRACK_WITNESSES", value_delimiter = ',')]
+    pub witnesses: Vec<String>,
+    /// How many witnesses' cosignatures a checkpoint needs to count as
+    /// witnessed (all of them by default). One published with fewer says so.
+    #[arg(long, env = "RECTRACK_WITNESS_QUORUM")]
+    pub witness_quorum: Option<usize>,
 }
 
 /// How logs are written.
@@ -105,7 +114,7 @@ pub enum LogFormat {
 /// is logged, except that text logs leave out each migration applied:
 /// someone at a terminal wants the address and the tokens, not seven lines
 /// about the schema.
-fn start_logging(format: LogFormat) {
+pub(super) fn start_logging(format: LogFormat) {
     let terminal = std::io::stderr().is_terminal();
     let text = match format {
         LogFormat::Auto => terminal,
@@ -148,6 +157,20 @@ pub async fn run(database: &str, blobs: &Path, args: Args) -> Result<ExitCode, E
     } else {
         None
     };
+    let witnesses = args
+        .witnesses
+        .iter()
+        .map(|w| {
+            super::cosign::Witness::parse(w).map_err(|e| Error::Message(format!("--witness: {e}")))
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    let quorum = args.witness_quorum.unwrap_or(witnesses.len());
+    if quorum > witnesses.len() {
+        return Err(Error::Message(format!(
+            "--witness-quorum {quorum} is more than the {} witnesses given",
+            witnesses.len()
+        )));
+    }
     let signer = if args.demo {
         Some(args.key.load_or_create("rectrack.demo/iopc")?.0)
     } else {
@@ -156,10 +179,16 @@ pub async fn run(database: &str, blobs: &Path, args: Args) -> Result<ExitCode, E
     match &signer {
         Some(key) => {
             tracing::info!(verifier_key = %key.verifier(), "the transparency log is signed");
+            if key.verifier().kind() != rectrack_core::tlog::note::KeyType::Ed25519 {
+                return Err(Error::Message(
+                    "the log key is not a log's (Ed25519) key".to_owned(),
+                ));
+            }
             tokio::spawn(sign_checkpoints(
                 store.clone(),
                 key.clone(),
                 Duration::from_secs(args.checkpoint_interval),
+                witnesses.clone(),
             ));
         }
         None => tracing::warn!(
@@ -232,6 +261,7 @@ pub async fn run(database: &str, blobs: &Path, args: Args) -> Result<ExitCode, E
             .clone()
             .unwrap_or_else(|| format!("http://{addr}")),
         trusted_proxies: args.trusted_proxies.clone(),
+        witness_quorum: quorum,
         ..AppState::new(store)
     };
     serve_with(acceptor, state, rectrack_web::site, shutdown).await?;
@@ -243,7 +273,13 @@ pub async fn run(database: &str, blobs: &Path, args: Args) -> Result<ExitCode, E
 /// `interval`, for as long as the server runs. Servers sharing a database
 /// each run this; the store lets one sign at a time. A failure is logged
 /// and tried again at the next turn: writes never wait on the log.
-async fn sign_checkpoints(store: Store, key: SignerKey, interval: Duration) {
+async fn sign_checkpoints(
+    store: Store,
+    key: SignerKey,
+    interval: Duration,
+    witnesses: Vec<super::cosign::Witness>,
+) {
+    let client = super::cosign::client();
     let wanted = chrono::Duration::from_std(interval).unwrap_or(chrono::Duration::MAX);
     // Looked at often enough that a checkpoint follows the interval closely.
     let mut ticks =
@@ -259,6 +295,9 @@ async fn sign_checkpoints(store: Store, key: SignerKey, interval: Duration) {
             ),
             Ok(Err(_)) => {}
             Err(error) => tracing::error!(%error, "the log could not sign a checkpoint"),
+        }
+        if !witnesses.is_empty() {
+            super::cosign::collect(&store, &client, &witnesses).await;
         }
     }
 }
@@ -434,7 +473,7 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
 }
 
 /// Starts listening for Ctrl-C and SIGTERM; the future resolves on either.
-fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+pub(super) fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
     let stopped = {
         use tokio::signal::unix::{SignalKind, signal};

@@ -38,4 +38,5 @@ mod security;
 mod site;
 mod spec_drift;
 mod transfer;
+mod witnessed;
 mod workspace;

@@ -49,6 +49,9 @@ pub struct AppState {
     /// client (for throttling sign-in per address); no one else's is
     /// believed.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// How many witnesses' cosignatures a checkpoint needs (0 when the log
+    /// has no witnesses): one published with fewer says so.
+    pub witness_quorum: usize,
 }
 
 impl AppState {
@@ -63,6 +66,7 @@ impl AppState {
             connections: ConnectionLimits::default(),
             public_url: DEFAULT_PUBLIC_URL.to_owned(),
             trusted_proxies: Vec::new(),
+            witness_quorum: 0,
         }
     }
 }

@@ -16,9 +16,10 @@ use sea_orm::{
 
 use crate::entities::{
     assignment_events, assignment_states, assignments, audit_events, claim_evidence, claims,
-    evidence, extension_requests, idempotency_keys, log_checkpoints, log_head, log_tiles,
-    milestone_states, milestones, organisations, progress_updates, recommendation_themes,
-    recommendations, reports, responses, reviews, tokens, update_evidence, update_milestones,
+    evidence, extension_requests, idempotency_keys, log_checkpoints, log_cosignatures, log_head,
+    log_tiles, log_witnesses, milestone_states, milestones, organisations, progress_updates,
+    recommendation_themes, recommendations, reports, responses, reviews, tokens, update_evidence,
+    update_milestones,
 };
 use crate::error::{Error, Result};
 
@@ -128,7 +129,9 @@ pub async fn copy_database(
         assignment_states,
         milestone_states,
         log_tiles,
-        log_checkpoints
+        log_checkpoints,
+        log_cosignatures,
+        log_witnesses,
     );
     // The log's head row exists in every migrated database: it is set, not
     // inserted.

@@ -15,6 +15,8 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
+use rectrack_core::audit::readable_by;
+use rectrack_core::role::Principal;
 use rectrack_core::tlog::note::{Note, SignerKey};
 use rectrack_core::tlog::proof::{Node, Range, consistency_ranges, inclusion_ranges};
 use rectrack_core::tlog::tile::{self, StoredTile, TileId};
@@ -28,7 +30,10 @@ use sea_orm::{
 use crate::Store;
 use crate::audit::event;
 use crate::convert::{from_micros, micros};
-use crate::entities::{audit_events, audit_head, log_checkpoints, log_head, log_tiles};
+use crate::entities::{
+    assignment_events, assignments, audit_events, audit_head, log_checkpoints, log_cosignatures,
+    log_head, log_tiles, log_witnesses,
+};
 use crate::error::{Error, Result};
 
 /// Events read per query while growing the tree.
@@ -39,8 +44,11 @@ const BATCH: u64 = 10_000;
 pub struct SignedCheckpoint {
     /// What it says.
     pub checkpoint: Checkpoint,
-    /// The signed note, as served.
+    /// The signed note, as served: the log's signature, then the
+    /// witnesses' cosignatures received so far.
     pub note: String,
+    /// The witnesses that cosigned it, by key name.
+    pub cosigned_by: Vec<String>,
     /// When it was signed.
     pub signed_at: DateTime<Utc>,
 }
@@ -187,38 +195,106 @@ impl Store {
         Ok(Ok(SignedCheckpoint {
             checkpoint,
             note,
+            cosigned_by: Vec::new(),
             signed_at: from_micros(at)?,
         }))
     }
 
-    /// The latest checkpoint signed, if any.
+    /// The latest checkpoint signed, if any, with its cosignatures.
     pub async fn latest_checkpoint(&self) -> Result<Option<SignedCheckpoint>> {
-        log_checkpoints::Entity::find()
+        let row = log_checkpoints::Entity::find()
             .order_by_desc(log_checkpoints::Column::Size)
             .one(&self.db)
-            .await?
-            .map(signed)
-            .transpose()
+            .await?;
+        self.with_cosignatures(row).await
     }
 
     /// The checkpoint signed at `size`, if one was.
     pub async fn checkpoint_at(&self, size: u64) -> Result<Option<SignedCheckpoint>> {
-        log_checkpoints::Entity::find_by_id(to_i64(size)?)
+        let row = log_checkpoints::Entity::find_by_id(to_i64(size)?)
             .one(&self.db)
-            .await?
-            .map(signed)
-            .transpose()
+            .await?;
+        self.with_cosignatures(row).await
     }
 
     /// The earliest checkpoint that holds event `seq`, if one does yet.
     pub async fn checkpoint_holding(&self, seq: u64) -> Result<Option<SignedCheckpoint>> {
-        log_checkpoints::Entity::find()
+        let row = log_checkpoints::Entity::find()
             .filter(log_checkpoints::Column::Size.gte(to_i64(seq)?))
             .order_by_asc(log_checkpoints::Column::Size)
             .one(&self.db)
-            .await?
-            .map(signed)
-            .transpose()
+            .await?;
+        self.with_cosignatures(row).await
+    }
+
+    /// A checkpoint with the cosignatures received for it appended.
+    async fn with_cosignatures(
+        &self,
+        row: Option<log_checkpoints::Model>,
+    ) -> Result<Option<SignedCheckpoint>> {
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let cosignatures = log_cosignatures::Entity::find()
+            .filter(log_cosignatures::Column::Size.eq(row.size))
+            .order_by_asc(log_cosignatures::Column::ReceivedAtUs)
+            .order_by_asc(log_cosignatures::Column::Witness)
+            .all(&self.db)
+            .await?;
+        let mut signed = signed(row)?;
+        for cosignature in cosignatures {
+            signed.note.push_str(cosignature.signature.trim_end());
+            signed.note.push('\n');
+            signed.cosigned_by.push(cosignature.witness);
+        }
+        Ok(Some(signed))
+    }
+
+    /// Keeps a witness's cosignature of the checkpoint at `size` (a note
+    /// signature line the caller has verified), to be published with it.
+    pub async fn add_cosignature(&self, size: u64, witness: &str, line: &str) -> Result<()> {
+        log_cosignatures::Entity::insert(log_cosignatures::ActiveModel {
+            size: Set(to_i64(size)?),
+            witness: Set(witness.to_owned()),
+            signature: Set(line.trim_end().to_owned()),
+            received_at_us: Set(micros(self.clock.now())),
+        })
+        .on_conflict(
+            OnConflict::columns([
+                log_cosignatures::Column::Size,
+                log_cosignatures::Column::Witness,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(&self.db)
+        .await?;
+        Ok(())
+    }
+
+    /// The size `witness` last cosigned, as far as this log knows (0 for
+    /// none).
+    pub async fn witness_size(&self, witness: &str) -> Result<u64> {
+        let row = log_witnesses::Entity::find_by_id(witness.to_owned())
+            .one(&self.db)
+            .await?;
+        row.map_or(Ok(0), |row| to_u64(row.size))
+    }
+
+    /// Notes that `witness` last cosigned `size`.
+    pub async fn set_witness_size(&self, witness: &str, size: u64) -> Result<()> {
+        log_witnesses::Entity::insert(log_witnesses::ActiveModel {
+            name: Set(witness.to_owned()),
+            size: Set(to_i64(size)?),
+        })
+        .on_conflict(
+            OnConflict::column(log_witnesses::Column::Name)
+                .update_column(log_witnesses::Column::Size)
+                .to_owned(),
+        )
+        .exec_without_returning(&self.db)
+        .await?;
+        Ok(())
     }
 
     /// A tile's bytes (its hashes concatenated), if the tree has grown to it.
@@ -251,6 +327,102 @@ impl Store {
         let ranges = consistency_ranges(old, new)
             .ok_or_else(|| Error::invalid("from", format!("must not exceed to ({new})")))?;
         self.range_hashes(&ranges).await
+    }
+
+    /// Writes, as `audit-jsonl`, the events `principal` may read that the
+    /// latest checkpoint holds, each with its inclusion proof: first a line
+    /// `{"checkpoint": NOTE}`, then one `{"event": …, "proof": [hash, …]}`
+    /// per event, in order. Returns how many events were written.
+    ///
+    /// Events are read in batches and proofs made from one cache of tiles,
+    /// of which only the current leaf tile is kept below the first level.
+    pub async fn export_audit(
+        &self,
+        principal: &Principal,
+        mut write: impl FnMut(&str) -> std::io::Result<()>,
+    ) -> Result<u64> {
+        let latest = self
+            .latest_checkpoint()
+            .await?
+            .ok_or_else(|| Error::not_found("checkpoint", "any: the log has signed none"))?;
+        let size = latest.checkpoint.size;
+        let io = |e: std::io::Error| Error::Blob(format!("the export could not be written: {e}"));
+        write(&serde_json::json!({ "checkpoint": latest.note }).to_string()).map_err(io)?;
+        let organisation = principal
+            .actor()
+            .filter(|a| !a.sees_everything())
+            .map(|a| a.organisation.clone());
+        let mut tiles: HashMap<(u8, u64), Vec<Hash>> = HashMap::new();
+        let mut after = 0u64;
+        let mut written = 0;
+        while after < size {
+            let last = (after + BATCH).min(size);
+            let events = self.audit_events(after, last - after).await?;
+            let concerning: std::collections::HashSet<i64> = match &organisation {
+                None => Default::default(),
+                Some(code) => self.seqs_concerning(code, after, last).await?,
+            };
+            for event in events {
+                if let Some(code) = &organisation {
+                    let seq = to_i64(event.seq)?;
+                    let concerns = if concerning.contains(&seq) {
+                        vec![code.clone()]
+                    } else {
+                        Vec::new()
+                    };
+                    if !readable_by(principal, &event, &concerns) {
+                        continue;
+                    }
+                }
+                // Keep the upper levels; of the leaf tiles, only this one.
+                let current = (event.seq - 1) / tile::WIDTH as u64;
+                tiles.retain(|(level, index), _| *level > 0 || *index == current);
+                let ranges = inclusion_ranges(event.seq - 1, size)
+                    .ok_or_else(|| Error::Corrupt("an event past the checkpoint".to_owned()))?;
+                let mut proof = Vec::with_capacity(ranges.len());
+                for range in ranges {
+                    proof.push(
+                        self.range_hash(&self.db, range, &mut tiles)
+                            .await?
+                            .to_base64(),
+                    );
+                }
+                let line = serde_json::json!({ "event": event, "proof": proof });
+                write(&line.to_string()).map_err(io)?;
+                written += 1;
+            }
+            after = last;
+        }
+        Ok(written)
+    }
+
+    /// The seqs in `(after, to]` of events concerning `organisation`'s
+    /// assignments.
+    async fn seqs_concerning(
+        &self,
+        organisation: &rectrack_core::organisation::OrgCode,
+        after: u64,
+        to: u64,
+    ) -> Result<std::collections::HashSet<i64>> {
+        use sea_orm::sea_query::Query;
+        let seqs: Vec<i64> = assignment_events::Entity::find()
+            .select_only()
+            .column(assignment_events::Column::Seq)
+            .filter(assignment_events::Column::Seq.gt(to_i64(after)?))
+            .filter(assignment_events::Column::Seq.lte(to_i64(to)?))
+            .filter(
+                assignment_events::Column::AssignmentId.in_subquery(
+                    Query::select()
+                        .column(assignments::Column::Id)
+                        .from(assignments::Entity)
+                        .and_where(assignments::Column::Organisation.eq(organisation.as_str()))
+                        .take(),
+                ),
+            )
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(seqs.into_iter().collect())
     }
 
     async fn check_logged(&self, size: u64) -> Result<()> {
@@ -454,6 +626,7 @@ fn signed(row: log_checkpoints::Model) -> Result<SignedCheckpoint> {
     Ok(SignedCheckpoint {
         checkpoint,
         note: row.note,
+        cosigned_by: Vec::new(),
         signed_at: from_micros(row.signed_at_us)?,
     })
 }

@@ -19,8 +19,14 @@ pub struct InclusionProof {
     pub tree_size: u64,
     /// The proof (RFC 9162 §2.1.3), from the leaf's sibling up.
     pub hashes: Vec<String>,
-    /// The signed checkpoint (C2SP `tlog-checkpoint` in a `signed-note`).
+    /// The signed checkpoint (C2SP `tlog-checkpoint` in a `signed-note`),
+    /// with the witnesses' cosignatures received so far.
     pub checkpoint: String,
+    /// The witnesses whose cosignatures it carries, by key name.
+    pub cosigned_by: Vec<String>,
+    /// How many cosignatures the log requires: fewer in `cosigned_by`
+    /// means the checkpoint is not yet witnessed.
+    pub cosignatures_required: u64,
 }
 
 /// The proof that the log at one size is a prefix of the log at another.

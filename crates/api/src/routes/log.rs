@@ -33,9 +33,17 @@ pub struct LogApi {
 /// The latest checkpoint.
 #[derive(ApiResponse)]
 pub enum CheckpointResponse {
-    /// The checkpoint, as a C2SP signed note; cache it for seconds only.
+    /// The checkpoint, as a C2SP signed note with the witnesses'
+    /// cosignatures received so far; cache it for seconds only.
+    /// `Rectrack-Cosignatures` says how many it carries of how many the log
+    /// requires (`N of M required`): fewer than required means it is not
+    /// yet witnessed.
     #[oai(status = 200)]
-    Ok(PlainText<String>, #[oai(header = "Cache-Control")] String),
+    Ok(
+        PlainText<String>,
+        #[oai(header = "Cache-Control")] String,
+        #[oai(header = "Rectrack-Cosignatures")] String,
+    ),
 }
 
 /// An inclusion proof: JSON, or the C2SP `tlog-proof` text by `Accept`.
@@ -118,9 +126,15 @@ impl LogApi {
     async fn checkpoint(&self, auth: OptionalAuth) -> Result<CheckpointResponse, ApiError> {
         auth.allow(&self.state)?;
         let latest = latest(&self.state).await?;
+        let cosignatures = format!(
+            "{} of {} required",
+            latest.cosigned_by.len(),
+            self.state.witness_quorum
+        );
         Ok(CheckpointResponse::Ok(
             PlainText(latest.note),
             "public, max-age=5".to_owned(),
+            cosignatures,
         ))
     }
 
@@ -259,6 +273,8 @@ async fn prove(
             tree_size: size,
             hashes: hashes.iter().map(Hash::to_base64).collect(),
             checkpoint: latest.note,
+            cosigned_by: latest.cosigned_by,
+            cosignatures_required: state.witness_quorum as u64,
         },
     ))
 }

@@ -24,6 +24,8 @@ mod checkpoint;
 pub mod note;
 pub mod proof;
 pub mod tile;
+pub mod verify;
+pub mod witness;
 
 use std::fmt;
 

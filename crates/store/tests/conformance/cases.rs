@@ -1832,7 +1832,7 @@ pub async fn a_copy_holds_every_row_and_the_same_chain(h: Harness) {
     let copied = copy_database(source.store.connection(), h.store.connection(), &|_| {})
         .await
         .unwrap();
-    assert_eq!(copied.tables.len(), 23);
+    assert_eq!(copied.tables.len(), 25);
     assert_eq!(h.store.latest_checkpoint().await.unwrap(), Some(logged));
     assert_eq!(
         h.store
