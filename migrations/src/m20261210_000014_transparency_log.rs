@@ -9,13 +9,15 @@
 //!   checkpoint (C2SP `tlog-cosignature` lines), published with it.
 //! - `log_witnesses` keeps, per witness, the size it last cosigned: the
 //!   `old` of the next request to it.
+//! - `idempotency_keys.event_seq` keeps the seq of the event a kept answer's
+//!   write appended, so that a replay names it too.
 //! - `log_head` is one row: how far the tree has grown, the chain hash of
 //!   the last event in it, and when the last checkpoint was signed. Signing
 //!   locks it, so servers sign one at a time.
 
 use sea_orm_migration::prelude::*;
 
-use crate::columns::{Columns, bigint, int, varchar, varchar_null};
+use crate::columns::{Columns, bigint, bigint_null, int, varchar, varchar_null};
 
 /// Creates `log_tiles`, `log_checkpoints`, `log_cosignatures`,
 /// `log_witnesses` and `log_head`.
@@ -77,6 +79,14 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
+            .alter_table(
+                Table::alter()
+                    .table("idempotency_keys")
+                    .add_column(bigint_null("event_seq"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
             .exec_stmt(
                 Query::insert()
                     .into_table("log_head")
@@ -88,6 +98,14 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("idempotency_keys")
+                    .drop_column("event_seq")
+                    .to_owned(),
+            )
+            .await?;
         for table in [
             "log_head",
             "log_witnesses",

@@ -237,3 +237,64 @@ async fn a_private_service_shows_its_log_to_token_holders_only() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn every_write_names_its_audit_event_and_a_replay_names_the_same() {
+    let app = TestApp::spawn().await;
+    let before = app.chain_length().await;
+    let create_with = |key: &str| {
+        app.request(Method::POST, "/v1/organisations", Some(&app.overseer))
+            .header("Idempotency-Key", key)
+            .json(&json!({"code": "gmp", "name": "Greater Manchester Police", "kind": "police_force"}))
+    };
+    let create = || create_with("force-1");
+    let first = create().send().await.unwrap();
+    assert_eq!(first.status(), 201);
+    let seq: u64 = first.headers()["rectrack-audit-seq"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(seq, before + 1);
+    let body: Value = first.json().await.unwrap();
+    assert_eq!(body["audit_seq"], seq);
+    assert_eq!(body["code"], "gmp");
+    // The replay writes nothing and names the first write's event.
+    let again = create().send().await.unwrap();
+    assert_eq!(again.status(), 201);
+    assert_eq!(
+        again.headers()["rectrack-audit-seq"],
+        seq.to_string().as_str()
+    );
+    assert_eq!(app.chain_length().await, before + 1);
+    // A refused write names none.
+    let refused = create_with("force-2").send().await.unwrap();
+    assert_eq!(refused.status(), 409);
+    assert!(refused.headers().get("rectrack-audit-seq").is_none());
+    // Reads name none either.
+    let read = app.get("/v1/organisations/gmp", None).await;
+    assert!(read.headers().get("rectrack-audit-seq").is_none());
+    let read: Value = read.json().await.unwrap();
+    assert!(read.get("audit_seq").is_none());
+    // The event named is the write's, and its receipt verifies.
+    app.sign_checkpoint().await;
+    let receipt: Value = app
+        .get(
+            &format!("/v1/audit/events/{seq}/receipt"),
+            Some(&app.overseer),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(receipt["event"]["action"], "organisation.created");
+    assert_eq!(receipt["event"]["entity_id"], "gmp");
+    let policy = rectrack_core::tlog::verify::Policy {
+        log: log_key().verifier(),
+        witnesses: Vec::new(),
+        quorum: 0,
+    };
+    let receipt: rectrack_core::tlog::verify::Receipt = serde_json::from_value(receipt).unwrap();
+    rectrack_core::tlog::verify::receipt(&policy, &receipt).unwrap();
+    app.stop().await;
+}

@@ -338,14 +338,56 @@ where
         return next.call(req).await.map(IntoResponse::into_response);
     }
     // In the request's span, so that its logs keep its request id.
-    tokio::spawn(
-        async move { next.call(req).await.map(IntoResponse::into_response) }.in_current_span(),
+    let (response, seq) = tokio::spawn(
+        rectrack_store::recorded::scope(async move {
+            next.call(req).await.map(IntoResponse::into_response)
+        })
+        .in_current_span(),
     )
     .await
     .map_err(|error| {
         tracing::error!(%error, "a write's task failed");
         poem::Error::from_status(StatusCode::INTERNAL_SERVER_ERROR)
-    })?
+    })?;
+    let response = response?;
+    match seq {
+        Some(seq) if response.status().is_success() => Ok(with_audit_seq(response, seq).await),
+        _ => Ok(response),
+    }
+}
+
+/// The header naming the audit event a write appended.
+pub const AUDIT_SEQ_HEADER: &str = "rectrack-audit-seq";
+
+/// A successful write's answer, naming the audit event it appended: in
+/// `Rectrack-Audit-Seq`, and as `audit_seq`, the first field of a JSON
+/// object body. The writer fetches its receipt with it.
+async fn with_audit_seq(response: Response, seq: u64) -> Response {
+    let (mut parts, body) = response.into_parts();
+    parts.headers.insert(AUDIT_SEQ_HEADER, seq.into());
+    let json = parts
+        .headers
+        .get(poem::http::header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"application/json"));
+    if !json {
+        return Response::from_parts(parts, body);
+    }
+    let Ok(bytes) = body.into_bytes().await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    let body = match bytes.strip_prefix(b"{") {
+        Some(rest) => {
+            let mut with = format!("{{\"audit_seq\":{seq}").into_bytes();
+            if !rest.starts_with(b"}") {
+                with.push(b',');
+            }
+            with.extend_from_slice(rest);
+            parts.headers.remove(poem::http::header::CONTENT_LENGTH);
+            Body::from(with)
+        }
+        None => Body::from(bytes),
+    };
+    Response::from_parts(parts, body)
 }
 
 /// Gives every response an `x-request-id` (the client's, if sane) and logs

@@ -274,6 +274,7 @@ pub fn refine(document: &mut Value) {
             }
         }
     }
+    document_audit_seq(document);
     let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
         return;
     };
@@ -301,6 +302,74 @@ pub fn refine(document: &mut Value) {
             for parameter in parameters {
                 refine_parameter(parameter);
             }
+        }
+    }
+}
+
+/// Documents what every successful write answers besides its body: the
+/// seq of the audit event it appended, in `Rectrack-Audit-Seq` and as
+/// `audit_seq` in a JSON object body (added by the service to every write's
+/// answer, so the types cannot say it).
+fn document_audit_seq(document: &mut Value) {
+    let mut answered = std::collections::BTreeSet::new();
+    if let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) {
+        for operations in paths.values_mut() {
+            let Some(operations) = operations.as_object_mut() else {
+                continue;
+            };
+            for (method, operation) in operations.iter_mut() {
+                if matches!(method.as_str(), "get" | "head") {
+                    continue;
+                }
+                let Some(responses) = operation
+                    .get_mut("responses")
+                    .and_then(Value::as_object_mut)
+                else {
+                    continue;
+                };
+                for (status, response) in responses.iter_mut() {
+                    if !status.starts_with('2') {
+                        continue;
+                    }
+                    merge(
+                        response,
+                        json!({"headers": {"Rectrack-Audit-Seq": {
+                            "description": "The seq of the audit event the write appended (of the first write, for a replayed answer; absent when nothing was written, as in an import's dry run): fetch its receipt at /v1/audit/events/{seq}/receipt.",
+                            "required": false,
+                            "schema": {"type": "integer", "format": "uint64"}
+                        }}}),
+                    );
+                    if let Some(reference) = response
+                        .pointer("/content/application~1json; charset=utf-8/schema/$ref")
+                        .and_then(Value::as_str)
+                        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                    {
+                        answered.insert(reference.to_owned());
+                    }
+                }
+            }
+        }
+    }
+    let Some(schemas) = document
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    for name in answered {
+        if let Some(properties) = schemas
+            .get_mut(&name)
+            .and_then(|s| s.get_mut("properties"))
+            .and_then(Value::as_object_mut)
+        {
+            properties.insert(
+                "audit_seq".to_owned(),
+                json!({
+                    "description": "In the answer to a write only: the seq of the audit event it appended, as in `Rectrack-Audit-Seq`.",
+                    "type": "integer",
+                    "format": "uint64"
+                }),
+            );
         }
     }
 }

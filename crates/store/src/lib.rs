@@ -32,6 +32,7 @@ pub mod progress;
 pub mod public;
 pub mod publication;
 pub mod recommendations;
+pub mod recorded;
 pub mod reports;
 pub mod reviews;
 mod sql;

@@ -14,6 +14,7 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub response_body: String,
     pub created_at_us: i64,
+    pub event_seq: Option<i64>,
 }
 
 /// No relations are declared: queries join explicitly.

@@ -44,6 +44,9 @@ impl Store {
         let attempt = self.write_in(txn, head, ctx, command).await;
         open.head = attempt.head;
         open.broken = attempt.result.is_err() && attempt.sent;
+        if attempt.result.is_ok() {
+            crate::recorded::note(attempt.seq);
+        }
         attempt.result
     }
 
@@ -95,6 +98,9 @@ impl Store {
         // Whatever this writer saw, written or not (a replay, a refusal), is
         // answered only once the group has committed it.
         if !seen_uncommitted {
+            if attempt.result.is_ok() {
+                crate::recorded::note(attempt.seq);
+            }
             return attempt.result;
         }
         let outcome = committed
@@ -103,7 +109,12 @@ impl Store {
             .map_err(|_| group_failed("the commit was abandoned"))?
             .clone();
         match outcome {
-            Some(Ok(())) => attempt.result,
+            Some(Ok(())) => {
+                if attempt.result.is_ok() {
+                    crate::recorded::note(attempt.seq);
+                }
+                attempt.result
+            }
             Some(Err(message)) => Err(group_failed(&message)),
             None => Err(group_failed("the commit was abandoned")),
         }

@@ -26,22 +26,29 @@ pub struct Idempotency<'a, T> {
 }
 
 impl<T> Idempotency<'_, T> {
-    /// The body kept for this key, if it was seen before with the same
-    /// request; refuses ([`Error::IdempotencyMismatch`]) a key seen with
-    /// another request.
-    pub(crate) async fn replay(&self, txn: &DatabaseTransaction) -> Result<Option<String>> {
+    /// The body kept for this key and the seq of the event its write
+    /// appended, if it was seen before with the same request; refuses
+    /// ([`Error::IdempotencyMismatch`]) a key seen with another request.
+    pub(crate) async fn replay(
+        &self,
+        txn: &DatabaseTransaction,
+    ) -> Result<Option<(String, Option<u64>)>> {
         let seen = idempotency_keys::Entity::find_by_id((self.scope.clone(), self.key.clone()))
             .one(txn)
             .await?;
         match seen {
             Some(seen) if seen.request_hash != self.request_hash => Err(Error::IdempotencyMismatch),
-            Some(seen) => Ok(Some(seen.response_body)),
+            Some(seen) => Ok(Some((
+                seen.response_body,
+                seen.event_seq.and_then(|s| u64::try_from(s).ok()),
+            ))),
             None => Ok(None),
         }
     }
 
-    /// Queues the answer to `value` to be kept under this key.
-    pub(crate) fn keep(&self, tx: &Tx<'_>, value: &T) -> Result<()> {
+    /// Queues the answer to `value`, whose write appended event `seq`, to
+    /// be kept under this key.
+    pub(crate) fn keep(&self, tx: &Tx<'_>, value: &T, seq: u64) -> Result<()> {
         let body = (self.render)(value).map_err(Error::Unrenderable)?;
         tx.insert(idempotency_keys::Model {
             scope: self.scope.clone(),
@@ -49,6 +56,7 @@ impl<T> Idempotency<'_, T> {
             request_hash: self.request_hash.clone(),
             response_body: body,
             created_at_us: crate::convert::micros(tx.now),
+            event_seq: i64::try_from(seq).ok(),
         })
     }
 }

@@ -93,6 +93,8 @@ impl<T> Written<T> {
 /// How a command went in an open transaction.
 struct Attempt<T> {
     result: Result<Written<T>>,
+    /// The event it appended, or the one of the answer it replayed.
+    seq: Option<u64>,
     /// The chain's head in the transaction now, if known.
     head: Option<audit_head::Model>,
     /// Whether rows of the command were sent (so a failure left some behind).
@@ -117,6 +119,7 @@ impl Store {
         match attempt.result {
             Ok(written) => {
                 txn.commit().await?;
+                crate::recorded::note(attempt.seq);
                 Ok(written)
             }
             Err(error) => {
@@ -147,6 +150,7 @@ impl Store {
                 Err(error) => {
                     return Attempt {
                         result: Err(error),
+                        seq: None,
                         head: None,
                         sent: false,
                     };
@@ -156,12 +160,13 @@ impl Store {
         if let Some(idempotency) = &ctx.idempotency {
             let replayed = match idempotency.replay(txn).await {
                 Ok(None) => None,
-                Ok(Some(body)) => Some(Ok(Written::Replayed(body))),
-                Err(error) => Some(Err(error)),
+                Ok(Some((body, seq))) => Some((Ok(Written::Replayed(body)), seq)),
+                Err(error) => Some((Err(error), None)),
             };
-            if let Some(result) = replayed {
+            if let Some((result, seq)) = replayed {
                 return Attempt {
                     result,
+                    seq,
                     head: Some(head),
                     sent: false,
                 };
@@ -174,6 +179,7 @@ impl Store {
             Err(error) => {
                 return Attempt {
                     result: Err(error),
+                    seq: None,
                     head: Some(head),
                     sent: false,
                 };
@@ -184,7 +190,7 @@ impl Store {
             let (value, draft) = command(&tx).await?;
             let event = append(&tx, &head, now, ctx.principal, draft)?;
             if let Some(idempotency) = &ctx.idempotency {
-                idempotency.keep(&tx, &value)?;
+                idempotency.keep(&tx, &value, event.seq)?;
             }
             tx.flush().await?;
             Ok((value, event))
@@ -194,6 +200,7 @@ impl Store {
         match result {
             Ok((value, event)) => Attempt {
                 result: Ok(Written::Fresh(value)),
+                seq: Some(event.seq),
                 head: Some(audit_head::Model {
                     id: head.id,
                     seq: head.seq + 1,
@@ -204,6 +211,7 @@ impl Store {
             },
             Err(error) => Attempt {
                 result: Err(error),
+                seq: None,
                 // Rows sent and then failed: the head in the transaction is
                 // not known for sure.
                 head: (!sent).then_some(head),
