@@ -404,3 +404,303 @@ fn notes_agree_with_an_independent_implementation() {
     assert_eq!(theirs_tree.size(), 12);
     assert_eq!(theirs_tree.hash().0, checkpoint.root.0);
 }
+
+mod witnessing {
+    use super::super::note::{KeyType, Note, SignerKey};
+    use super::super::proof::{Range, consistency_ranges};
+    use super::super::witness::{AddCheckpoint, Cosigned, Refusal, check, cosign};
+    use super::super::{Checkpoint, Hash, leaf_hash, root_of};
+
+    fn log() -> SignerKey {
+        SignerKey::from_seed("rectrack.test/iopc", KeyType::Ed25519, [1; 32]).unwrap()
+    }
+
+    fn witness() -> SignerKey {
+        SignerKey::from_seed("witness.test/news", KeyType::Cosignature, [2; 32]).unwrap()
+    }
+
+    fn leaves(n: u64, salt: u8) -> Vec<Hash> {
+        (0..n)
+            .map(|i| leaf_hash(&[&i.to_be_bytes()[..], &[if i == 3 { salt } else { 0 }]].concat()))
+            .collect()
+    }
+
+    fn signed(leaves: &[Hash], key: &SignerKey) -> (Checkpoint, String) {
+        let checkpoint = Checkpoint {
+            origin: "rectrack.test/iopc".to_owned(),
+            size: leaves.len() as u64,
+            root: root_of(leaves),
+        };
+        let text = checkpoint.text();
+        let note = Note {
+            signatures: vec![key.sign(&text, 0)],
+            text,
+        };
+        (checkpoint, note.to_string())
+    }
+
+    fn proof(leaves: &[Hash], old: u64) -> Vec<Hash> {
+        consistency_ranges(old, leaves.len() as u64)
+            .unwrap()
+            .into_iter()
+            .map(|Range { start, end }| root_of(&leaves[start as usize..end as usize]))
+            .collect()
+    }
+
+    #[test]
+    fn a_witness_cosigns_only_what_extends_what_it_cosigned() {
+        let keys = [log().verifier()];
+        let honest = leaves(20, 0);
+        let (first, first_note) = signed(&honest[..8], &log());
+        let request = AddCheckpoint {
+            old: 0,
+            proof: vec![],
+            checkpoint: first_note.clone(),
+        };
+        // The request goes over the wire and back unchanged.
+        assert_eq!(
+            AddCheckpoint::parse(&request.to_string()),
+            Ok(request.clone())
+        );
+        let accepted = check(&request, &keys, |_| None).unwrap();
+        assert_eq!(accepted.checkpoint, first);
+        // The cosignature verifies with the witness's key, timestamped.
+        let line = cosign(&witness(), &accepted, 1_700_000_000);
+        let cosigned = Note::parse(&format!("{}{line}", first_note)).unwrap();
+        assert_eq!(
+            witness().verifier().verify(&cosigned),
+            Ok(Some(1_700_000_000))
+        );
+        let last = Cosigned {
+            size: 8,
+            root: first.root,
+        };
+        // A later checkpoint of the same history, with its proof.
+        let (_, later) = signed(&honest, &log());
+        let extend = AddCheckpoint {
+            old: 8,
+            proof: proof(&honest, 8),
+            checkpoint: later.clone(),
+        };
+        assert!(check(&extend, &keys, |_| Some(last.clone())).is_ok());
+        // The refusals, each with the protocol's status.
+        let refuse = |request: &AddCheckpoint, last: Option<Cosigned>| {
+            check(request, &keys, move |_| last).unwrap_err()
+        };
+        let wrong_old = AddCheckpoint {
+            old: 5,
+            ..extend.clone()
+        };
+        assert_eq!(refuse(&wrong_old, Some(last.clone())), Refusal::WrongOld(8));
+        assert_eq!(Refusal::WrongOld(8).status(), 409);
+        let too_large = AddCheckpoint {
+            old: 30,
+            ..extend.clone()
+        };
+        assert_eq!(refuse(&too_large, Some(last.clone())).status(), 400);
+        let rewritten = leaves(20, 1);
+        let (_, forged) = signed(&rewritten, &log());
+        let forged_request = AddCheckpoint {
+            old: 8,
+            proof: proof(&rewritten, 8),
+            checkpoint: forged,
+        };
+        let refusal = refuse(&forged_request, Some(last.clone()));
+        assert_eq!(refusal, Refusal::Inconsistent { old: 8 });
+        assert_eq!(refusal.status(), 422);
+        assert!(refusal.to_string().contains("rewritten"));
+        let (_, same_size) = signed(&rewritten[..8], &log());
+        let fork = AddCheckpoint {
+            old: 8,
+            proof: vec![],
+            checkpoint: same_size,
+        };
+        assert_eq!(
+            refuse(&fork, Some(last.clone())),
+            Refusal::Forked { size: 8 }
+        );
+        let stranger =
+            SignerKey::from_seed("rectrack.test/iopc", KeyType::Ed25519, [9; 32]).unwrap();
+        let (_, unsigned) = signed(&honest, &stranger);
+        let unsigned = AddCheckpoint {
+            checkpoint: unsigned,
+            ..extend.clone()
+        };
+        assert_eq!(refuse(&unsigned, Some(last.clone())).status(), 403);
+        let other = SignerKey::from_seed("elsewhere.test/log", KeyType::Ed25519, [1; 32]).unwrap();
+        let (mut checkpoint, _) = signed(&honest, &other);
+        checkpoint.origin = "elsewhere.test/log".to_owned();
+        let text = checkpoint.text();
+        let unknown = AddCheckpoint {
+            old: 0,
+            proof: vec![],
+            checkpoint: Note {
+                signatures: vec![other.sign(&text, 0)],
+                text,
+            }
+            .to_string(),
+        };
+        assert_eq!(refuse(&unknown, None).status(), 404);
+        for bad in ["", "old 01\n\nx", "old 1\nnot a hash\n\nx", "new 1\n\nx"] {
+            assert_eq!(
+                AddCheckpoint::parse(bad).unwrap_err().status(),
+                400,
+                "{bad:?}"
+            );
+        }
+    }
+}
+
+mod verifying {
+    use super::super::note::{KeyType, Note, SignerKey};
+    use super::super::proof::inclusion_ranges;
+    use super::super::verify::{Policy, Receipt, ReceiptProof, export, receipt};
+    use super::super::{Checkpoint, Hash, event_leaf, root_of};
+    use crate::audit::{AuditActor, AuditEvent, GENESIS_HASH, NewAuditEvent};
+
+    fn chain(n: u64) -> Vec<AuditEvent> {
+        let mut prev = GENESIS_HASH.to_owned();
+        (1..=n)
+            .map(|seq| {
+                let event = NewAuditEvent {
+                    at: chrono::DateTime::from_timestamp(1_700_000_000 + seq as i64, 0).unwrap(),
+                    actor: AuditActor::default(),
+                    action: "organisation.created".to_owned(),
+                    entity_type: "organisation".to_owned(),
+                    entity_id: format!("force-{seq}"),
+                    payload: serde_json::json!({"n": seq}),
+                }
+                .seal(seq, &prev);
+                prev = event.hash.clone();
+                event
+            })
+            .collect()
+    }
+
+    fn keys() -> (SignerKey, SignerKey) {
+        (
+            SignerKey::from_seed("rectrack.test/iopc", KeyType::Ed25519, [1; 32]).unwrap(),
+            SignerKey::from_seed("witness.test/news", KeyType::Cosignature, [2; 32]).unwrap(),
+        )
+    }
+
+    /// The log's checkpoint of `events`, cosigned if `witnessed`.
+    fn checkpoint(events: &[AuditEvent], witnessed: bool) -> (Checkpoint, String) {
+        let (log, witness) = keys();
+        let leaves: Vec<Hash> = events
+            .iter()
+            .map(|e| event_leaf(&e.hash).unwrap())
+            .collect();
+        let checkpoint = Checkpoint {
+            origin: log.name().to_owned(),
+            size: leaves.len() as u64,
+            root: root_of(&leaves),
+        };
+        let text = checkpoint.text();
+        let mut signatures = vec![log.sign(&text, 0)];
+        if witnessed {
+            signatures.push(witness.sign(&text, 1_700_000_000));
+        }
+        (checkpoint, Note { text, signatures }.to_string())
+    }
+
+    fn proof_of(events: &[AuditEvent], seq: u64) -> Vec<String> {
+        let leaves: Vec<Hash> = events
+            .iter()
+            .map(|e| event_leaf(&e.hash).unwrap())
+            .collect();
+        inclusion_ranges(seq - 1, leaves.len() as u64)
+            .unwrap()
+            .into_iter()
+            .map(|r| root_of(&leaves[r.start as usize..r.end as usize]).to_base64())
+            .collect()
+    }
+
+    fn policy(quorum: usize) -> Policy {
+        let (log, witness) = keys();
+        Policy {
+            log: log.verifier(),
+            witnesses: vec![witness.verifier()],
+            quorum,
+        }
+    }
+
+    #[test]
+    fn a_receipt_verifies_and_any_change_to_it_does_not() {
+        let events = chain(13);
+        let (checkpoint, note) = checkpoint(&events, true);
+        let good = Receipt {
+            event: events[6].clone(),
+            proof: ReceiptProof {
+                seq: 7,
+                leaf_index: 6,
+                tree_size: 13,
+                hashes: proof_of(&events, 7),
+                checkpoint: note.clone(),
+            },
+        };
+        let verified = receipt(&policy(1), &good).unwrap();
+        assert_eq!(verified.checkpoint, checkpoint);
+        assert_eq!(verified.cosigned_by, vec!["witness.test/news".to_owned()]);
+        let mut altered = good.clone();
+        altered.event.payload = serde_json::json!({"n": 99});
+        assert!(
+            receipt(&policy(1), &altered)
+                .unwrap_err()
+                .contains("altered")
+        );
+        let mut resealed = good.clone();
+        resealed.event.payload = serde_json::json!({"n": 99});
+        resealed.event.hash = resealed.event.compute_hash();
+        assert!(
+            receipt(&policy(1), &resealed)
+                .unwrap_err()
+                .contains("not in the log")
+        );
+        let (_, unwitnessed) = super::verifying::checkpoint(&events, false);
+        let mut lonely = good.clone();
+        lonely.proof.checkpoint = unwitnessed;
+        assert!(
+            receipt(&policy(1), &lonely)
+                .unwrap_err()
+                .contains("cosigned by 0")
+        );
+        assert!(receipt(&policy(0), &lonely).is_ok());
+        let stranger = Policy {
+            log: SignerKey::from_seed("rectrack.test/iopc", KeyType::Ed25519, [7; 32])
+                .unwrap()
+                .verifier(),
+            ..policy(0)
+        };
+        assert!(receipt(&stranger, &good).is_err());
+    }
+
+    #[test]
+    fn an_export_verifies_whole_or_in_part_and_a_changed_line_does_not() {
+        let events = chain(10);
+        let (_, note) = checkpoint(&events, true);
+        let line = |e: &AuditEvent| {
+            serde_json::json!({"event": e, "proof": proof_of(&events, e.seq)}).to_string()
+        };
+        let head = serde_json::json!({"checkpoint": note}).to_string();
+        let whole: Vec<String> = std::iter::once(head.clone())
+            .chain(events.iter().map(line))
+            .collect();
+        let verified = export(&policy(1), &whole.join("\n")).unwrap();
+        assert!(verified.whole);
+        assert_eq!(verified.events, 10);
+        // Only some events (what one force may read): each still proven.
+        let part: Vec<String> = std::iter::once(head)
+            .chain(events.iter().filter(|e| e.seq % 3 == 0).map(line))
+            .collect();
+        let verified = export(&policy(1), &part.join("\n")).unwrap();
+        assert!(!verified.whole);
+        assert_eq!(verified.events, 3);
+        let mut changed = whole.clone();
+        changed[4] = changed[4].replace("force-4", "force-X");
+        assert!(export(&policy(1), &changed.join("\n")).is_err());
+        let mut reordered = whole;
+        reordered.swap(2, 3);
+        assert!(export(&policy(1), &reordered.join("\n")).is_err());
+    }
+}
