@@ -379,7 +379,8 @@ fn refine_parameter(parameter: &mut Value) {
     let place = parameter.get("in").and_then(Value::as_str).unwrap_or("");
     let constraints = match (place, name) {
         ("query", "limit") => json!({ "minimum": 1, "maximum": MAX_LIMIT }),
-        ("query", "after_seq") => json!({ "minimum": 0 }),
+        ("query", "after_seq" | "from" | "to") => json!({ "minimum": 0 }),
+        ("path", "seq") => json!({ "minimum": 1 }),
         ("query", n) if SLUG_PARAMETERS.contains(&n) => slug(),
         _ => return,
     };

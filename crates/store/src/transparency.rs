@@ -104,7 +104,9 @@ impl Store {
         let size = to_u64(head.size)?;
         let new_size = size + leaves.len() as u64;
         // Under the lock from here, if no one signed meanwhile: the tiles
-        // read are the ones this checkpoint extends.
+        // read are the ones this checkpoint extends. (On SQLite the
+        // process's writers queue meanwhile, as behind a batch.)
+        let _writers = self.hold_writers().await;
         let txn = self.begin_write_plain().await?;
         let locked = self.read_log_head_locked(&txn).await?;
         if locked.size != head.size || locked.signed_at_us != head.signed_at_us {

@@ -145,6 +145,18 @@ impl Store {
         Ok(store)
     }
 
+    /// SQLite: takes the process's place in the write queue, committing the
+    /// group open now first, so that a write outside the chain (the log's)
+    /// holds the write lock while the process's writers wait their turn in
+    /// the queue rather than on SQLite's busy timeout. Held until dropped;
+    /// none elsewhere.
+    pub(crate) async fn hold_writers(&self) -> Option<OwnedMutexGuard<Open>> {
+        let writer = self.writer.as_ref()?;
+        let mut open = writer.clone().lock_owned().await;
+        open.finish().await;
+        Some(open)
+    }
+
     /// Commits a batch opened by [`Store::begin_batch`].
     pub async fn commit_batch(self) -> Result<()> {
         let batch = self
