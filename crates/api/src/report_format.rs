@@ -46,35 +46,9 @@ impl ReportFormat {
     /// first, then [`ReportFormat::ALL`]'s order. 406 when every format is
     /// unmatched or ruled out with `q=0`.
     pub fn negotiate(accept: Option<&str>) -> Result<Self, ApiError> {
-        let ranges: Vec<Range> = accept
-            .unwrap_or("")
-            .split(',')
-            .filter_map(Range::parse)
-            .collect();
-        if ranges.is_empty() {
-            return Ok(Self::Json);
-        }
-        Self::ALL
-            .into_iter()
-            .enumerate()
-            .filter_map(|(preference, format)| {
-                let (position, range) = ranges
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, range)| range.matches(format.media_type()))
-                    .max_by_key(|(position, range)| (range.specificity, usize::MAX - position))?;
-                (range.quality > 0).then_some((
-                    range.quality,
-                    range.specificity,
-                    usize::MAX - position,
-                    usize::MAX - preference,
-                    format,
-                ))
-            })
-            .max_by_key(|&(quality, specificity, position, preference, _)| {
-                (quality, specificity, position, preference)
-            })
-            .map(|(.., format)| format)
+        let offered = Self::ALL.map(Self::media_type);
+        choose(accept, &offered)
+            .map(|index| Self::ALL[index])
             .ok_or_else(|| {
                 Problem::of(
                     ProblemKind::NotAcceptable,
@@ -83,6 +57,41 @@ impl ReportFormat {
                 .into_error()
             })
     }
+}
+
+/// Which of `offered` (media types, the default first) an `Accept` header
+/// asks for, by the rules of [`ReportFormat::negotiate`]; none when every
+/// one is unmatched or ruled out.
+pub fn choose(accept: Option<&str>, offered: &[&str]) -> Option<usize> {
+    let ranges: Vec<Range> = accept
+        .unwrap_or("")
+        .split(',')
+        .filter_map(Range::parse)
+        .collect();
+    if ranges.is_empty() {
+        return Some(0);
+    }
+    offered
+        .iter()
+        .enumerate()
+        .filter_map(|(preference, media_type)| {
+            let (position, range) = ranges
+                .iter()
+                .enumerate()
+                .filter(|(_, range)| range.matches(media_type))
+                .max_by_key(|(position, range)| (range.specificity, usize::MAX - position))?;
+            (range.quality > 0).then_some((
+                range.quality,
+                range.specificity,
+                usize::MAX - position,
+                usize::MAX - preference,
+                preference,
+            ))
+        })
+        .max_by_key(|&(quality, specificity, position, preference, _)| {
+            (quality, specificity, position, preference)
+        })
+        .map(|(.., index)| index)
 }
 
 /// One media range of an `Accept` header, e.g. `text/*;q=0.5`.

@@ -98,25 +98,11 @@ impl IntoResponse for ProofResponse {
     }
 }
 
-/// Whether `accept` asks for the text form: it names `text/plain` (or
-/// `text/*`) and not `application/json`. `None` when it allows neither.
+/// Whether `accept` asks for the text form rather than JSON (by the
+/// status report's negotiation: quality values, the most specific range);
+/// `None` when it allows neither.
 fn wants_text(accept: Option<&str>) -> Option<bool> {
-    let Some(accept) = accept else {
-        return Some(false);
-    };
-    let types: Vec<&str> = accept
-        .split(',')
-        .map(|t| t.split(';').next().unwrap_or_default().trim())
-        .collect();
-    if types.contains(&"application/json") {
-        Some(false)
-    } else if types.iter().any(|t| matches!(*t, "text/plain" | "text/*")) {
-        Some(true)
-    } else if types.iter().any(|t| matches!(*t, "application/*" | "*/*")) {
-        Some(false)
-    } else {
-        None
-    }
+    crate::report_format::choose(accept, &["application/json", "text/plain"]).map(|i| i == 1)
 }
 
 #[OpenApi]
